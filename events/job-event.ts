@@ -1,0 +1,136 @@
+/**
+ * The intake contract: one JSON document per thing that happened in a job search.
+ * `POST /events` accepts exactly this; the JSON Schema in `events/schema/` is generated from it.
+ */
+import { z } from 'zod';
+
+export const EVENT_CONTRACT_VERSION = '1';
+
+export const EVENT_TYPES = [
+  'application.submitted',
+  'interview.completed',
+  'application.rejected',
+  'application.withdrawn',
+  'offer.accepted',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+export const REJECTION_REASONS = [
+  'not_hiring',
+  'not_selected',
+  'keep_on_file',
+  'only_accepting_applications',
+  'pursuing_other_candidates',
+  'other',
+] as const;
+export type RejectionReason = (typeof REJECTION_REASONS)[number];
+
+export const REJECTION_STAGES = ['application', 'interview'] as const;
+export type RejectionStage = (typeof REJECTION_STAGES)[number];
+
+/** True when `zone` is an IANA time zone the runtime's ICU knows (e.g. `Europe/Berlin`). */
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return zone.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+
+export const UserSchema = z.strictObject({
+  email: z.email('must be an email address').max(254),
+  name: text(120).optional(),
+  timezone: z
+    .string()
+    .max(64)
+    .refine(isValidTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' })
+    .optional(),
+});
+
+export const ContactSchema = z.strictObject({
+  name: text(120).optional(),
+  email: z.email('must be an email address').max(254).optional(),
+  title: text(120).optional(),
+});
+
+export const ApplicationSchema = z.strictObject({
+  ref: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(100)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'may contain only letters, digits, ".", "_", ":" and "-"'),
+  company: text(120),
+  role: text(160).optional(),
+  contact: ContactSchema.optional(),
+});
+
+export const RejectionSchema = z.strictObject({
+  stage: z.enum(REJECTION_STAGES),
+  reason: z.enum(REJECTION_REASONS),
+  message: z.string().max(2000).optional(),
+});
+
+const common = {
+  id: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(128)
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+  occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone' }).optional(),
+  user: UserSchema,
+};
+
+export const ApplicationSubmittedSchema = z.strictObject({
+  ...common,
+  type: z.literal('application.submitted'),
+  application: ApplicationSchema,
+});
+export const InterviewCompletedSchema = z.strictObject({
+  ...common,
+  type: z.literal('interview.completed'),
+  application: ApplicationSchema,
+});
+export const ApplicationRejectedSchema = z.strictObject({
+  ...common,
+  type: z.literal('application.rejected'),
+  application: ApplicationSchema,
+  rejection: RejectionSchema,
+});
+export const ApplicationWithdrawnSchema = z.strictObject({
+  ...common,
+  type: z.literal('application.withdrawn'),
+  application: ApplicationSchema,
+});
+export const OfferAcceptedSchema = z.strictObject({
+  ...common,
+  type: z.literal('offer.accepted'),
+  application: ApplicationSchema.optional(),
+});
+
+/** What a client sends. Discriminated on `type`, so an unknown type is reported on the `type` field. */
+export const JobEventInputSchema = z.discriminatedUnion('type', [
+  ApplicationSubmittedSchema,
+  InterviewCompletedSchema,
+  ApplicationRejectedSchema,
+  ApplicationWithdrawnSchema,
+  OfferAcceptedSchema,
+]);
+export type JobEventInput = z.infer<typeof JobEventInputSchema>;
+
+/**
+ * What is stored and what the planner reads from the stream: the input with every default resolved.
+ * `eventId` is the client's `id` or a content hash; `userId` is derived from the normalised email.
+ */
+export const StoredJobEventSchema = z.object({
+  eventId: z.string(),
+  userId: z.string(),
+  receivedAt: z.iso.datetime({ offset: true }),
+  occurredAt: z.iso.datetime({ offset: true }),
+  contentHash: z.string(),
+  event: JobEventInputSchema,
+});
+export type StoredJobEvent = z.infer<typeof StoredJobEventSchema>;

@@ -1,0 +1,45 @@
+/** Deterministic identifiers: the same input always gives the same id, so retries and replays converge. */
+import { createHash } from 'node:crypto';
+import type { ReminderKind } from './model.ts';
+
+const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
+
+/** A stable user id from the normalised email, so keys and logs do not carry the address itself. */
+export function userIdFor(email: string): string {
+  return `u_${sha256(email.trim().toLowerCase()).slice(0, 24)}`;
+}
+
+/** Stable JSON: object keys sorted, so the same content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function contentHash(value: unknown): string {
+  return sha256(canonicalJson(value));
+}
+
+/** The idempotency key used when the client sent no `id`: a hash of what the event says. */
+export function derivedEventId(value: unknown): string {
+  return `h_${contentHash(value).slice(0, 32)}`;
+}
+
+/** `r_` + 30 hex chars; unique per user, source event, kind and sequence. */
+export function reminderIdFor(userId: string, sourceEventId: string, kind: ReminderKind, sequence: number): string {
+  return `r_${sha256(`${userId}|${sourceEventId}|${kind}|${sequence}`).slice(0, 30)}`;
+}
+
+/** EventBridge Scheduler names allow `[0-9a-zA-Z-_.]{1,64}`; ours are 41 characters. */
+export function scheduleNameFor(reminderId: string): string {
+  return `rebound-${reminderId.replace('_', '-')}`;
+}
+
+export function digestIdFor(reminderIds: readonly string[]): string {
+  return `d_${sha256([...reminderIds].sort().join('|')).slice(0, 30)}`;
+}

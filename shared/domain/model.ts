@@ -1,0 +1,100 @@
+/**
+ * The domain model. Instants are UTC ISO-8601 strings (`2026-11-30T08:00:00.000Z`);
+ * the user's time zone is applied only in pure functions (see `slots.ts`).
+ */
+import type { EventType, RejectionReason, RejectionStage } from '#events/job-event.ts';
+
+export const REMINDER_KINDS = ['follow_up', 'thank_you', 'ask_feedback', 'apply_formally', 'reconnect'] as const;
+export type ReminderKind = (typeof REMINDER_KINDS)[number];
+
+export type ReminderStatus = 'pending' | 'sending' | 'sent' | 'cancelled';
+
+export type ApplicationStatus = 'active' | 'rejected' | 'withdrawn' | 'closed';
+
+export interface Contact {
+  readonly name?: string | undefined;
+  readonly email?: string | undefined;
+  readonly title?: string | undefined;
+}
+
+/** The parts of an application that an email needs; copied onto each reminder so the sender reads one item. */
+export interface ApplicationSnapshot {
+  readonly ref: string;
+  readonly company: string;
+  readonly role?: string | undefined;
+  readonly contact?: Contact | undefined;
+}
+
+/** A user as the planner keeps it. Later features (consent, opt-outs) add optional attributes here. */
+export interface UserProfile {
+  readonly userId: string;
+  readonly email: string;
+  readonly name?: string | undefined;
+  readonly timezone: string;
+  /** Set by `offer.accepted`: events that happened before this create no reminders. */
+  readonly searchEndedAt?: string | undefined;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** What the planner remembers about one application, so later events are judged in context. */
+export interface ApplicationState extends ApplicationSnapshot {
+  readonly userId: string;
+  readonly status: ApplicationStatus;
+  readonly submittedAt?: string | undefined;
+  readonly rejectedAt?: string | undefined;
+  readonly rejectionStage?: RejectionStage | undefined;
+  readonly rejectionReason?: RejectionReason | undefined;
+  readonly withdrawnAt?: string | undefined;
+  readonly lastInterviewAt?: string | undefined;
+  /** `occurredAt` of the latest event seen on this application (by occurrence, not by arrival). */
+  readonly lastEventAt: string;
+  readonly lastEventType: EventType;
+  readonly eventCount: number;
+  readonly updatedAt: string;
+}
+
+export interface Reminder {
+  readonly reminderId: string;
+  readonly userId: string;
+  readonly kind: ReminderKind;
+  /** 1 for the first of its kind on an application, 2 for the second follow-up. */
+  readonly sequence: number;
+  readonly status: ReminderStatus;
+  /** The send slot, UTC. */
+  readonly dueAt: string;
+  readonly application: ApplicationSnapshot;
+  /** The event that created it. */
+  readonly sourceEventId: string;
+  readonly scheduleName: string;
+  readonly createdAt: string;
+  readonly cancelledAt?: string | undefined;
+  readonly cancelledBy?: string | undefined;
+  readonly cancelReason?: string | undefined;
+  readonly claimedAt?: string | undefined;
+  readonly digestId?: string | undefined;
+  readonly sentAt?: string | undefined;
+  readonly messageId?: string | undefined;
+}
+
+export type NewReminder = Omit<
+  Reminder,
+  'status' | 'cancelledAt' | 'cancelledBy' | 'cancelReason' | 'claimedAt' | 'digestId' | 'sentAt' | 'messageId'
+>;
+
+export interface Cancellation {
+  readonly reminderId: string;
+  readonly scheduleName: string;
+  readonly reason: string;
+}
+
+/** One email: every reminder of a user due in the same slot. */
+export interface Digest {
+  readonly digestId: string;
+  readonly userId: string;
+  readonly reminderIds: readonly string[];
+  readonly status: 'sending' | 'sent' | 'failed';
+  readonly claimedAt: string;
+  readonly sentAt?: string | undefined;
+  readonly messageId?: string | undefined;
+}

@@ -1,0 +1,110 @@
+/**
+ * Ports: what the use cases need from the outside world. Adapters in `shared/adapters/` implement them
+ * against AWS (and so against the local twin); unit tests pass in-memory fakes.
+ */
+import type { StoredJobEvent } from '#events/job-event.ts';
+import type {
+  ApplicationState,
+  Cancellation,
+  Digest,
+  NewReminder,
+  Reminder,
+  UserProfile,
+} from './domain/model.ts';
+
+/** Time is a port: nothing else reads the system clock. */
+export interface Clock {
+  now(): Date;
+}
+
+export type PutEventResult =
+  | { readonly outcome: 'created' }
+  | { readonly outcome: 'duplicate'; readonly existing: StoredJobEvent };
+
+/** Everything the planner needs to judge one event. */
+export interface PlanningState {
+  readonly profile?: UserProfile | undefined;
+  /** Absent for `offer.accepted` without an application, or for an application never seen. */
+  readonly application?: ApplicationState | undefined;
+  /** Pending reminders of the user (all applications). */
+  readonly pending: readonly Reminder[];
+  /** True when this event was already applied (a stream redelivery). */
+  readonly alreadyPlanned: boolean;
+}
+
+export interface PlanWrite {
+  readonly event: StoredJobEvent;
+  readonly profile: UserProfile;
+  readonly application?: ApplicationState | undefined;
+  readonly create: readonly NewReminder[];
+  readonly cancel: readonly Cancellation[];
+  readonly plannedAt: string;
+}
+
+export type ClaimResult =
+  | { readonly outcome: 'claimed'; readonly digest: Digest }
+  /** Another sender claimed, or a reminder was cancelled meanwhile: re-read before trying again. */
+  | { readonly outcome: 'lost' };
+
+export interface ReminderStore {
+  /** Store an intake event once (conditional on its key); a repeat returns the stored copy. */
+  putEvent(event: StoredJobEvent): Promise<PutEventResult>;
+  loadPlanningState(userId: string, eventId: string, applicationRef: string | undefined): Promise<PlanningState>;
+  /**
+   * Apply a plan atomically: mark the event planned (once), upsert profile and application,
+   * create reminders, cancel reminders that are still pending. Throws `ConcurrencyError` if the event
+   * was planned meanwhile.
+   */
+  applyPlan(plan: PlanWrite): Promise<void>;
+  /** Reminders an event created or cancelled: used to redo the timer side after a redelivery. */
+  remindersTouchedBy(userId: string, eventId: string): Promise<readonly Reminder[]>;
+  getProfile(userId: string): Promise<UserProfile | undefined>;
+  getReminder(userId: string, reminderId: string): Promise<Reminder | undefined>;
+  /** Pending reminders of a user whose `dueAt` is at or before `until`. */
+  listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]>;
+  /** Pending reminders of all users due at or before `until`, oldest first (the reconciler's view). */
+  listAllPendingDue(until: Date, limit: number): Promise<readonly Reminder[]>;
+  /** Move the reminders from pending to sending and create the digest, all or nothing. */
+  claimDigest(digest: Digest): Promise<ClaimResult>;
+  /** Record the SES message id: digest and reminders become sent. */
+  completeDigest(digest: Digest, messageId: string, sentAt: string): Promise<void>;
+  /** Sending failed for sure: put the reminders back to pending so a retry can send them. */
+  releaseDigest(digest: Digest, reason: string): Promise<void>;
+  /** Digests stuck in `sending` since before `olderThan` (the send may or may not have happened). */
+  listStuckDigests(olderThan: Date, limit: number): Promise<readonly Digest[]>;
+}
+
+export interface TimerRequest {
+  readonly scheduleName: string;
+  readonly dueAt: string;
+  readonly userId: string;
+  readonly reminderId: string;
+}
+
+/** One-time wake-up calls. A timer carries ids only: DynamoDB stays the source of truth. */
+export interface TimerService {
+  /** Create the timer, or bring it in line if it exists (idempotent). */
+  ensure(timer: TimerRequest): Promise<void>;
+  /** Delete the timer; a timer already gone is fine (idempotent). */
+  remove(scheduleName: string): Promise<void>;
+}
+
+export interface OutgoingEmail {
+  readonly to: string;
+  readonly subject: string;
+  readonly html: string;
+  readonly text: string;
+  readonly headers?: readonly { readonly name: string; readonly value: string }[];
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+export interface Mailer {
+  /** Returns the provider's message id. */
+  send(email: OutgoingEmail): Promise<string>;
+}
+
+/** What a timer delivers to the sender: the raw Scheduler `Input`. */
+export interface TimerPayload {
+  readonly userId: string;
+  readonly reminderId: string;
+}

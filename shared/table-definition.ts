@@ -1,0 +1,45 @@
+/**
+ * The single table, defined once. The CDK stack (`infra/`) and the local twin (`infra/local/`) both build
+ * the table from this module, so key names, indexes and the stream can never drift apart.
+ *
+ * Access patterns (see README "Data model"):
+ *  - user timeline ........ Query pk = USER#<userId>                       (events, applications, reminders, digests)
+ *  - one application ...... GetItem pk = USER#<userId>, sk = APP#<ref>
+ *  - user's reminders ..... Query pk = USER#<userId>, sk begins_with REMINDER#
+ *  - pending by due time .. Query GSI1 gsi1pk = PENDING, gsi1sk <= <dueAt>  (sparse: only pending reminders)
+ *  - stuck digests ........ Query GSI1 gsi1pk = SENDING, gsi1sk <= <claimedAt> (sparse)
+ *  - users by recency ..... Query GSI2 gsi2pk = USERS (sparse: profiles only)
+ */
+export const TABLE_DEFINITION = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: 'gsi1',
+      partitionKey: { name: 'gsi1pk', type: 'S' },
+      sortKey: { name: 'gsi1sk', type: 'S' },
+    },
+    {
+      indexName: 'gsi2',
+      partitionKey: { name: 'gsi2pk', type: 'S' },
+      sortKey: { name: 'gsi2sk', type: 'S' },
+    },
+  ],
+  /** Epoch seconds; set on items that may expire (none of the core items expire yet). */
+  timeToLiveAttribute: 'expiresAt',
+  streamViewType: 'NEW_AND_OLD_IMAGES',
+} as const;
+
+export type TableDefinition = typeof TABLE_DEFINITION;
+
+/** Sort-key prefix of stored intake events: the only stream records the planner wants. */
+export const EVENT_SK_PREFIX = 'EVENT#';
+
+/**
+ * The event-source filter, in the Lambda FilterCriteria pattern language. CDK passes it to the event source
+ * mapping; the local stream poller evaluates the same object, so AWS and the twin filter identically.
+ */
+export const PLANNER_STREAM_FILTER = {
+  eventName: ['INSERT'],
+  dynamodb: { Keys: { sk: { S: [{ prefix: EVENT_SK_PREFIX }] } } },
+} as const;
