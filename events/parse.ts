@@ -1,0 +1,42 @@
+/**
+ * Turning an HTTP body into a contract-valid event, or into field-level issues. Used by the intake handler;
+ * kept beside the schema so the rules and their messages live in one place.
+ */
+import type { z } from 'zod';
+import { InvalidEventError, PayloadTooLargeError, UnsupportedMediaTypeError, type ValidationIssue } from '../shared/errors.ts';
+import { EVENT_TYPES, type JobEventInput, JobEventInputSchema } from './job-event.ts';
+
+/** Intake bodies are small JSON documents; anything larger is refused before parsing. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+function toIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'invalid_union' && path === 'type') {
+      return { path, message: `must be one of: ${EVENT_TYPES.join(', ')}` };
+    }
+    return { path, message: issue.message };
+  });
+}
+
+/** Validate an already-parsed JSON value against the contract. */
+export function parseJobEvent(value: unknown): JobEventInput {
+  const result = JobEventInputSchema.safeParse(value);
+  if (!result.success) throw new InvalidEventError(toIssues(result.error));
+  return result.data;
+}
+
+/** Validate a raw HTTP body: content type, size, JSON syntax, then the contract. */
+export function parseJobEventBody(contentType: string | undefined, body: string | undefined): JobEventInput {
+  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') throw new UnsupportedMediaTypeError(contentType);
+  const raw = body ?? '';
+  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) throw new PayloadTooLargeError(MAX_BODY_BYTES);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new InvalidEventError([{ path: '', message: 'Malformed JSON: the body could not be parsed' }]);
+  }
+  return parseJobEvent(value);
+}

@@ -1,0 +1,74 @@
+/** Primary adapter: DynamoDB stream batch (INSERTs of `EVENT#` items) → plan reminders, per-record failures. */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import middy from '@middy/core';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
+import { StoredJobEventSchema } from '#events/job-event.ts';
+import { getDocumentClient, getSchedulerClient } from '#shared/adapters/aws-clients.ts';
+import { clock } from '#shared/adapters/clock.ts';
+import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
+import { logger } from '#shared/adapters/observability.ts';
+import { SchedulerTimerService } from '#shared/adapters/scheduler-timers.ts';
+import { loadConfig } from '#shared/config.ts';
+import { ReboundError } from '#shared/errors.ts';
+import { type PlanEventDeps, planEvent } from '#shared/use-cases/plan-event.ts';
+
+const config = loadConfig('planner');
+const deps: PlanEventDeps = {
+  store: new DynamoDbReminderStore(getDocumentClient(), config.TABLE_NAME),
+  timers: new SchedulerTimerService(getSchedulerClient(), {
+    groupName: config.SCHEDULE_GROUP,
+    targetArn: config.SENDER_FUNCTION_ARN,
+    roleArn: config.SCHEDULER_ROLE_ARN,
+    deadLetterArn: config.SCHEDULER_DLQ_ARN,
+  }),
+  clock,
+};
+
+/** Records after a failed one are not applied in this invocation: the stream retries from the failure, in order. */
+class SkippedAfterFailureError extends ReboundError {
+  public constructor() {
+    super('Skipped: an earlier record of this batch failed');
+    this.name = 'SkippedAfterFailureError';
+  }
+}
+
+export function createRecordHandler(dependencies: PlanEventDeps = deps) {
+  let failed = false;
+  return {
+    reset: () => {
+      failed = false;
+    },
+    handle: async (record: DynamoDBRecord): Promise<void> => {
+      if (failed) throw new SkippedAfterFailureError();
+      try {
+        const image = unmarshall((record.dynamodb?.NewImage ?? {}) as Record<string, AttributeValue>);
+        const stored = StoredJobEventSchema.parse(image);
+        const result = await planEvent(stored, dependencies);
+        logger.info('Event planned', { ...result, userId: stored.userId });
+      } catch (error) {
+        failed = true;
+        logger.error('Planning failed', { sequenceNumber: record.dynamodb?.SequenceNumber, error });
+        throw error;
+      }
+    },
+  };
+}
+
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
+const recordHandler = createRecordHandler();
+
+export async function plan(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  recordHandler.reset();
+  return processPartialResponse(event, recordHandler.handle, processor, {
+    processInParallel: false,
+    // A batch where every record failed is reported item by item too, so the retry starts at the first.
+    throwOnFullBatchFailure: false,
+  });
+}
+
+export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
+  .use(injectLambdaContext(logger))
+  .handler((event) => plan(event));

@@ -1,0 +1,32 @@
+/** Primary adapter: a recurring schedule (every 5 minutes) that sends reminders whose timer was lost. */
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { getDocumentClient, getSesClient } from '#shared/adapters/aws-clients.ts';
+import { clock } from '#shared/adapters/clock.ts';
+import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
+import { logger } from '#shared/adapters/observability.ts';
+import { SesMailer } from '#shared/adapters/ses-mailer.ts';
+import { loadConfig } from '#shared/config.ts';
+import { type ReconcileResult, reconcile } from '#shared/use-cases/reconcile.ts';
+import type { SendDueDeps } from '#shared/use-cases/send-due-reminders.ts';
+
+const config = loadConfig('reconciler');
+const deps: SendDueDeps = {
+  store: new DynamoDbReminderStore(getDocumentClient(), config.TABLE_NAME),
+  mailer: new SesMailer(getSesClient(), { from: config.MAIL_FROM, configurationSetName: config.SES_CONFIGURATION_SET }),
+  clock,
+};
+
+export async function runReconciler(dependencies: SendDueDeps = deps): Promise<Omit<ReconcileResult, 'stuckDigests'> & { stuck: number }> {
+  const { stuckDigests, ...result } = await reconcile(config.RECONCILE_AFTER_MINUTES * 60_000, dependencies);
+  if (stuckDigests.length > 0) {
+    // Operator signal: these emails may or may not have gone out; they are never resent automatically.
+    logger.warn('Digests stuck in sending', { digestIds: stuckDigests.map((d) => d.digestId) });
+  }
+  logger.info('Reconciled', { ...result, stuck: stuckDigests.length });
+  return { ...result, stuck: stuckDigests.length };
+}
+
+export const handler = middy()
+  .use(injectLambdaContext(logger))
+  .handler(() => runReconciler());

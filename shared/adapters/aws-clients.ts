@@ -1,0 +1,33 @@
+/**
+ * AWS SDK v3 clients, created once per process. Endpoints come from the SDK's own standard variables
+ * (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SCHEDULER`, `AWS_ENDPOINT_URL_SESV2`), which the local twin
+ * sets; on AWS they are absent. Retries are the SDK's standard mode.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+// Without throwOnRequestTimeout a timeout only logs a warning and a stuck peer hangs the function.
+const requestHandler = { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true };
+
+let documentClient: DynamoDBDocumentClient | undefined;
+let schedulerClient: SchedulerClient | undefined;
+let sesClient: SESv2Client | undefined;
+
+export function getDocumentClient(): DynamoDBDocumentClient {
+  documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 3, requestHandler }), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return documentClient;
+}
+
+export function getSchedulerClient(): SchedulerClient {
+  schedulerClient ??= new SchedulerClient({ maxAttempts: 3, requestHandler });
+  return schedulerClient;
+}
+
+export function getSesClient(): SESv2Client {
+  sesClient ??= new SESv2Client({ maxAttempts: 3, requestHandler });
+  return sesClient;
+}

@@ -1,0 +1,35 @@
+/**
+ * The one place where errors become HTTP responses. Only `ReboundError`s are described to the client;
+ * anything else is a 500 with no detail (the cause goes to the log, not the wire).
+ */
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  IdempotencyConflictError,
+  InvalidEventError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from './errors.ts';
+
+export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
+}
+
+export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  if (error instanceof InvalidEventError) return json(400, { error: 'invalid_event', issues: error.issues });
+  if (error instanceof PayloadTooLargeError)
+    return json(413, { error: 'payload_too_large', message: `The body must be at most ${error.limitBytes} bytes` });
+  if (error instanceof UnsupportedMediaTypeError)
+    return json(415, { error: 'unsupported_media_type', message: 'Send Content-Type: application/json' });
+  if (error instanceof IdempotencyConflictError)
+    return json(409, {
+      error: 'idempotency_conflict',
+      message: `id ${error.eventId} was already used for a different event`,
+    });
+  if (error instanceof NotFoundError) return json(404, { error: 'not_found', message: error.message });
+  return json(500, { error: 'internal_error' });
+}
