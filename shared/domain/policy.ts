@@ -192,7 +192,8 @@ export function decide(input: PolicyInput): PolicyDecision {
   const profile = upsertProfile(input, occurredAt, nowIso);
 
   if (event.type === 'offer.accepted') {
-    const application = event.application && nextApplicationState(input, event.application, occurredAt, nowIso);
+    const application =
+      event.application && nextApplicationState(input, event.application, occurredAt, nowIso);
     const cancel = input.pending
       .filter((reminder) => reminder.status === 'pending')
       .map((reminder) => cancellation(reminder, 'offer accepted'));
@@ -224,7 +225,14 @@ export function decide(input: PolicyInput): PolicyDecision {
   const beforeSearchEnded = searchEndedAt !== undefined && occurredAt.getTime() <= Date.parse(searchEndedAt);
   const create =
     wasActive && !beforeSearchEnded
-      ? remindersFor(event, { stored, isLatest, occurredAt, now, zone: profile.timezone, snapshot: application })
+      ? remindersFor(event, {
+          stored,
+          isLatest,
+          occurredAt,
+          now,
+          zone: profile.timezone,
+          snapshot: application,
+        })
       : [];
 
   return { profile, application, create, cancel };
@@ -364,7 +372,9 @@ function dueOf(rule: PolicyRule, occurredAt: Date, zone: string, previousDue: Da
     case 'days-later': {
       if (due.from === 'occurredAt') return slotDaysLater(occurredAt, due.days, zone);
       if (previousDue === undefined) {
-        throw new ReboundError(`POLICY_RULES: ${rule.kind} #${rule.sequence} has no previous rule to count from`);
+        throw new ReboundError(
+          `POLICY_RULES: ${rule.kind} #${rule.sequence} has no previous rule to count from`,
+        );
       }
       return slotDaysLater(previousDue, due.days, zone);
     }

@@ -74,7 +74,7 @@ export const REMINDER_COPY: Readonly<Record<ReminderKind, KindCopy>> = {
     why: 'They said they only consider applications that come through their formal process, so apply there and then tell your contact, which turns an informal conversation into a real candidacy.',
     subject: 'Apply to {{company}} through their official channel',
     message: {
-      subject: 'My application{{#if role}} for {{role}}{{/if}}',
+      subject: 'My formal application{{#if role}} for {{role}}{{/if}}',
       body: 'Thank you for pointing me to your application process. I have now applied for {{position}} at {{company}} through the official channel and wanted to let you know. I look forward to hearing from you.',
     },
   },

@@ -133,7 +133,7 @@ export function mailtoHref(to: string, subject: string, body: string): string {
 
 const DAY_FORMAT = { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' } as const;
 
-/** The calendar day of `instant` where the user lives, e.g. "Tuesday 1 December 2026". */
+/** The calendar day of `instant` where the user lives: weekday, day, month and year in British English. */
 function dayLabel(instant: Date, timeZone: string): string {
   try {
     return new Intl.DateTimeFormat('en-GB', { ...DAY_FORMAT, timeZone }).format(instant);

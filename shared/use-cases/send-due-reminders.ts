@@ -26,9 +26,9 @@ export interface SendDueDeps {
  *
  * Input: the user to wake up for. Output: how many emails and reminders went out.
  * 1. Read the user's pending reminders due by now (+ a small grace).
- * 2. Claim them in one transaction (pending → sending) together with a digest record. If another
- *    invocation claimed first, or one was cancelled meanwhile, re-read and try again.
- * 3. Render and send one email (SES v2).
+ * 2. Render the email, then claim the reminders in one transaction (pending → sending) together with a
+ *    digest record. If another invocation claimed first, or one was cancelled meanwhile, re-read and retry.
+ * 3. Send the one email (SES v2).
  * 4. Record the message id: digest and reminders become `sent`. If SES refused the email, release the claim
  *    (back to pending) and rethrow so the invocation is retried.
  * A crash between 3 and 4 leaves the digest in `sending`; it is never resent automatically (no reminder is
@@ -51,10 +51,11 @@ export async function sendDueReminders(userId: string, deps: SendDueDeps): Promi
       status: 'sending',
       claimedAt: now.toISOString(),
     };
+    // Render before claiming: a rendering bug must not leave reminders stuck in `sending`.
+    const email = renderDigest({ email: profile.email, name: profile.name, timezone: profile.timezone }, batch);
     const claim = await deps.store.claimDigest(digest);
     if (claim.outcome === 'lost') continue;
 
-    const email = renderDigest({ email: profile.email, name: profile.name, timezone: profile.timezone }, batch);
     let messageId: string;
     try {
       messageId = await deps.mailer.send({

@@ -57,3 +57,15 @@ export class SchedulerUnknownOperationError extends SchedulerApiError {
     this.name = 'SchedulerUnknownOperationError';
   }
 }
+
+/** The persisted state file exists but cannot be read back: fail at start, naming the file. */
+export class SchedulerStateFileError extends ReboundError {
+  public constructor(
+    public readonly path: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Scheduler emulator state file ${path} is unreadable: ${detail}`, options);
+    this.name = 'SchedulerStateFileError';
+  }
+}

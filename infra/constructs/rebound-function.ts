@@ -1,0 +1,151 @@
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { type EnvironmentOf, environmentFor, type FunctionName } from '../../shared/config.ts';
+import { TABLE_DEFINITION } from '../../shared/table-definition.ts';
+import { ESBUILD_SETTINGS, type EsbuildSettings, entryFor, REPO_ROOT } from './esbuild-settings.ts';
+
+/**
+ * How a function may use the table, by intent.
+ * - `append`: conditional `PutItem`, plus `GetItem` to read back the existing item after a failed condition
+ *   (the intake's idempotency check). Table only, no index.
+ * - `read`: point reads and queries on the table and its named indexes.
+ * - `readWrite`: `read` plus item writes (single and transactional). No `Scan`, no table management.
+ */
+export type TableAccess = 'append' | 'read' | 'readWrite';
+
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
+  append: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+  read: READ_ACTIONS,
+  // TransactWriteItems is authorised per contained action (Put/Update/Delete/ConditionCheck).
+  readWrite: [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+};
+
+/** The CDK form of the shared esbuild settings (see `esbuild-settings.ts`). */
+export function cdkBundlingOptions(settings: EsbuildSettings = ESBUILD_SETTINGS): BundlingOptions {
+  return {
+    format: settings.format === 'esm' ? OutputFormat.ESM : OutputFormat.CJS,
+    target: settings.target,
+    minify: settings.minify,
+    sourceMap: settings.sourcemap,
+    sourcesContent: settings.sourcesContent,
+    mainFields: [...settings.mainFields],
+    banner: settings.banner,
+    // An explicit list (even empty) replaces CDK's default of treating `@aws-sdk/*` as external.
+    externalModules: [...settings.external],
+    // Local esbuild only: CI and laptops have no Docker engine.
+    forceDockerBundling: false,
+  };
+}
+
+export interface ReboundFunctionProps<F extends FunctionName> {
+  /** Which function: bundles `functions/<name>.ts`; `config` is typed by `CONFIG_SCHEMAS[name]`. */
+  readonly name: F;
+  /** The function's configuration; becomes its environment through `environmentFor()`. */
+  readonly config: EnvironmentOf<F>;
+  /** Retention of the function's own log group. */
+  readonly logRetention: RetentionDays;
+  /** What happens to the log group when the stack is deleted. */
+  readonly logRemovalPolicy: RemovalPolicy;
+  /** Powertools log level. @default 'INFO' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** @default Duration.seconds(30) */
+  readonly timeout?: Duration;
+  /** @default 512 (more memory is also more CPU: it shortens cold starts of the bundled SDK) */
+  readonly memorySize?: number;
+  /** @default - none */
+  readonly description?: string;
+}
+
+/**
+ * A Rebound Lambda function with the project's defaults baked in:
+ * - `functions/<name>.ts`, bundled by the local esbuild (never Docker) with `ESBUILD_SETTINGS`: ESM with the
+ *   `createRequire` banner, minified, source maps (`NODE_OPTIONS=--enable-source-maps`), AWS SDK bundled;
+ * - Node.js 24 (the newest Lambda runtime in this aws-cdk-lib) on ARM64;
+ * - an explicit log group with the stage's retention, and its own role that may write only to that log
+ *   group (no `AWSLambdaBasicExecutionRole`, whose logs statement covers every log group);
+ * - environment = `environmentFor(name, config)` + Powertools settings, nothing else;
+ * - permissions only through intent methods (`bindTable`, `allowSendEmail`).
+ */
+export class ReboundFunction<F extends FunctionName> extends NodejsFunction {
+  /** The function's role (also reachable as `role`, typed here as the concrete `Role`). */
+  public readonly functionRole: Role;
+
+  public constructor(scope: Construct, id: string, props: ReboundFunctionProps<F>) {
+    // Created in the parent scope because `this` does not exist before `super()`.
+    const logGroup = new LogGroup(scope, `${id}LogGroup`, {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    const role = new Role(scope, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Rebound ${props.name} function`,
+    });
+    logGroup.grantWrite(role);
+
+    super(scope, id, {
+      entry: entryFor(props.name),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}package-lock.json`,
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout ?? Duration.seconds(30),
+      description: props.description,
+      role,
+      logGroup,
+      bundling: cdkBundlingOptions(),
+      environment: {
+        ...environmentFor(props.name, props.config),
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'rebound',
+        POWERTOOLS_METRICS_NAMESPACE: 'Rebound',
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+      },
+    });
+    this.functionRole = role;
+  }
+
+  /**
+   * Grant table access by intent. Index permissions name each index of `TABLE_DEFINITION` instead of
+   * `index/*`, so no statement carries a wildcard.
+   */
+  public bindTable(table: ITable, access: TableAccess): void {
+    const indexArns =
+      access === 'append'
+        ? []
+        : TABLE_DEFINITION.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.indexName}`);
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources: [table.tableArn, ...indexArns] }),
+    );
+  }
+
+  /** Allow `ses:SendEmail` (SES v2) from exactly this identity, through exactly this configuration set. */
+  public allowSendEmail(mail: { readonly identityArn: string; readonly configurationSetArn: string }): void {
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ['ses:SendEmail'], resources: [mail.identityArn, mail.configurationSetArn] }),
+    );
+  }
+
+  /** Alarm when any invocation errors within five minutes. */
+  public addErrorAlarm(action: IAlarmAction): Alarm {
+    const alarm = new Alarm(this, 'ErrorsAlarm', {
+      alarmDescription: `${Stack.of(this).stackName}: the ${this.node.id} function reported errors`,
+      metric: this.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(action);
+    return alarm;
+  }
+}

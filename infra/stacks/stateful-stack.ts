@@ -1,0 +1,102 @@
+import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import { TABLE_DEFINITION } from '../../shared/table-definition.ts';
+import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
+import { Mail } from '../constructs/mail.ts';
+import type { StageConfig } from '../stages.ts';
+
+export interface StatefulStackProps extends StackProps {
+  readonly config: StageConfig;
+}
+
+const attribute = (key: { readonly name: string; readonly type: 'S' | 'N' | 'B' }) => ({
+  name: key.name,
+  type: { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY }[key.type],
+});
+
+/**
+ * Everything that holds data or identity and must outlive a redeploy of the code: the table, the
+ * dead-letter queues, the schedule group, SES, and the alarm topic. The stateless stack only references it.
+ */
+export class StatefulStack extends Stack {
+  public readonly table: Table;
+  public readonly scheduleGroup: ScheduleGroup;
+  /** Failed stream batches of the planner (the ESM's on-failure destination). */
+  public readonly plannerDlq: DeadLetterQueue;
+  /** Async invocations of the sender that failed after Lambda's retries. */
+  public readonly senderDlq: DeadLetterQueue;
+  /** Reminder timers that EventBridge Scheduler could not deliver to the sender. */
+  public readonly schedulerDlq: DeadLetterQueue;
+  public readonly mail: Mail;
+  public readonly alarmTopic: Topic;
+  public readonly alarmAction: IAlarmAction;
+
+  public constructor(scope: Construct, id: string, props: StatefulStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const prod = config.removalPolicy === RemovalPolicy.RETAIN;
+
+    this.alarmTopic = new Topic(this, 'AlarmTopic', {
+      displayName: `Rebound ${config.stage} alarms`,
+      enforceSSL: true,
+    });
+    Validations.of(this.alarmTopic).acknowledge({
+      id: 'AwsSolutions-SNS2',
+      reason:
+        'Alarm notifications carry only alarm names and states; CloudWatch cannot publish to a topic under the AWS managed SNS key, and a customer key costs more than the data is worth.',
+    });
+    if (config.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
+    this.alarmAction = new SnsAction(this.alarmTopic);
+
+    this.table = new Table(this, 'Table', {
+      partitionKey: attribute(TABLE_DEFINITION.partitionKey),
+      sortKey: attribute(TABLE_DEFINITION.sortKey),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      stream: StreamViewType[TABLE_DEFINITION.streamViewType],
+      timeToLiveAttribute: TABLE_DEFINITION.timeToLiveAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      // KMS key owned by the account (aws/dynamodb), so key use shows up in CloudTrail; no key policy to manage.
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: prod,
+      removalPolicy: config.removalPolicy,
+    });
+    for (const gsi of TABLE_DEFINITION.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: gsi.indexName,
+        partitionKey: attribute(gsi.partitionKey),
+        sortKey: attribute(gsi.sortKey),
+      });
+    }
+
+    this.scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', {
+      scheduleGroupName: config.scheduleGroupName,
+      // Deleting a group deletes every schedule in it, i.e. every pending reminder timer.
+      removalPolicy: config.removalPolicy,
+    });
+
+    const dlq = (id: string, purpose: string) =>
+      new DeadLetterQueue(this, id, { purpose: `${config.stage}: ${purpose}`, alarmAction: this.alarmAction });
+    this.plannerDlq = dlq('PlannerDlq', 'stream batches the planner failed on (shard + sequence numbers)');
+    this.senderDlq = dlq('SenderDlq', 'sender invocations that failed after Lambda async retries');
+    this.schedulerDlq = dlq('SchedulerDlq', 'timers EventBridge Scheduler could not deliver');
+
+    this.mail = new Mail(this, 'Mail', {
+      mailFrom: config.mailFrom,
+      domain: config.sesDomain,
+      alarmAction: this.alarmAction,
+    });
+
+    new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'DynamoDB single table' });
+    new CfnOutput(this, 'ScheduleGroupName', {
+      value: this.scheduleGroup.scheduleGroupName,
+      description: 'EventBridge Scheduler group holding one schedule per pending reminder',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to get alarms' });
+  }
+}

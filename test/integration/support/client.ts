@@ -1,0 +1,85 @@
+/** A tiny HTTP client for the twin's public API and local controls. */
+export interface Email {
+  readonly messageId: string;
+  readonly from: string;
+  readonly to: readonly string[];
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  readonly headers: readonly { name: string; value: string }[];
+  readonly sentAt: string;
+}
+
+export interface Schedule {
+  readonly name: string;
+  readonly groupName: string;
+  readonly expression: string;
+  readonly state: string;
+  readonly nextFireAt?: string;
+  readonly input?: string;
+}
+
+export class TwinClient {
+  public constructor(private readonly api: string) {}
+
+  public async postEvent(
+    body: unknown,
+    init: { contentType?: string; raw?: string } = {},
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const res = await fetch(`${this.api}/events`, {
+      method: 'POST',
+      headers: { 'content-type': init.contentType ?? 'application/json' },
+      body: init.raw ?? JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  public async now(): Promise<Date> {
+    const res = await fetch(`${this.api}/_local/clock`);
+    return new Date(((await res.json()) as { now: string }).now);
+  }
+
+  public async advance(by: string): Promise<Date> {
+    return this.move({ by });
+  }
+
+  public async advanceTo(to: Date | string): Promise<Date> {
+    return this.move({ to: typeof to === 'string' ? to : to.toISOString() });
+  }
+
+  private async move(body: unknown): Promise<Date> {
+    const res = await fetch(`${this.api}/_local/clock/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status !== 200) throw new Error(`advance failed: ${res.status} ${await res.text()}`);
+    return new Date(((await res.json()) as { now: string }).now);
+  }
+
+  public async emails(to?: string): Promise<Email[]> {
+    const res = await fetch(`${this.api}/_local/emails`);
+    const all = (await res.json()) as Email[];
+    return to ? all.filter((e) => e.to.includes(to)) : all;
+  }
+
+  public async schedules(): Promise<Schedule[]> {
+    const res = await fetch(`${this.api}/_local/schedules`);
+    return (await res.json()) as Schedule[];
+  }
+
+  public async fire(name: string): Promise<void> {
+    const res = await fetch(`${this.api}/_local/schedules/fire`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    if (res.status !== 200) throw new Error(`fire failed: ${res.status} ${await res.text()}`);
+  }
+
+  public async deadLetters(): Promise<{ scheduler: unknown[]; stream: unknown[] }> {
+    const res = await fetch(`${this.api}/_local/dead-letters`);
+    return (await res.json()) as { scheduler: unknown[]; stream: unknown[] };
+  }
+}
