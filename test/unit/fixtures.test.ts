@@ -31,16 +31,17 @@ describe('event fixtures', () => {
     expect(result.success).toBe(true);
   });
 
-  it.each(
-    fixtureFiles.filter((name) => EVENT_TYPES.some((type) => name === `${type}.json`)),
-  )('%s is an event of the type it is named after', (name) => {
-    // Prepare
-    const body = JobEventInputSchema.parse(JSON.parse(readFileSync(new URL(name, FIXTURES_DIR), 'utf8')));
+  it.each(fixtureFiles.filter((name) => EVENT_TYPES.some((type) => name === `${type}.json`)))(
+    '%s is an event of the type it is named after',
+    (name) => {
+      // Prepare
+      const body = JobEventInputSchema.parse(JSON.parse(readFileSync(new URL(name, FIXTURES_DIR), 'utf8')));
 
-    // Act
-    const type = body.type;
+      // Act
+      const type = body.type;
 
-    // Assess
-    expect(`${type}.json`).toBe(name);
-  });
+      // Assess
+      expect(`${type}.json`).toBe(name);
+    },
+  );
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { nextSendSlot, notInThePast, SEND_HOUR, slotAtLeast, slotDaysLater } from '#shared/domain/slots.ts';
 import { ReboundError } from '#shared/errors.ts';
-import { notInThePast, SEND_HOUR, nextSendSlot, slotAtLeast, slotDaysLater } from '#shared/domain/slots.ts';
 
 // Offsets used below: Berlin CET +01:00 / CEST +02:00; Los Angeles PST -08:00 / PDT -07:00;
 // Auckland NZST +12:00 / NZDT +13:00. US DST 2026: Mar 8 / Nov 1; 2027: Mar 14 / Nov 7.

@@ -109,7 +109,11 @@ export function atInstant(expression: AtExpression, zone: string): Date {
  * The latest occurrence `anchor + k * period` (k ≥ 1) that is at or before `untilMs`, or `undefined`
  * when the first occurrence is still ahead.
  */
-export function latestRateOccurrence(anchorMs: number, periodMs: number, untilMs: number): number | undefined {
+export function latestRateOccurrence(
+  anchorMs: number,
+  periodMs: number,
+  untilMs: number,
+): number | undefined {
   if (untilMs < anchorMs + periodMs) return undefined;
   return anchorMs + Math.floor((untilMs - anchorMs) / periodMs) * periodMs;
 }

@@ -6,7 +6,12 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { SchedulerStateFileError } from './errors.ts';
-import { ACTIONS_AFTER_COMPLETION, FLEXIBLE_TIME_WINDOW_MODES, SCHEDULE_STATES, TargetSchema } from './validation.ts';
+import {
+  ACTIONS_AFTER_COMPLETION,
+  FLEXIBLE_TIME_WINDOW_MODES,
+  SCHEDULE_STATES,
+  TargetSchema,
+} from './validation.ts';
 
 const Instant = z.iso.datetime({ offset: true });
 

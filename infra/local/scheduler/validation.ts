@@ -18,9 +18,12 @@ const typed =
 function text(min: number, max?: number, pattern?: { re: RegExp; label: string }) {
   let schema = z.string({ error: typed('a string') });
   if (min > 0) schema = schema.min(min, { error: `Member must have length greater than or equal to ${min}` });
-  if (max !== undefined) schema = schema.max(max, { error: `Member must have length less than or equal to ${max}` });
+  if (max !== undefined)
+    schema = schema.max(max, { error: `Member must have length less than or equal to ${max}` });
   if (pattern) {
-    schema = schema.regex(pattern.re, { error: `Member must satisfy regular expression pattern: ${pattern.label}` });
+    schema = schema.regex(pattern.re, {
+      error: `Member must satisfy regular expression pattern: ${pattern.label}`,
+    });
   }
   return schema;
 }
@@ -78,7 +81,9 @@ export const TargetSchema = z.looseObject(
     Arn: text(1, 1600),
     RoleArn: RoleArnSchema,
     Input: text(1, MAX_INPUT_LENGTH).optional(),
-    DeadLetterConfig: z.object({ Arn: DeadLetterArnSchema.optional() }, { error: typed('a structure') }).optional(),
+    DeadLetterConfig: z
+      .object({ Arn: DeadLetterArnSchema.optional() }, { error: typed('a structure') })
+      .optional(),
     RetryPolicy: z
       .object(
         {
@@ -142,13 +147,19 @@ export const ListSchedulesQuerySchema = z.object({
   NamePrefix: text(1, 64, NAME_PATTERN).optional(),
   State: oneOf(SCHEDULE_STATES).optional(),
   NextToken: text(1, 2048).optional(),
-  MaxResults: z.coerce.number({ error: typed('a number') }).pipe(integer(1, 100)).optional(),
+  MaxResults: z.coerce
+    .number({ error: typed('a number') })
+    .pipe(integer(1, 100))
+    .optional(),
 });
 
 export const ListScheduleGroupsQuerySchema = z.object({
   NamePrefix: text(1, 64, NAME_PATTERN).optional(),
   NextToken: text(1, 2048).optional(),
-  MaxResults: z.coerce.number({ error: typed('a number') }).pipe(integer(1, 100)).optional(),
+  MaxResults: z.coerce
+    .number({ error: typed('a number') })
+    .pipe(integer(1, 100))
+    .optional(),
 });
 
 export const ClientTokenQuerySchema = z.object({ clientToken: ClientTokenSchema.optional() });
@@ -157,7 +168,9 @@ export const GroupNameQuerySchema = z.object({ groupName: NameSchema.optional() 
 /** `Target` → `target`, `RetryPolicy` → `retryPolicy`: the member paths AWS prints. */
 function memberPath(path: readonly PropertyKey[]): string {
   return path
-    .map((segment) => (typeof segment === 'string' ? segment.charAt(0).toLowerCase() + segment.slice(1) : String(segment)))
+    .map((segment) =>
+      typeof segment === 'string' ? segment.charAt(0).toLowerCase() + segment.slice(1) : String(segment),
+    )
     .join('.');
 }
 
@@ -195,7 +208,8 @@ export function assertScheduleRules(body: ScheduleBody, nowMs: number, isCreate:
   const expression = parseScheduleExpression(body.ScheduleExpression);
   if (!expression) problems.push(`Invalid Schedule Expression ${body.ScheduleExpression}.`);
   const zone = body.ScheduleExpressionTimezone;
-  if (zone !== undefined && !isValidTimezone(zone)) problems.push(`Invalid ScheduleExpressionTimezone ${zone}.`);
+  if (zone !== undefined && !isValidTimezone(zone))
+    problems.push(`Invalid ScheduleExpressionTimezone ${zone}.`);
   const window = body.FlexibleTimeWindow;
   if (window.Mode === 'FLEXIBLE' && window.MaximumWindowInMinutes === undefined) {
     problems.push('MaximumWindowInMinutes is required when FlexibleTimeWindow Mode is FLEXIBLE.');
@@ -204,7 +218,12 @@ export function assertScheduleRules(body: ScheduleBody, nowMs: number, isCreate:
     problems.push('MaximumWindowInMinutes must not be set when FlexibleTimeWindow Mode is OFF.');
   }
   const recurring = expression !== undefined && expression.kind !== 'at';
-  if (recurring && body.StartDate !== undefined && body.EndDate !== undefined && body.EndDate <= body.StartDate) {
+  if (
+    recurring &&
+    body.StartDate !== undefined &&
+    body.EndDate !== undefined &&
+    body.EndDate <= body.StartDate
+  ) {
     problems.push('The EndDate you specify must be later than the StartDate.');
   }
   if (recurring && isCreate && body.StartDate !== undefined && body.StartDate * 1000 < nowMs - 5 * 60_000) {

@@ -1,0 +1,54 @@
+/**
+ * The app factory: `infra/bin/app.ts` (the CDK CLI) and the infra tests build the same app from here, so the
+ * tests synth in-process exactly what `cdk synth` does, cdk-nag included.
+ */
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { resolveStageConfig, type StageConfig, stackName } from '../stages.ts';
+import { StatefulStack } from '../stacks/stateful-stack.ts';
+import { StatelessStack } from '../stacks/stateless-stack.ts';
+
+export interface ReboundStacks {
+  readonly stateful: StatefulStack;
+  readonly stateless: StatelessStack;
+}
+
+/** Add both stacks of one stage to `app`. No checks: the assertion tests use this on a plain `App`. */
+export function buildStacks(app: App, config: StageConfig): ReboundStacks {
+  // Environment-agnostic unless the CLI knows the account/region (it does on deploy, not offline).
+  const env =
+    process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
+      ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }
+      : undefined;
+  const tags = { project: 'rebound', stage: config.stage };
+  const stateful = new StatefulStack(app, stackName(config.stage, 'Stateful'), {
+    config,
+    env,
+    tags,
+    stackName: stackName(config.stage, 'Stateful'),
+    description: `Rebound ${config.stage}: table, dead-letter queues, schedule group, SES, alarm topic`,
+    terminationProtection: config.stage === 'prod',
+  });
+  const stateless = new StatelessStack(app, stackName(config.stage, 'Stateless'), {
+    config,
+    stateful,
+    env,
+    tags,
+    stackName: stackName(config.stage, 'Stateless'),
+    description: `Rebound ${config.stage}: functions, HTTP API, stream and schedule wiring, alarms`,
+  });
+  stateless.addDependency(stateful);
+  return { stateful, stateless };
+}
+
+/**
+ * The whole app: stage from context (`-c stage=dev|prod`), both stacks, and cdk-nag's AWS Solutions pack as
+ * a validation plugin (synth fails on any unacknowledged finding).
+ */
+export function createApp(props: AppProps = {}): { app: App; config: StageConfig } & ReboundStacks {
+  const app = new App(props);
+  const config = resolveStageConfig((key) => app.node.tryGetContext(key));
+  const stacks = buildStacks(app, config);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { app, config, ...stacks };
+}
