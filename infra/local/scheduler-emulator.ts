@@ -41,7 +41,7 @@ import {
   GroupNameQuerySchema,
   ListScheduleGroupsQuerySchema,
   ListSchedulesQuerySchema,
-  NameSchema,
+  PathNameSchema,
   parseOrThrow,
   type ScheduleBody,
   ScheduleBodySchema,
@@ -440,7 +440,7 @@ export class SchedulerEmulator {
         if (method === 'GET') return this.listSchedules(query);
         throw new SchedulerUnknownOperationError(method, path);
       }
-      const name = parseOrThrow(NameSchema, label);
+      const { Name: name } = parseOrThrow(PathNameSchema, { Name: label });
       switch (method) {
         case 'POST':
           return this.idempotent('CreateSchedule', name, body, () => this.createSchedule(name, body));
@@ -459,7 +459,7 @@ export class SchedulerEmulator {
         if (method === 'GET') return this.listScheduleGroups(query);
         throw new SchedulerUnknownOperationError(method, path);
       }
-      const name = parseOrThrow(NameSchema, label);
+      const { Name: name } = parseOrThrow(PathNameSchema, { Name: label });
       switch (method) {
         case 'POST':
           return this.idempotent('CreateScheduleGroup', name, body, () =>

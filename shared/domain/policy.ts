@@ -72,7 +72,7 @@ export interface PolicyRule {
   readonly due: DueRule;
   /**
    * Progress nudges (follow-up, thank-you) make sense only for the newest event of an application;
-   * an event that arrives out of order creates them not.
+   * an event that arrives out of order does not create them.
    */
   readonly onlyIfLatest: boolean;
 }

@@ -113,6 +113,10 @@ const planned = (decision: PolicyDecision): Planned[] =>
 const cancelledIds = (decision: PolicyDecision): string[] => decision.cancel.map((c) => c.reminderId).sort();
 const idsOf = (reminders: readonly Reminder[]): string[] => reminders.map((r) => r.reminderId).sort();
 
+/** Rows for `it.each`, titled by their `case` (`$case` would quote and truncate long titles). */
+const byCase = <T extends { readonly case: string }>(rows: readonly T[]) =>
+  rows.map((row) => [row.case, row] as const);
+
 let world: World;
 beforeEach(() => {
   world = new World();
@@ -121,201 +125,203 @@ beforeEach(() => {
 // ---------------------------------------------------------------------------------------------------
 
 describe('decide: the reminders one event schedules on a new application', () => {
-  it.each<{ case: string; event: () => StoredJobEvent; expected: Planned[] }>([
-    {
-      case: 'a submission on a Tuesday afternoon gets follow-ups on the next two Tuesdays at 09:00',
-      event: () => eventOf('application.submitted', '2026-03-10T14:00:00Z'),
-      expected: [
-        ['follow_up', 1, '2026-03-17T08:00:00.000Z'],
-        ['follow_up', 2, '2026-03-24T08:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a submission before the Berlin clocks change keeps its follow-ups at 09:00 local',
-      event: () => eventOf('application.submitted', '2026-03-24T14:00:00Z'),
-      expected: [
-        ['follow_up', 1, '2026-03-31T07:00:00.000Z'],
-        ['follow_up', 2, '2026-04-07T07:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'an interview on a Thursday gets a thank-you on Friday and a follow-up a week later',
-      event: () => eventOf('interview.completed', '2026-03-12T15:00:00Z'),
-      expected: [
-        ['thank_you', 1, '2026-03-13T08:00:00.000Z'],
-        ['follow_up', 1, '2026-03-19T08:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'an interview on a Friday afternoon gets its thank-you after the weekend',
-      event: () => eventOf('interview.completed', '2026-03-13T15:00:00Z'),
-      expected: [
-        ['thank_you', 1, '2026-03-16T08:00:00.000Z'],
-        ['follow_up', 1, '2026-03-20T08:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a rejection after an interview asks for feedback a day later and reconnects after six weeks',
-      event: () =>
-        eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor('interview', 'not_selected')),
-      expected: [
-        ['ask_feedback', 1, '2026-03-13T08:00:00.000Z'],
-        ['reconnect', 1, '2026-04-22T07:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a rejection for not selected asks for feedback even at the application stage',
-      event: () =>
-        eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor('application', 'not_selected')),
-      expected: [
-        ['ask_feedback', 1, '2026-03-13T08:00:00.000Z'],
-        ['reconnect', 1, '2026-04-22T07:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a rejection for another candidate asks for feedback and reconnects after six weeks',
-      event: () =>
-        eventOf(
-          'application.rejected',
-          '2026-03-11T09:00:00Z',
-          rejectedFor('application', 'pursuing_other_candidates'),
-        ),
-      expected: [
-        ['ask_feedback', 1, '2026-03-13T08:00:00.000Z'],
-        ['reconnect', 1, '2026-04-22T07:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a rejection for another reason asks for feedback and reconnects after six weeks',
-      event: () =>
-        eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor('application', 'other')),
-      expected: [
-        ['ask_feedback', 1, '2026-03-13T08:00:00.000Z'],
-        ['reconnect', 1, '2026-04-22T07:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a rejection that only accepts formal applications suggests applying the next morning',
-      event: () =>
-        eventOf(
-          'application.rejected',
-          '2026-03-11T09:00:00Z',
-          rejectedFor('application', 'only_accepting_applications'),
-        ),
-      expected: [
-        ['apply_formally', 1, '2026-03-12T08:00:00.000Z'],
-        ['reconnect', 1, '2026-04-22T07:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a rejection kept on file reconnects after four weeks only',
-      event: () =>
-        eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor('application', 'keep_on_file')),
-      expected: [['reconnect', 1, '2026-04-08T07:00:00.000Z']],
-    },
-    {
-      case: 'a rejection for not hiring reconnects after eight weeks only',
-      event: () =>
-        eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor('application', 'not_hiring')),
-      expected: [['reconnect', 1, '2026-05-06T07:00:00.000Z']],
-    },
-    {
-      case: 'a rejection kept on file after an interview asks for feedback and reconnects after four weeks',
-      event: () =>
-        eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor('interview', 'keep_on_file')),
-      expected: [
-        ['ask_feedback', 1, '2026-03-13T08:00:00.000Z'],
-        ['reconnect', 1, '2026-04-08T07:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a withdrawal schedules nothing',
-      event: () => eventOf('application.withdrawn', '2026-03-11T09:00:00Z'),
-      expected: [],
-    },
-    {
-      case: 'an accepted offer schedules nothing',
-      event: () => eventOf('offer.accepted', '2026-03-11T09:00:00Z'),
-      expected: [],
-    },
-    {
-      case: 'a Los Angeles submission before the March 2026 change keeps 09:00 PDT afterwards',
-      event: () => eventOf('application.submitted', '2026-03-03T23:00:00Z', inZone('America/Los_Angeles')),
-      expected: [
-        ['follow_up', 1, '2026-03-10T16:00:00.000Z'],
-        ['follow_up', 2, '2026-03-17T16:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a Los Angeles interview before the November 2026 change follows up at 09:00 PST',
-      event: () => eventOf('interview.completed', '2026-10-27T22:00:00Z', inZone('America/Los_Angeles')),
-      expected: [
-        ['thank_you', 1, '2026-10-28T16:00:00.000Z'],
-        ['follow_up', 1, '2026-11-03T17:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a Los Angeles rejection kept on file before the November 2026 change reconnects at 09:00 PST',
-      event: () =>
-        eventOf('application.rejected', '2026-10-23T17:00:00Z', (event) => {
-          inZone('America/Los_Angeles')(event);
-          rejectedFor('application', 'keep_on_file')(event);
-        }),
-      expected: [['reconnect', 1, '2026-11-20T17:00:00.000Z']],
-    },
-    {
-      case: 'a Los Angeles submission before the March 2027 change keeps 09:00 PDT afterwards',
-      event: () => eventOf('application.submitted', '2027-03-09T23:00:00Z', inZone('America/Los_Angeles')),
-      expected: [
-        ['follow_up', 1, '2027-03-16T16:00:00.000Z'],
-        ['follow_up', 2, '2027-03-23T16:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a Los Angeles submission before the November 2027 change keeps 09:00 PST afterwards',
-      event: () => eventOf('application.submitted', '2027-11-02T22:00:00Z', inZone('America/Los_Angeles')),
-      expected: [
-        ['follow_up', 1, '2027-11-09T17:00:00.000Z'],
-        ['follow_up', 2, '2027-11-16T17:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a Kolkata interview is thanked at 09:00 IST, 03:30 UTC',
-      event: () => eventOf('interview.completed', '2026-06-01T08:30:00Z', inZone('Asia/Kolkata')),
-      expected: [
-        ['thank_you', 1, '2026-06-02T03:30:00.000Z'],
-        ['follow_up', 1, '2026-06-08T03:30:00.000Z'],
-      ],
-    },
-    {
-      case: 'a Kathmandu submission follows up at 09:00 NPT, 03:15 UTC',
-      event: () => eventOf('application.submitted', '2026-06-01T06:15:00Z', inZone('Asia/Kathmandu')),
-      expected: [
-        ['follow_up', 1, '2026-06-08T03:15:00.000Z'],
-        ['follow_up', 2, '2026-06-15T03:15:00.000Z'],
-      ],
-    },
-    {
-      case: 'an Auckland rejection on a Friday asks for feedback on Monday, a Sunday in UTC',
-      event: () =>
-        eventOf('application.rejected', '2026-07-03T04:00:00Z', (event) => {
-          inZone('Pacific/Auckland')(event);
-          rejectedFor('application', 'not_selected')(event);
-        }),
-      expected: [
-        ['ask_feedback', 1, '2026-07-05T21:00:00.000Z'],
-        ['reconnect', 1, '2026-08-13T21:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'an Auckland submission before the September change follows up at 09:00 NZDT',
-      event: () => eventOf('application.submitted', '2026-09-21T23:00:00Z', inZone('Pacific/Auckland')),
-      expected: [
-        ['follow_up', 1, '2026-09-28T20:00:00.000Z'],
-        ['follow_up', 2, '2026-10-05T20:00:00.000Z'],
-      ],
-    },
-  ])('$case', ({ event, expected }) => {
+  it.each(
+    byCase<{ case: string; event: () => StoredJobEvent; expected: Planned[] }>([
+      {
+        case: 'a submission on a Tuesday afternoon gets follow-ups on the next two Tuesdays at 09:00',
+        event: () => eventOf('application.submitted', '2026-03-10T14:00:00Z'),
+        expected: [
+          ['follow_up', 1, '2026-03-17T08:00:00.000Z'],
+          ['follow_up', 2, '2026-03-24T08:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a submission before the Berlin clocks change keeps its follow-ups at 09:00 local',
+        event: () => eventOf('application.submitted', '2026-03-24T14:00:00Z'),
+        expected: [
+          ['follow_up', 1, '2026-03-31T07:00:00.000Z'],
+          ['follow_up', 2, '2026-04-07T07:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'an interview on a Thursday gets a thank-you on Friday and a follow-up a week later',
+        event: () => eventOf('interview.completed', '2026-03-12T15:00:00Z'),
+        expected: [
+          ['thank_you', 1, '2026-03-13T08:00:00.000Z'],
+          ['follow_up', 1, '2026-03-19T08:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'an interview on a Friday afternoon gets its thank-you after the weekend',
+        event: () => eventOf('interview.completed', '2026-03-13T15:00:00Z'),
+        expected: [
+          ['thank_you', 1, '2026-03-16T08:00:00.000Z'],
+          ['follow_up', 1, '2026-03-20T08:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a rejection after an interview asks for feedback a day later and reconnects after six weeks',
+        event: () =>
+          eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor('interview', 'not_selected')),
+        expected: [
+          ['ask_feedback', 1, '2026-03-13T08:00:00.000Z'],
+          ['reconnect', 1, '2026-04-22T07:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a rejection for not selected asks for feedback even at the application stage',
+        event: () =>
+          eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor('application', 'not_selected')),
+        expected: [
+          ['ask_feedback', 1, '2026-03-13T08:00:00.000Z'],
+          ['reconnect', 1, '2026-04-22T07:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a rejection for another candidate asks for feedback and reconnects after six weeks',
+        event: () =>
+          eventOf(
+            'application.rejected',
+            '2026-03-11T09:00:00Z',
+            rejectedFor('application', 'pursuing_other_candidates'),
+          ),
+        expected: [
+          ['ask_feedback', 1, '2026-03-13T08:00:00.000Z'],
+          ['reconnect', 1, '2026-04-22T07:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a rejection for another reason asks for feedback and reconnects after six weeks',
+        event: () =>
+          eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor('application', 'other')),
+        expected: [
+          ['ask_feedback', 1, '2026-03-13T08:00:00.000Z'],
+          ['reconnect', 1, '2026-04-22T07:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a rejection that only accepts formal applications suggests applying the next morning',
+        event: () =>
+          eventOf(
+            'application.rejected',
+            '2026-03-11T09:00:00Z',
+            rejectedFor('application', 'only_accepting_applications'),
+          ),
+        expected: [
+          ['apply_formally', 1, '2026-03-12T08:00:00.000Z'],
+          ['reconnect', 1, '2026-04-22T07:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a rejection kept on file reconnects after four weeks only',
+        event: () =>
+          eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor('application', 'keep_on_file')),
+        expected: [['reconnect', 1, '2026-04-08T07:00:00.000Z']],
+      },
+      {
+        case: 'a rejection for not hiring reconnects after eight weeks only',
+        event: () =>
+          eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor('application', 'not_hiring')),
+        expected: [['reconnect', 1, '2026-05-06T07:00:00.000Z']],
+      },
+      {
+        case: 'a rejection kept on file after an interview asks for feedback and reconnects after four weeks',
+        event: () =>
+          eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor('interview', 'keep_on_file')),
+        expected: [
+          ['ask_feedback', 1, '2026-03-13T08:00:00.000Z'],
+          ['reconnect', 1, '2026-04-08T07:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a withdrawal schedules nothing',
+        event: () => eventOf('application.withdrawn', '2026-03-11T09:00:00Z'),
+        expected: [],
+      },
+      {
+        case: 'an accepted offer schedules nothing',
+        event: () => eventOf('offer.accepted', '2026-03-11T09:00:00Z'),
+        expected: [],
+      },
+      {
+        case: 'a Los Angeles submission before the March 2026 change keeps 09:00 PDT afterwards',
+        event: () => eventOf('application.submitted', '2026-03-03T23:00:00Z', inZone('America/Los_Angeles')),
+        expected: [
+          ['follow_up', 1, '2026-03-10T16:00:00.000Z'],
+          ['follow_up', 2, '2026-03-17T16:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a Los Angeles interview before the November 2026 change follows up at 09:00 PST',
+        event: () => eventOf('interview.completed', '2026-10-27T22:00:00Z', inZone('America/Los_Angeles')),
+        expected: [
+          ['thank_you', 1, '2026-10-28T16:00:00.000Z'],
+          ['follow_up', 1, '2026-11-03T17:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a Los Angeles rejection kept on file before the November 2026 change reconnects at 09:00 PST',
+        event: () =>
+          eventOf('application.rejected', '2026-10-23T17:00:00Z', (event) => {
+            inZone('America/Los_Angeles')(event);
+            rejectedFor('application', 'keep_on_file')(event);
+          }),
+        expected: [['reconnect', 1, '2026-11-20T17:00:00.000Z']],
+      },
+      {
+        case: 'a Los Angeles submission before the March 2027 change keeps 09:00 PDT afterwards',
+        event: () => eventOf('application.submitted', '2027-03-09T23:00:00Z', inZone('America/Los_Angeles')),
+        expected: [
+          ['follow_up', 1, '2027-03-16T16:00:00.000Z'],
+          ['follow_up', 2, '2027-03-23T16:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a Los Angeles submission before the November 2027 change keeps 09:00 PST afterwards',
+        event: () => eventOf('application.submitted', '2027-11-02T22:00:00Z', inZone('America/Los_Angeles')),
+        expected: [
+          ['follow_up', 1, '2027-11-09T17:00:00.000Z'],
+          ['follow_up', 2, '2027-11-16T17:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a Kolkata interview is thanked at 09:00 IST, 03:30 UTC',
+        event: () => eventOf('interview.completed', '2026-06-01T08:30:00Z', inZone('Asia/Kolkata')),
+        expected: [
+          ['thank_you', 1, '2026-06-02T03:30:00.000Z'],
+          ['follow_up', 1, '2026-06-08T03:30:00.000Z'],
+        ],
+      },
+      {
+        case: 'a Kathmandu submission follows up at 09:00 NPT, 03:15 UTC',
+        event: () => eventOf('application.submitted', '2026-06-01T06:15:00Z', inZone('Asia/Kathmandu')),
+        expected: [
+          ['follow_up', 1, '2026-06-08T03:15:00.000Z'],
+          ['follow_up', 2, '2026-06-15T03:15:00.000Z'],
+        ],
+      },
+      {
+        case: 'an Auckland rejection on a Friday asks for feedback on Monday, a Sunday in UTC',
+        event: () =>
+          eventOf('application.rejected', '2026-07-03T04:00:00Z', (event) => {
+            inZone('Pacific/Auckland')(event);
+            rejectedFor('application', 'not_selected')(event);
+          }),
+        expected: [
+          ['ask_feedback', 1, '2026-07-05T21:00:00.000Z'],
+          ['reconnect', 1, '2026-08-13T21:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'an Auckland submission before the September change follows up at 09:00 NZDT',
+        event: () => eventOf('application.submitted', '2026-09-21T23:00:00Z', inZone('Pacific/Auckland')),
+        expected: [
+          ['follow_up', 1, '2026-09-28T20:00:00.000Z'],
+          ['follow_up', 2, '2026-10-05T20:00:00.000Z'],
+        ],
+      },
+    ]),
+  )('%s', (_case, { event, expected }) => {
     // Prepare
     const stored = event();
 
@@ -355,9 +361,9 @@ describe('decide: the reminders one event schedules on a new application', () =>
     });
   });
 
-  it.each(REJECTION_STAGES.flatMap((stage) => REJECTION_REASONS.map((reason) => ({ stage, reason }))))(
-    'a rejection at stage $stage for $reason plans exactly one reconnect',
-    ({ stage, reason }) => {
+  it.each(REJECTION_STAGES.flatMap((stage) => REJECTION_REASONS.map((reason) => [stage, reason] as const)))(
+    'a rejection at the %s stage for %s plans exactly one reconnect',
+    (stage, reason) => {
       // Prepare
       const rejected = eventOf('application.rejected', '2026-03-11T09:00:00Z', rejectedFor(stage, reason));
 
@@ -494,48 +500,50 @@ describe('decide: events that arrive out of order', () => {
 });
 
 describe('decide: past (backfilled) events', () => {
-  it.each<{ case: string; event: () => StoredJobEvent; now: string; expected: Planned[] }>([
-    {
-      case: 'a backfilled submission whose follow-ups are both past gets one follow-up at the next slot',
-      event: () => eventOf('application.submitted', '2026-01-06T14:00:00Z'),
-      now: '2026-03-10T10:30:00Z',
-      expected: [['follow_up', 1, '2026-03-11T08:00:00.000Z']],
-    },
-    {
-      case: 'a backfilled submission whose first follow-up is past keeps the second on its day',
-      event: () => eventOf('application.submitted', '2026-03-03T14:00:00Z'),
-      now: '2026-03-10T10:30:00Z',
-      expected: [
-        ['follow_up', 1, '2026-03-11T08:00:00.000Z'],
-        ['follow_up', 2, '2026-03-17T08:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a submission that arrives at 08:59 on its follow-up day is followed up the same morning',
-      event: () => eventOf('application.submitted', '2026-03-03T14:00:00Z'),
-      now: '2026-03-10T07:59:00Z',
-      expected: [
-        ['follow_up', 1, '2026-03-10T08:00:00.000Z'],
-        ['follow_up', 2, '2026-03-17T08:00:00.000Z'],
-      ],
-    },
-    {
-      case: 'a backfilled rejection whose reconnect is past reconnects at the next slot',
-      event: () =>
-        eventOf('application.rejected', '2026-01-07T09:00:00Z', rejectedFor('application', 'keep_on_file')),
-      now: '2026-03-10T10:30:00Z',
-      expected: [['reconnect', 1, '2026-03-11T08:00:00.000Z']],
-    },
-    {
-      case: 'a backfilled rejection on a Friday evening moves every past reminder to Monday',
-      event: () => eventOf('application.rejected', '2026-01-07T09:00:00Z'),
-      now: '2026-03-13T18:00:00Z',
-      expected: [
-        ['ask_feedback', 1, '2026-03-16T08:00:00.000Z'],
-        ['reconnect', 1, '2026-03-16T08:00:00.000Z'],
-      ],
-    },
-  ])('$case', ({ event, now, expected }) => {
+  it.each(
+    byCase<{ case: string; event: () => StoredJobEvent; now: string; expected: Planned[] }>([
+      {
+        case: 'a backfilled submission whose follow-ups are both past gets one follow-up at the next slot',
+        event: () => eventOf('application.submitted', '2026-01-06T14:00:00Z'),
+        now: '2026-03-10T10:30:00Z',
+        expected: [['follow_up', 1, '2026-03-11T08:00:00.000Z']],
+      },
+      {
+        case: 'a backfilled submission whose first follow-up is past keeps the second on its day',
+        event: () => eventOf('application.submitted', '2026-03-03T14:00:00Z'),
+        now: '2026-03-10T10:30:00Z',
+        expected: [
+          ['follow_up', 1, '2026-03-11T08:00:00.000Z'],
+          ['follow_up', 2, '2026-03-17T08:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a submission that arrives at 08:59 on its follow-up day is followed up the same morning',
+        event: () => eventOf('application.submitted', '2026-03-03T14:00:00Z'),
+        now: '2026-03-10T07:59:00Z',
+        expected: [
+          ['follow_up', 1, '2026-03-10T08:00:00.000Z'],
+          ['follow_up', 2, '2026-03-17T08:00:00.000Z'],
+        ],
+      },
+      {
+        case: 'a backfilled rejection whose reconnect is past reconnects at the next slot',
+        event: () =>
+          eventOf('application.rejected', '2026-01-07T09:00:00Z', rejectedFor('application', 'keep_on_file')),
+        now: '2026-03-10T10:30:00Z',
+        expected: [['reconnect', 1, '2026-03-11T08:00:00.000Z']],
+      },
+      {
+        case: 'a backfilled rejection on a Friday evening moves every past reminder to Monday',
+        event: () => eventOf('application.rejected', '2026-01-07T09:00:00Z'),
+        now: '2026-03-13T18:00:00Z',
+        expected: [
+          ['ask_feedback', 1, '2026-03-16T08:00:00.000Z'],
+          ['reconnect', 1, '2026-03-16T08:00:00.000Z'],
+        ],
+      },
+    ]),
+  )('%s', (_case, { event, now, expected }) => {
     // Prepare
     const stored = event();
 
@@ -600,13 +608,15 @@ describe('decide: the end of an application', () => {
     });
   });
 
-  it.each([
-    {
-      case: 'a later submission on a rejected application starts no follow-up',
-      type: 'application.submitted',
-    },
-    { case: 'a later interview on a rejected application is not thanked', type: 'interview.completed' },
-  ] as const)('$case', ({ type }) => {
+  it.each(
+    byCase([
+      {
+        case: 'a later submission on a rejected application starts no follow-up',
+        type: 'application.submitted',
+      },
+      { case: 'a later interview on a rejected application is not thanked', type: 'interview.completed' },
+    ] as const),
+  )('%s', (_case, { type }) => {
     // Prepare
     world.receive(eventOf('application.rejected', '2026-03-11T09:00:00Z'));
 

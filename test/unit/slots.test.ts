@@ -7,6 +7,10 @@ import { ReboundError } from '#shared/errors.ts';
 // NZ DST 2026: ends Apr 5, starts Sep 27. EU DST 2026: Mar 29 / Oct 25.
 const at = (iso: string): Date => new Date(iso);
 
+/** Rows for `it.each`, titled by their `case` (`$case` would quote and truncate long titles). */
+const byCase = <T extends { readonly case: string }>(rows: readonly T[]) =>
+  rows.map((row) => [row.case, row] as const);
+
 describe('SEND_HOUR', () => {
   it('sends at nine in the morning', () => {
     expect(SEND_HOUR).toBe(9);
@@ -14,98 +18,100 @@ describe('SEND_HOUR', () => {
 });
 
 describe('nextSendSlot', () => {
-  it.each([
-    {
-      case: 'is 09:00 the same day when the day has not reached 09:00 yet',
-      zone: 'Europe/Berlin',
-      after: '2026-03-10T07:00:00.000Z', // Tue 08:00 CET
-      expected: '2026-03-10T08:00:00.000Z',
-    },
-    {
-      case: 'is the instant itself when it is exactly a slot',
-      zone: 'Europe/Berlin',
-      after: '2026-03-10T08:00:00.000Z',
-      expected: '2026-03-10T08:00:00.000Z',
-    },
-    {
-      case: 'is the next day when the slot passed a millisecond ago',
-      zone: 'Europe/Berlin',
-      after: '2026-03-10T08:00:00.001Z',
-      expected: '2026-03-11T08:00:00.000Z',
-    },
-    {
-      case: 'skips the weekend from a Friday afternoon to Monday',
-      zone: 'Europe/Berlin',
-      after: '2026-03-13T14:00:00.000Z', // Fri 15:00 CET
-      expected: '2026-03-16T08:00:00.000Z',
-    },
-    {
-      case: 'skips the rest of the weekend from a Sunday',
-      zone: 'Europe/Berlin',
-      after: '2026-03-15T07:00:00.000Z', // Sun 08:00 CET
-      expected: '2026-03-16T08:00:00.000Z',
-    },
-    {
-      case: 'keeps 09:00 local over the Los Angeles spring change of 2026',
-      zone: 'America/Los_Angeles',
-      after: '2026-03-06T18:00:00.000Z', // Fri 10:00 PST
-      expected: '2026-03-09T16:00:00.000Z', // Mon 09:00 PDT
-    },
-    {
-      case: 'keeps 09:00 local over the Los Angeles autumn change of 2026',
-      zone: 'America/Los_Angeles',
-      after: '2026-10-30T17:00:00.000Z', // Fri 10:00 PDT
-      expected: '2026-11-02T17:00:00.000Z', // Mon 09:00 PST
-    },
-    {
-      case: 'keeps 09:00 local over the Los Angeles spring change of 2027',
-      zone: 'America/Los_Angeles',
-      after: '2027-03-12T18:00:00.000Z', // Fri 10:00 PST
-      expected: '2027-03-15T16:00:00.000Z', // Mon 09:00 PDT
-    },
-    {
-      case: 'keeps 09:00 local over the Los Angeles autumn change of 2027',
-      zone: 'America/Los_Angeles',
-      after: '2027-11-05T17:00:00.000Z', // Fri 10:00 PDT
-      expected: '2027-11-08T17:00:00.000Z', // Mon 09:00 PST
-    },
-    {
-      case: 'uses the Los Angeles date, not the UTC date, late in the evening',
-      zone: 'America/Los_Angeles',
-      after: '2026-03-04T04:00:00.000Z', // Tue 20:00 PST, already Wednesday in UTC
-      expected: '2026-03-04T17:00:00.000Z', // Wed 09:00 PST
-    },
-    {
-      case: 'places 09:00 at 03:30 UTC in Asia/Kolkata',
-      zone: 'Asia/Kolkata',
-      after: '2026-06-01T04:30:00.000Z', // Mon 10:00 IST
-      expected: '2026-06-02T03:30:00.000Z', // Tue 09:00 IST
-    },
-    {
-      case: 'places 09:00 at 03:15 UTC in Asia/Kathmandu',
-      zone: 'Asia/Kathmandu',
-      after: '2026-06-01T00:00:00.000Z', // Mon 05:45 NPT
-      expected: '2026-06-01T03:15:00.000Z',
-    },
-    {
-      case: 'treats an Auckland Saturday as weekend although it is Friday in UTC',
-      zone: 'Pacific/Auckland',
-      after: '2026-07-03T20:00:00.000Z', // Sat 08:00 NZST
-      expected: '2026-07-05T21:00:00.000Z', // Mon 09:00 NZST, a Sunday in UTC
-    },
-    {
-      case: 'keeps 09:00 local over the Auckland change to summer time',
-      zone: 'Pacific/Auckland',
-      after: '2026-09-24T22:00:00.000Z', // Fri 10:00 NZST
-      expected: '2026-09-27T20:00:00.000Z', // Mon 09:00 NZDT
-    },
-    {
-      case: 'keeps 09:00 local over the Auckland change to standard time',
-      zone: 'Pacific/Auckland',
-      after: '2026-04-02T21:00:00.000Z', // Fri 10:00 NZDT
-      expected: '2026-04-05T21:00:00.000Z', // Mon 09:00 NZST
-    },
-  ])('$case', ({ zone, after, expected }) => {
+  it.each(
+    byCase([
+      {
+        case: 'is 09:00 the same day when the day has not reached 09:00 yet',
+        zone: 'Europe/Berlin',
+        after: '2026-03-10T07:00:00.000Z', // Tue 08:00 CET
+        expected: '2026-03-10T08:00:00.000Z',
+      },
+      {
+        case: 'is the instant itself when it is exactly a slot',
+        zone: 'Europe/Berlin',
+        after: '2026-03-10T08:00:00.000Z',
+        expected: '2026-03-10T08:00:00.000Z',
+      },
+      {
+        case: 'is the next day when the slot passed a millisecond ago',
+        zone: 'Europe/Berlin',
+        after: '2026-03-10T08:00:00.001Z',
+        expected: '2026-03-11T08:00:00.000Z',
+      },
+      {
+        case: 'skips the weekend from a Friday afternoon to Monday',
+        zone: 'Europe/Berlin',
+        after: '2026-03-13T14:00:00.000Z', // Fri 15:00 CET
+        expected: '2026-03-16T08:00:00.000Z',
+      },
+      {
+        case: 'skips the rest of the weekend from a Sunday',
+        zone: 'Europe/Berlin',
+        after: '2026-03-15T07:00:00.000Z', // Sun 08:00 CET
+        expected: '2026-03-16T08:00:00.000Z',
+      },
+      {
+        case: 'keeps 09:00 local over the Los Angeles spring change of 2026',
+        zone: 'America/Los_Angeles',
+        after: '2026-03-06T18:00:00.000Z', // Fri 10:00 PST
+        expected: '2026-03-09T16:00:00.000Z', // Mon 09:00 PDT
+      },
+      {
+        case: 'keeps 09:00 local over the Los Angeles autumn change of 2026',
+        zone: 'America/Los_Angeles',
+        after: '2026-10-30T17:00:00.000Z', // Fri 10:00 PDT
+        expected: '2026-11-02T17:00:00.000Z', // Mon 09:00 PST
+      },
+      {
+        case: 'keeps 09:00 local over the Los Angeles spring change of 2027',
+        zone: 'America/Los_Angeles',
+        after: '2027-03-12T18:00:00.000Z', // Fri 10:00 PST
+        expected: '2027-03-15T16:00:00.000Z', // Mon 09:00 PDT
+      },
+      {
+        case: 'keeps 09:00 local over the Los Angeles autumn change of 2027',
+        zone: 'America/Los_Angeles',
+        after: '2027-11-05T17:00:00.000Z', // Fri 10:00 PDT
+        expected: '2027-11-08T17:00:00.000Z', // Mon 09:00 PST
+      },
+      {
+        case: 'uses the Los Angeles date, not the UTC date, late in the evening',
+        zone: 'America/Los_Angeles',
+        after: '2026-03-04T04:00:00.000Z', // Tue 20:00 PST, already Wednesday in UTC
+        expected: '2026-03-04T17:00:00.000Z', // Wed 09:00 PST
+      },
+      {
+        case: 'places 09:00 at 03:30 UTC in Asia/Kolkata',
+        zone: 'Asia/Kolkata',
+        after: '2026-06-01T04:30:00.000Z', // Mon 10:00 IST
+        expected: '2026-06-02T03:30:00.000Z', // Tue 09:00 IST
+      },
+      {
+        case: 'places 09:00 at 03:15 UTC in Asia/Kathmandu',
+        zone: 'Asia/Kathmandu',
+        after: '2026-06-01T00:00:00.000Z', // Mon 05:45 NPT
+        expected: '2026-06-01T03:15:00.000Z',
+      },
+      {
+        case: 'treats an Auckland Saturday as weekend although it is Friday in UTC',
+        zone: 'Pacific/Auckland',
+        after: '2026-07-03T20:00:00.000Z', // Sat 08:00 NZST
+        expected: '2026-07-05T21:00:00.000Z', // Mon 09:00 NZST, a Sunday in UTC
+      },
+      {
+        case: 'keeps 09:00 local over the Auckland change to summer time',
+        zone: 'Pacific/Auckland',
+        after: '2026-09-24T22:00:00.000Z', // Fri 10:00 NZST
+        expected: '2026-09-27T20:00:00.000Z', // Mon 09:00 NZDT
+      },
+      {
+        case: 'keeps 09:00 local over the Auckland change to standard time',
+        zone: 'Pacific/Auckland',
+        after: '2026-04-02T21:00:00.000Z', // Fri 10:00 NZDT
+        expected: '2026-04-05T21:00:00.000Z', // Mon 09:00 NZST
+      },
+    ]),
+  )('%s', (_case, { zone, after, expected }) => {
     // Prepare
     const instant = at(after);
 
@@ -129,99 +135,101 @@ describe('nextSendSlot', () => {
 });
 
 describe('slotDaysLater', () => {
-  it.each([
-    {
-      case: 'makes "7 days later" of a Tuesday afternoon the next Tuesday 09:00',
-      zone: 'Europe/Berlin',
-      from: '2026-03-10T14:00:00.000Z', // Tue 15:00 CET
-      days: 7,
-      expected: '2026-03-17T08:00:00.000Z',
-    },
-    {
-      case: 'keeps 09:00 local when the Berlin clocks change in between',
-      zone: 'Europe/Berlin',
-      from: '2026-03-24T14:00:00.000Z', // Tue 15:00 CET
-      days: 7,
-      expected: '2026-03-31T07:00:00.000Z', // Tue 09:00 CEST
-    },
-    {
-      case: 'moves a Saturday to the Monday after',
-      zone: 'Europe/Berlin',
-      from: '2026-03-09T09:00:00.000Z', // Mon 10:00 CET, +5 days is Saturday
-      days: 5,
-      expected: '2026-03-16T08:00:00.000Z',
-    },
-    {
-      case: 'moves a Sunday to the Monday after',
-      zone: 'Europe/Berlin',
-      from: '2026-03-09T09:00:00.000Z', // Mon 10:00 CET, +6 days is Sunday
-      days: 6,
-      expected: '2026-03-16T08:00:00.000Z',
-    },
-    {
-      case: 'counts six weeks as 42 calendar days',
-      zone: 'Europe/Berlin',
-      from: '2026-03-11T09:00:00.000Z', // Wed 10:00 CET
-      days: 42,
-      expected: '2026-04-22T07:00:00.000Z', // Wed 09:00 CEST
-    },
-    {
-      case: 'gives today 09:00 for zero days, even when that has passed',
-      zone: 'Europe/Berlin',
-      from: '2026-03-10T14:00:00.000Z',
-      days: 0,
-      expected: '2026-03-10T08:00:00.000Z',
-    },
-    {
-      case: 'keeps 09:00 local over the Los Angeles spring change of 2026',
-      zone: 'America/Los_Angeles',
-      from: '2026-03-03T23:00:00.000Z', // Tue 15:00 PST
-      days: 7,
-      expected: '2026-03-10T16:00:00.000Z', // Tue 09:00 PDT
-    },
-    {
-      case: 'keeps 09:00 local over the Los Angeles autumn change of 2026',
-      zone: 'America/Los_Angeles',
-      from: '2026-10-27T22:00:00.000Z', // Tue 15:00 PDT
-      days: 7,
-      expected: '2026-11-03T17:00:00.000Z', // Tue 09:00 PST
-    },
-    {
-      case: 'keeps 09:00 local over the Los Angeles spring change of 2027',
-      zone: 'America/Los_Angeles',
-      from: '2027-03-09T23:00:00.000Z', // Tue 15:00 PST
-      days: 7,
-      expected: '2027-03-16T16:00:00.000Z', // Tue 09:00 PDT
-    },
-    {
-      case: 'keeps 09:00 local over the Los Angeles autumn change of 2027',
-      zone: 'America/Los_Angeles',
-      from: '2027-11-02T22:00:00.000Z', // Tue 15:00 PDT
-      days: 7,
-      expected: '2027-11-09T17:00:00.000Z', // Tue 09:00 PST
-    },
-    {
-      case: 'counts from the Los Angeles date when it is already tomorrow in UTC',
-      zone: 'America/Los_Angeles',
-      from: '2026-03-04T04:00:00.000Z', // Tue 20:00 PST, Wednesday in UTC
-      days: 7,
-      expected: '2026-03-10T16:00:00.000Z', // Tue 09:00 PDT
-    },
-    {
-      case: 'counts from the Kolkata date when it is still yesterday in UTC',
-      zone: 'Asia/Kolkata',
-      from: '2026-06-01T20:00:00.000Z', // Tue 01:30 IST
-      days: 7,
-      expected: '2026-06-09T03:30:00.000Z', // Tue 09:00 IST
-    },
-    {
-      case: 'keeps 09:00 local over the Auckland change to summer time',
-      zone: 'Pacific/Auckland',
-      from: '2026-09-22T23:00:00.000Z', // Wed 11:00 NZST
-      days: 7,
-      expected: '2026-09-29T20:00:00.000Z', // Wed 09:00 NZDT
-    },
-  ])('$case', ({ zone, from, days, expected }) => {
+  it.each(
+    byCase([
+      {
+        case: 'makes "7 days later" of a Tuesday afternoon the next Tuesday 09:00',
+        zone: 'Europe/Berlin',
+        from: '2026-03-10T14:00:00.000Z', // Tue 15:00 CET
+        days: 7,
+        expected: '2026-03-17T08:00:00.000Z',
+      },
+      {
+        case: 'keeps 09:00 local when the Berlin clocks change in between',
+        zone: 'Europe/Berlin',
+        from: '2026-03-24T14:00:00.000Z', // Tue 15:00 CET
+        days: 7,
+        expected: '2026-03-31T07:00:00.000Z', // Tue 09:00 CEST
+      },
+      {
+        case: 'moves a Saturday to the Monday after',
+        zone: 'Europe/Berlin',
+        from: '2026-03-09T09:00:00.000Z', // Mon 10:00 CET, +5 days is Saturday
+        days: 5,
+        expected: '2026-03-16T08:00:00.000Z',
+      },
+      {
+        case: 'moves a Sunday to the Monday after',
+        zone: 'Europe/Berlin',
+        from: '2026-03-09T09:00:00.000Z', // Mon 10:00 CET, +6 days is Sunday
+        days: 6,
+        expected: '2026-03-16T08:00:00.000Z',
+      },
+      {
+        case: 'counts six weeks as 42 calendar days',
+        zone: 'Europe/Berlin',
+        from: '2026-03-11T09:00:00.000Z', // Wed 10:00 CET
+        days: 42,
+        expected: '2026-04-22T07:00:00.000Z', // Wed 09:00 CEST
+      },
+      {
+        case: 'gives today 09:00 for zero days, even when that has passed',
+        zone: 'Europe/Berlin',
+        from: '2026-03-10T14:00:00.000Z',
+        days: 0,
+        expected: '2026-03-10T08:00:00.000Z',
+      },
+      {
+        case: 'keeps 09:00 local over the Los Angeles spring change of 2026',
+        zone: 'America/Los_Angeles',
+        from: '2026-03-03T23:00:00.000Z', // Tue 15:00 PST
+        days: 7,
+        expected: '2026-03-10T16:00:00.000Z', // Tue 09:00 PDT
+      },
+      {
+        case: 'keeps 09:00 local over the Los Angeles autumn change of 2026',
+        zone: 'America/Los_Angeles',
+        from: '2026-10-27T22:00:00.000Z', // Tue 15:00 PDT
+        days: 7,
+        expected: '2026-11-03T17:00:00.000Z', // Tue 09:00 PST
+      },
+      {
+        case: 'keeps 09:00 local over the Los Angeles spring change of 2027',
+        zone: 'America/Los_Angeles',
+        from: '2027-03-09T23:00:00.000Z', // Tue 15:00 PST
+        days: 7,
+        expected: '2027-03-16T16:00:00.000Z', // Tue 09:00 PDT
+      },
+      {
+        case: 'keeps 09:00 local over the Los Angeles autumn change of 2027',
+        zone: 'America/Los_Angeles',
+        from: '2027-11-02T22:00:00.000Z', // Tue 15:00 PDT
+        days: 7,
+        expected: '2027-11-09T17:00:00.000Z', // Tue 09:00 PST
+      },
+      {
+        case: 'counts from the Los Angeles date when it is already tomorrow in UTC',
+        zone: 'America/Los_Angeles',
+        from: '2026-03-04T04:00:00.000Z', // Tue 20:00 PST, Wednesday in UTC
+        days: 7,
+        expected: '2026-03-10T16:00:00.000Z', // Tue 09:00 PDT
+      },
+      {
+        case: 'counts from the Kolkata date when it is still yesterday in UTC',
+        zone: 'Asia/Kolkata',
+        from: '2026-06-01T20:00:00.000Z', // Tue 01:30 IST
+        days: 7,
+        expected: '2026-06-09T03:30:00.000Z', // Tue 09:00 IST
+      },
+      {
+        case: 'keeps 09:00 local over the Auckland change to summer time',
+        zone: 'Pacific/Auckland',
+        from: '2026-09-22T23:00:00.000Z', // Wed 11:00 NZST
+        days: 7,
+        expected: '2026-09-29T20:00:00.000Z', // Wed 09:00 NZDT
+      },
+    ]),
+  )('%s', (_case, { zone, from, days, expected }) => {
     // Prepare
     const instant = at(from);
 
@@ -236,32 +244,34 @@ describe('slotDaysLater', () => {
 describe('slotAtLeast', () => {
   const DAY_MS = 24 * 60 * 60 * 1000;
 
-  it.each([
-    {
-      case: 'skips the next morning when 24 hours end after 09:00',
-      zone: 'Europe/Berlin',
-      from: '2026-03-09T09:00:00.000Z', // Mon 10:00 CET
-      expected: '2026-03-11T08:00:00.000Z', // Wed 09:00
-    },
-    {
-      case: 'takes the next morning when 24 hours end before 09:00',
-      zone: 'Europe/Berlin',
-      from: '2026-03-09T07:00:00.000Z', // Mon 08:00 CET
-      expected: '2026-03-10T08:00:00.000Z', // Tue 09:00
-    },
-    {
-      case: 'skips the weekend when 24 hours end on a Saturday',
-      zone: 'Europe/Berlin',
-      from: '2026-03-13T09:00:00.000Z', // Fri 10:00 CET
-      expected: '2026-03-16T08:00:00.000Z', // Mon 09:00
-    },
-    {
-      case: 'counts real hours across the Los Angeles spring change',
-      zone: 'America/Los_Angeles',
-      from: '2026-03-07T18:00:00.000Z', // Sat 10:00 PST; +24h is Sun 11:00 PDT
-      expected: '2026-03-09T16:00:00.000Z', // Mon 09:00 PDT
-    },
-  ])('$case', ({ zone, from, expected }) => {
+  it.each(
+    byCase([
+      {
+        case: 'skips the next morning when 24 hours end after 09:00',
+        zone: 'Europe/Berlin',
+        from: '2026-03-09T09:00:00.000Z', // Mon 10:00 CET
+        expected: '2026-03-11T08:00:00.000Z', // Wed 09:00
+      },
+      {
+        case: 'takes the next morning when 24 hours end before 09:00',
+        zone: 'Europe/Berlin',
+        from: '2026-03-09T07:00:00.000Z', // Mon 08:00 CET
+        expected: '2026-03-10T08:00:00.000Z', // Tue 09:00
+      },
+      {
+        case: 'skips the weekend when 24 hours end on a Saturday',
+        zone: 'Europe/Berlin',
+        from: '2026-03-13T09:00:00.000Z', // Fri 10:00 CET
+        expected: '2026-03-16T08:00:00.000Z', // Mon 09:00
+      },
+      {
+        case: 'counts real hours across the Los Angeles spring change',
+        zone: 'America/Los_Angeles',
+        from: '2026-03-07T18:00:00.000Z', // Sat 10:00 PST; +24h is Sun 11:00 PDT
+        expected: '2026-03-09T16:00:00.000Z', // Mon 09:00 PDT
+      },
+    ]),
+  )('%s', (_case, { zone, from, expected }) => {
     // Prepare
     const instant = at(from);
 
@@ -276,23 +286,25 @@ describe('slotAtLeast', () => {
 describe('notInThePast', () => {
   const now = at('2026-03-10T10:30:00.000Z'); // Tue 11:30 CET
 
-  it.each([
-    {
-      case: 'keeps a slot that lies ahead',
-      slot: '2026-03-17T08:00:00.000Z',
-      expected: '2026-03-17T08:00:00.000Z',
-    },
-    {
-      case: 'keeps a slot that is exactly now',
-      slot: '2026-03-10T10:30:00.000Z',
-      expected: '2026-03-10T10:30:00.000Z',
-    },
-    {
-      case: 'moves a past slot to the next slot after now',
-      slot: '2026-01-13T08:00:00.000Z',
-      expected: '2026-03-11T08:00:00.000Z',
-    },
-  ])('$case', ({ slot, expected }) => {
+  it.each(
+    byCase([
+      {
+        case: 'keeps a slot that lies ahead',
+        slot: '2026-03-17T08:00:00.000Z',
+        expected: '2026-03-17T08:00:00.000Z',
+      },
+      {
+        case: 'keeps a slot that is exactly now',
+        slot: '2026-03-10T10:30:00.000Z',
+        expected: '2026-03-10T10:30:00.000Z',
+      },
+      {
+        case: 'moves a past slot to the next slot after now',
+        slot: '2026-01-13T08:00:00.000Z',
+        expected: '2026-03-11T08:00:00.000Z',
+      },
+    ]),
+  )('%s', (_case, { slot, expected }) => {
     // Prepare
     const candidate = at(slot);
 

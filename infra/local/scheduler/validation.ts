@@ -51,6 +51,9 @@ const NAME_PATTERN = { re: /^[0-9a-zA-Z\-_.]+$/, label: '[0-9a-zA-Z-_.]+' };
 /** Schedule and schedule group names: `[0-9a-zA-Z-_.]+`, 1 to 64 characters. */
 export const NameSchema = text(1, 64, NAME_PATTERN);
 
+/** The `{Name}` label of a path, as an object so errors name the member (`at 'name'`). */
+export const PathNameSchema = z.object({ Name: NameSchema });
+
 const RoleArnSchema = text(1, 1600, {
   re: /^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/,
   label: 'arn:aws(-[a-z]+)?:iam::\\d{12}:role\\/[\\w+=,.@\\/-]+',
