@@ -46,10 +46,13 @@ export const StageConfigSchema = z
     /** A pending reminder this many minutes past due counts as having lost its timer. */
     reconcileAfterMinutes: z.int().min(1).max(1440),
   })
-  .refine((c) => c.sesDomain === undefined || c.mailFrom.toLowerCase().endsWith(`@${c.sesDomain.toLowerCase()}`), {
-    message: 'mailFrom must be an address at sesDomain',
-    path: ['mailFrom'],
-  });
+  .refine(
+    (c) => c.sesDomain === undefined || c.mailFrom.toLowerCase().endsWith(`@${c.sesDomain.toLowerCase()}`),
+    {
+      message: 'mailFrom must be an address at sesDomain',
+      path: ['mailFrom'],
+    },
+  );
 
 export type StageConfig = z.infer<typeof StageConfigSchema>;
 

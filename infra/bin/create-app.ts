@@ -2,11 +2,11 @@
  * The app factory: `infra/bin/app.ts` (the CDK CLI) and the infra tests build the same app from here, so the
  * tests synth in-process exactly what `cdk synth` does, cdk-nag included.
  */
-import { App, type AppProps, Validations } from 'aws-cdk-lib';
+import { App, type AppProps, CrossStackReferences, ReferenceStrength, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { resolveStageConfig, type StageConfig, stackName } from '../stages.ts';
 import { StatefulStack } from '../stacks/stateful-stack.ts';
 import { StatelessStack } from '../stacks/stateless-stack.ts';
+import { resolveStageConfig, type StageConfig, stackName } from '../stages.ts';
 
 export interface ReboundStacks {
   readonly stateful: StatefulStack;
@@ -37,7 +37,10 @@ export function buildStacks(app: App, config: StageConfig): ReboundStacks {
     stackName: stackName(config.stage, 'Stateless'),
     description: `Rebound ${config.stage}: functions, HTTP API, stream and schedule wiring, alarms`,
   });
-  stateless.addDependency(stateful);
+  stateless.addStackDependency(stateful);
+  // Explicitly strong (Fn::ImportValue): CloudFormation refuses to delete or replace a table, queue or identity
+  // the functions still use. Removing one takes two deploys (drop the use, then the resource); that is the point.
+  CrossStackReferences.of(stateless).consume(ReferenceStrength.STRONG);
   return { stateful, stateless };
 }
 

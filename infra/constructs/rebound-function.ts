@@ -1,6 +1,6 @@
 import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -20,7 +20,12 @@ import { ESBUILD_SETTINGS, type EsbuildSettings, entryFor, REPO_ROOT } from './e
  */
 export type TableAccess = 'append' | 'read' | 'readWrite';
 
-const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem'];
+const READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+];
 const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   append: ['dynamodb:PutItem', 'dynamodb:GetItem'],
   read: READ_ACTIONS,
@@ -131,7 +136,10 @@ export class ReboundFunction<F extends FunctionName> extends NodejsFunction {
   /** Allow `ses:SendEmail` (SES v2) from exactly this identity, through exactly this configuration set. */
   public allowSendEmail(mail: { readonly identityArn: string; readonly configurationSetArn: string }): void {
     this.addToRolePolicy(
-      new PolicyStatement({ actions: ['ses:SendEmail'], resources: [mail.identityArn, mail.configurationSetArn] }),
+      new PolicyStatement({
+        actions: ['ses:SendEmail'],
+        resources: [mail.identityArn, mail.configurationSetArn],
+      }),
     );
   }
 

@@ -119,7 +119,6 @@ interface Page<T> {
 
 interface Delivery {
   readonly attempts: number;
-  readonly succeeded: boolean;
   /** True when a dead letter was recorded (the state must be saved). */
   readonly deadLettered: boolean;
 }
@@ -352,7 +351,7 @@ export class SchedulerEmulator {
           targetArn: target.Arn,
           attempts,
         });
-        return { attempts, succeeded: true, deadLettered: false };
+        return { attempts, deadLettered: false };
       } catch (error) {
         lastError = error;
       }
@@ -366,7 +365,7 @@ export class SchedulerEmulator {
       error: message,
       deadLetterArn,
     });
-    if (deadLetterArn === undefined) return { attempts, succeeded: false, deadLettered: false };
+    if (deadLetterArn === undefined) return { attempts, deadLettered: false };
     this.deadLetterLog.push({
       at: iso(this.nowMs()),
       scheduleName: schedule.name,
@@ -377,7 +376,7 @@ export class SchedulerEmulator {
       error: message,
       attempts,
     });
-    return { attempts, succeeded: false, deadLettered: true };
+    return { attempts, deadLettered: true };
   }
 
   /** When the schedule fires next, ignoring "now"; `undefined` if it never will. */

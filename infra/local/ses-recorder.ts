@@ -41,11 +41,11 @@ export interface SesTwin {
 }
 
 export async function startSes(opts: { port: number; logFile: string; clock: Clock }): Promise<SesTwin> {
-  // Under ESM the package's default export arrives as the CommonJS exports object.
-  const mod = (await import('aws-ses-v2-local')) as unknown as {
-    default: { default: (c: { host: string; port: number }) => Promise<Server> };
-  };
-  const inner = await mod.default.default({ host: '127.0.0.1', port: 0 });
+  // A CommonJS package: depending on the loader, the default export is the function or the exports object.
+  type Start = (c: { host: string; port: number }) => Promise<Server>;
+  const mod = (await import('aws-ses-v2-local')) as unknown as { default: Start | { default: Start } };
+  const start = typeof mod.default === 'function' ? mod.default : mod.default.default;
+  const inner = await start({ host: '127.0.0.1', port: 0 });
   const innerPort = (inner.address() as AddressInfo).port;
   await mkdir(dirname(opts.logFile), { recursive: true });
 

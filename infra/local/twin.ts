@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { ConflictException, CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
@@ -143,6 +143,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
 
     // The reconciler's recurring schedule, as the CDK stack defines it on AWS.
     const schedulerClient = new SchedulerClient({ endpoint: `http://127.0.0.1:${schedulerPort}`, region: REGION, maxAttempts: 1 });
+    // The `rebound` group, as the stateful stack creates it on AWS.
+    try {
+      await schedulerClient.send(new CreateScheduleGroupCommand({ Name: LOCAL_NAMES.scheduleGroup }));
+    } catch (error) {
+      if (!(error instanceof ConflictException)) throw error;
+    }
     if (!scheduler.list().some((s) => s.name === LOCAL_NAMES.reconcilerSchedule)) {
       await schedulerClient.send(
         new CreateScheduleCommand({
@@ -195,16 +201,21 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
 
     const advanceTo = (to: Date): Promise<Date> =>
       world.run(async () => {
-        await settle();
-        // Step from one timer to the next, so every email is sent at its own (virtual) time.
-        for (let due = nextOneTimeDue(); due && due <= to; due = nextOneTimeDue()) {
-          await clock.moveTo(due);
+        clock.freeze();
+        try {
           await settle();
-          if (nextOneTimeDue()?.getTime() === due.getTime()) break; // a timer that cannot leave (should not happen)
+          // Step from one timer to the next, so every email is sent at its own (virtual) time.
+          for (let due = nextOneTimeDue(); due && due <= to; due = nextOneTimeDue()) {
+            await clock.moveTo(due);
+            await settle();
+            if (nextOneTimeDue()?.getTime() === due.getTime()) break; // a timer that cannot leave (should not happen)
+          }
+          await clock.moveTo(to);
+          await settle();
+          return clock.now();
+        } finally {
+          clock.thaw();
         }
-        await clock.moveTo(to);
-        await settle();
-        return clock.now();
       });
 
     // Real time also flows: timers that come due while nobody advances the clock still fire.

@@ -8,6 +8,8 @@ import type { Clock } from '../../shared/ports.ts';
 
 export class VirtualClock implements Clock {
   private offsetMs = 0;
+  /** While frozen (during an advance), time stands still so each timer fires at exactly its instant. */
+  private frozenAtMs: number | undefined;
 
   public constructor(private readonly file: string) {}
 
@@ -23,13 +25,28 @@ export class VirtualClock implements Clock {
   }
 
   public now(): Date {
-    return new Date(Date.now() + this.offsetMs);
+    return new Date(this.frozenAtMs ?? Date.now() + this.offsetMs);
+  }
+
+  /** Stop the flow of time until `thaw()`. */
+  public freeze(): void {
+    this.frozenAtMs ??= this.now().getTime();
+  }
+
+  /** Let time flow again from where it stands. */
+  public thaw(): void {
+    if (this.frozenAtMs === undefined) return;
+    this.offsetMs = this.frozenAtMs - Date.now();
+    this.frozenAtMs = undefined;
   }
 
   /** Move to `to` if it is later than now; returns the new now. */
   public async moveTo(to: Date): Promise<Date> {
     const delta = to.getTime() - this.now().getTime();
-    if (delta > 0) this.offsetMs += delta;
+    if (delta > 0) {
+      if (this.frozenAtMs !== undefined) this.frozenAtMs += delta;
+      else this.offsetMs += delta;
+    }
     await this.save();
     return this.now();
   }

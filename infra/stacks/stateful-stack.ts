@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -46,11 +46,8 @@ export class StatefulStack extends Stack {
       displayName: `Rebound ${config.stage} alarms`,
       enforceSSL: true,
     });
-    Validations.of(this.alarmTopic).acknowledge({
-      id: 'AwsSolutions-SNS2',
-      reason:
-        'Alarm notifications carry only alarm names and states; CloudWatch cannot publish to a topic under the AWS managed SNS key, and a customer key costs more than the data is worth.',
-    });
+    // No KMS on purpose: CloudWatch cannot publish to a topic under the AWS managed SNS key, and the
+    // notifications carry only alarm names and states.
     if (config.alarmEmail) this.alarmTopic.addSubscription(new EmailSubscription(config.alarmEmail));
     this.alarmAction = new SnsAction(this.alarmTopic);
 
@@ -81,7 +78,10 @@ export class StatefulStack extends Stack {
     });
 
     const dlq = (id: string, purpose: string) =>
-      new DeadLetterQueue(this, id, { purpose: `${config.stage}: ${purpose}`, alarmAction: this.alarmAction });
+      new DeadLetterQueue(this, id, {
+        purpose: `${config.stage}: ${purpose}`,
+        alarmAction: this.alarmAction,
+      });
     this.plannerDlq = dlq('PlannerDlq', 'stream batches the planner failed on (shard + sequence numbers)');
     this.senderDlq = dlq('SenderDlq', 'sender invocations that failed after Lambda async retries');
     this.schedulerDlq = dlq('SchedulerDlq', 'timers EventBridge Scheduler could not deliver');
@@ -97,6 +97,9 @@ export class StatefulStack extends Stack {
       value: this.scheduleGroup.scheduleGroupName,
       description: 'EventBridge Scheduler group holding one schedule per pending reminder',
     });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to get alarms' });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarmTopic.topicArn,
+      description: 'Subscribe to get alarms',
+    });
   }
 }

@@ -4,7 +4,7 @@ import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { type CfnFunction, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -58,7 +58,10 @@ export class StatelessStack extends Stack {
       MAIL_FROM: config.mailFrom,
       SES_CONFIGURATION_SET: mail.configurationSet.configurationSetName,
     };
-    const mailGrant = { identityArn: mail.identity.emailIdentityArn, configurationSetArn: mail.configurationSetArn };
+    const mailGrant = {
+      identityArn: mail.identity.emailIdentityArn,
+      configurationSetArn: mail.configurationSetArn,
+    };
 
     // --- sender: the target of every reminder timer -------------------------------------------------------
     this.sender = new ReboundFunction(this, 'Sender', {
@@ -97,7 +100,10 @@ export class StatelessStack extends Stack {
       new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.sender.functionArn] }),
     );
     this.schedulerRole.addToPolicy(
-      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [stateful.schedulerDlq.queue.queueArn] }),
+      new PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [stateful.schedulerDlq.queue.queueArn],
+      }),
     );
 
     // --- planner: stream → reminders → one-time schedules -------------------------------------------------
@@ -252,14 +258,17 @@ export class StatelessStack extends Stack {
       }),
     });
     Validations.of(reconcileRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reconciler.node.defaultChild as never)}.Arn>:*]`,
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(this.reconciler.node.defaultChild as CfnFunction)}.Arn>:*]`,
       reason:
         'LambdaInvoke grants the function ARN and its qualified versions/aliases (":*"); only this one function.',
     });
 
     for (const fn of [this.ingest, this.planner, this.sender, this.reconciler]) fn.addErrorAlarm(alarmAction);
 
-    new CfnOutput(this, 'ApiUrl', { value: stage.url, description: 'Base URL of the intake API (POST /events)' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: stage.url,
+      description: 'Base URL of the intake API (POST /events)',
+    });
     // Placeholder: the admin view arrives in a later issue; the output exists so docs and scripts can rely on it.
     new CfnOutput(this, 'AdminUrl', { value: `${stage.url}admin`, description: 'Admin view (coming later)' });
   }
