@@ -80,7 +80,9 @@ const common = {
     .max(128)
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
     .optional(),
-  occurredAt: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone' }).optional(),
+  occurredAt: z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone' })
+    .optional(),
   user: UserSchema,
 };
 

@@ -3,7 +3,12 @@
  * kept beside the schema so the rules and their messages live in one place.
  */
 import type { z } from 'zod';
-import { InvalidEventError, PayloadTooLargeError, UnsupportedMediaTypeError, type ValidationIssue } from '../shared/errors.ts';
+import {
+  InvalidEventError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  type ValidationIssue,
+} from '../shared/errors.ts';
 import { EVENT_TYPES, type JobEventInput, JobEventInputSchema } from './job-event.ts';
 
 /** Intake bodies are small JSON documents; anything larger is refused before parsing. */

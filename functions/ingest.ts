@@ -19,10 +19,16 @@ export async function ingest(
   event: APIGatewayProxyEventV2,
   dependencies: Parameters<typeof recordEvent>[1] = deps,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const body = event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const body =
+    event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   const input = parseJobEventBody(event.headers['content-type'], body);
   const result: RecordEventResult = await recordEvent(input, dependencies);
-  logger.info('Event recorded', { eventId: result.eventId, userId: result.userId, type: input.type, duplicate: result.duplicate });
+  logger.info('Event recorded', {
+    eventId: result.eventId,
+    userId: result.userId,
+    type: input.type,
+    duplicate: result.duplicate,
+  });
   return json(202, { eventId: result.eventId, duplicate: result.duplicate });
 }
 

@@ -13,11 +13,16 @@ import type { SendDueDeps } from '#shared/use-cases/send-due-reminders.ts';
 const config = loadConfig('reconciler');
 const deps: SendDueDeps = {
   store: new DynamoDbReminderStore(getDocumentClient(), config.TABLE_NAME),
-  mailer: new SesMailer(getSesClient(), { from: config.MAIL_FROM, configurationSetName: config.SES_CONFIGURATION_SET }),
+  mailer: new SesMailer(getSesClient(), {
+    from: config.MAIL_FROM,
+    configurationSetName: config.SES_CONFIGURATION_SET,
+  }),
   clock,
 };
 
-export async function runReconciler(dependencies: SendDueDeps = deps): Promise<Omit<ReconcileResult, 'stuckDigests'> & { stuck: number }> {
+export async function runReconciler(
+  dependencies: SendDueDeps = deps,
+): Promise<Omit<ReconcileResult, 'stuckDigests'> & { stuck: number }> {
   const { stuckDigests, ...result } = await reconcile(config.RECONCILE_AFTER_MINUTES * 60_000, dependencies);
   if (stuckDigests.length > 0) {
     // Operator signal: these emails may or may not have gone out; they are never resent automatically.

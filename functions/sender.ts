@@ -8,12 +8,19 @@ import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
 import { logger } from '#shared/adapters/observability.ts';
 import { SesMailer } from '#shared/adapters/ses-mailer.ts';
 import { loadConfig } from '#shared/config.ts';
-import { type SendDueDeps, type SendDueResult, sendDueReminders } from '#shared/use-cases/send-due-reminders.ts';
+import {
+  type SendDueDeps,
+  type SendDueResult,
+  sendDueReminders,
+} from '#shared/use-cases/send-due-reminders.ts';
 
 const config = loadConfig('sender');
 const deps: SendDueDeps = {
   store: new DynamoDbReminderStore(getDocumentClient(), config.TABLE_NAME),
-  mailer: new SesMailer(getSesClient(), { from: config.MAIL_FROM, configurationSetName: config.SES_CONFIGURATION_SET }),
+  mailer: new SesMailer(getSesClient(), {
+    from: config.MAIL_FROM,
+    configurationSetName: config.SES_CONFIGURATION_SET,
+  }),
   clock,
 };
 

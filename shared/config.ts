@@ -38,7 +38,9 @@ export const CONFIG_SCHEMAS = {
 export type FunctionName = keyof typeof CONFIG_SCHEMAS;
 export type ConfigOf<F extends FunctionName> = z.infer<(typeof CONFIG_SCHEMAS)[F]>;
 /** What infra must provide: the input side of the schema (defaults may be left out). */
-export type EnvironmentOf<F extends FunctionName> = { [K in keyof z.input<(typeof CONFIG_SCHEMAS)[F]>]: string | undefined };
+export type EnvironmentOf<F extends FunctionName> = {
+  [K in keyof z.input<(typeof CONFIG_SCHEMAS)[F]>]: string | undefined;
+};
 
 /** Parse the environment for one function. Throws `ConfigError` naming every bad variable. */
 export function loadConfig<F extends FunctionName>(
@@ -54,7 +56,10 @@ export function loadConfig<F extends FunctionName>(
 }
 
 /** The environment block for a function, typed by the same schema the code parses. Drops unset values. */
-export function environmentFor<F extends FunctionName>(_fn: F, values: EnvironmentOf<F>): Record<string, string> {
+export function environmentFor<F extends FunctionName>(
+  _fn: F,
+  values: EnvironmentOf<F>,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(values)) if (value !== undefined) out[key] = value as string;
   return out;

@@ -22,7 +22,10 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyStructur
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
   if (error instanceof InvalidEventError) return json(400, { error: 'invalid_event', issues: error.issues });
   if (error instanceof PayloadTooLargeError)
-    return json(413, { error: 'payload_too_large', message: `The body must be at most ${error.limitBytes} bytes` });
+    return json(413, {
+      error: 'payload_too_large',
+      message: `The body must be at most ${error.limitBytes} bytes`,
+    });
   if (error instanceof UnsupportedMediaTypeError)
     return json(415, { error: 'unsupported_media_type', message: 'Send Content-Type: application/json' });
   if (error instanceof IdempotencyConflictError)

@@ -49,7 +49,11 @@ export type ClaimResult =
 export interface ReminderStore {
   /** Store an intake event once (conditional on its key); a repeat returns the stored copy. */
   putEvent(event: StoredJobEvent): Promise<PutEventResult>;
-  loadPlanningState(userId: string, eventId: string, applicationRef: string | undefined): Promise<PlanningState>;
+  loadPlanningState(
+    userId: string,
+    eventId: string,
+    applicationRef: string | undefined,
+  ): Promise<PlanningState>;
   /**
    * Apply a plan atomically: mark the event planned (once), upsert profile and application,
    * create reminders, cancel reminders that are still pending. Throws `ConcurrencyError` if the event

@@ -2,7 +2,7 @@
  * The app factory: `infra/bin/app.ts` (the CDK CLI) and the infra tests build the same app from here, so the
  * tests synth in-process exactly what `cdk synth` does, cdk-nag included.
  */
-import { App, type AppProps, CrossStackReferences, ReferenceStrength, Validations } from 'aws-cdk-lib';
+import { App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { StatefulStack } from '../stacks/stateful-stack.ts';
 import { StatelessStack } from '../stacks/stateless-stack.ts';
@@ -38,9 +38,6 @@ export function buildStacks(app: App, config: StageConfig): ReboundStacks {
     description: `Rebound ${config.stage}: functions, HTTP API, stream and schedule wiring, alarms`,
   });
   stateless.addStackDependency(stateful);
-  // Explicitly strong (Fn::ImportValue): CloudFormation refuses to delete or replace a table, queue or identity
-  // the functions still use. Removing one takes two deploys (drop the use, then the resource); that is the point.
-  CrossStackReferences.of(stateless).consume(ReferenceStrength.STRONG);
   return { stateful, stateless };
 }
 

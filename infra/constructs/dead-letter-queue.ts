@@ -1,4 +1,4 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -8,6 +8,8 @@ export interface DeadLetterQueueProps {
   readonly purpose: string;
   /** Notified when the queue holds any message. */
   readonly alarmAction: IAlarmAction;
+  /** What happens to the queue (and any parked messages) when the stack is deleted. */
+  readonly removalPolicy: RemovalPolicy;
   /** @default Duration.days(14) (the SQS maximum: time to investigate and redrive) */
   readonly retentionPeriod?: Duration;
 }
@@ -26,6 +28,7 @@ export class DeadLetterQueue extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: props.retentionPeriod ?? Duration.days(14),
+      removalPolicy: props.removalPolicy,
     });
     Validations.of(this.queue).acknowledge({
       id: 'AwsSolutions-SQS3',

@@ -9,7 +9,10 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 /** API Gateway's own payload limit is 10 MB; the function applies the contract's tighter one. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
 
-export async function readBody(req: IncomingMessage, limit = GATEWAY_MAX_BODY_BYTES): Promise<Buffer | 'too_large'> {
+export async function readBody(
+  req: IncomingMessage,
+  limit = GATEWAY_MAX_BODY_BYTES,
+): Promise<Buffer | 'too_large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -23,7 +26,11 @@ export async function readBody(req: IncomingMessage, limit = GATEWAY_MAX_BODY_BY
 
 const TEXTUAL = /^(application\/(json|x-www-form-urlencoded|xml)|text\/)/i;
 
-export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, routeKey: string): APIGatewayProxyEventV2 {
+export function toApiGatewayEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  routeKey: string,
+): APIGatewayProxyEventV2 {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
@@ -62,7 +69,10 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, routeKey: 
   };
 }
 
-export function writeResult(res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | undefined): void {
+export function writeResult(
+  res: ServerResponse,
+  result: APIGatewayProxyStructuredResultV2 | string | undefined,
+): void {
   if (result === undefined || typeof result === 'string') {
     res.writeHead(200, { 'content-type': 'application/json' }).end(result ?? '');
     return;

@@ -6,7 +6,9 @@ const dataDir = process.env.REBOUND_DATA_DIR ?? '.rebound';
 const startedAt = Date.now();
 const twin = await startTwin({ port, dataDir });
 const { urls } = twin;
-console.log(`Rebound local twin ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (data: ${dataDir})`);
+console.log(
+  `Rebound local twin ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (data: ${dataDir})`,
+);
 console.log(`API:          ${urls.api}  (POST /events; clock: GET ${urls.api}/_local/clock)`);
 console.log(`Mail viewer:  ${urls.mailViewer}`);
 console.log(`Dead letters: ${urls.deadLetters}`);

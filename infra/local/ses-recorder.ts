@@ -62,7 +62,11 @@ export async function startSes(opts: { port: number; logFile: string; clock: Clo
         const chunks: Buffer[] = [];
         for await (const c of up) chunks.push(c as Buffer);
         const payload = Buffer.concat(chunks);
-        if (req.method === 'POST' && req.url?.startsWith('/v2/email/outbound-emails') && up.statusCode === 200) {
+        if (
+          req.method === 'POST' &&
+          req.url?.startsWith('/v2/email/outbound-emails') &&
+          up.statusCode === 200
+        ) {
           try {
             const { MessageId } = JSON.parse(payload.toString('utf8')) as { MessageId: string };
             const sent = JSON.parse(body.toString('utf8')) as SendEmailBody;

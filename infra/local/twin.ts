@@ -7,25 +7,31 @@
  * AWS delivers, talking to the emulators through the real AWS SDK v3 clients (endpoints from the SDK's
  * standard `AWS_ENDPOINT_URL_<SERVICE>` variables). Time is virtual and can be moved forward.
  */
+
+import { appendFile, readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
-import { ConflictException, CreateScheduleCommand, CreateScheduleGroupCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import type { DynamoDBStreamEvent, DynamoDBBatchResponse } from 'aws-lambda';
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  CreateScheduleGroupCommand,
+  SchedulerClient,
+} from '@aws-sdk/client-scheduler';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { Duration } from 'luxon';
 import { z } from 'zod';
 import { useClock } from '../../shared/adapters/clock.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
-import { ensureTable, startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local.ts';
+import { type DynamoDbLocal, ensureTable, startDynamoDbLocal } from './dynamodb-local.ts';
 import { readBody, sendJson, toApiGatewayEvent, writeResult } from './http-gateway.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { SchedulerEmulator } from './scheduler-emulator.ts';
 import { type SesTwin, startSes } from './ses-recorder.ts';
 import { StreamPoller } from './stream-poller.ts';
 import { VirtualClock } from './virtual-clock.ts';
-import { appendFile, readFile } from 'node:fs/promises';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
@@ -51,13 +57,26 @@ export interface TwinOptions {
 }
 
 export interface Twin {
-  readonly urls: { readonly api: string; readonly mailViewer: string; readonly deadLetters: string; readonly scheduler: string; readonly dynamodb: string };
+  readonly urls: {
+    readonly api: string;
+    readonly mailViewer: string;
+    readonly deadLetters: string;
+    readonly scheduler: string;
+    readonly dynamodb: string;
+  };
   advanceTo(to: Date): Promise<Date>;
   stop(): Promise<void>;
 }
 
 const AdvanceSchema = z.union([
-  z.strictObject({ by: z.string().refine((v) => Duration.fromISO(v).isValid && Duration.fromISO(v).toMillis() >= 0, 'must be a non-negative ISO 8601 duration such as P3D or PT2H') }),
+  z.strictObject({
+    by: z
+      .string()
+      .refine(
+        (v) => Duration.fromISO(v).isValid && Duration.fromISO(v).toMillis() >= 0,
+        'must be a non-negative ISO 8601 duration such as P3D or PT2H',
+      ),
+  }),
   z.strictObject({ to: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }) }),
 ]);
 
@@ -82,7 +101,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   await clock.load();
   useClock(clock);
 
-  const dynamo: DynamoDbLocal = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb'), port: dynamoPort });
+  const dynamo: DynamoDbLocal = await startDynamoDbLocal({
+    dataDir: join(dataDir, 'dynamodb'),
+    port: dynamoPort,
+  });
   const started: { close(): Promise<void> }[] = [{ close: () => dynamo.stop() }];
   try {
     const ses: SesTwin = await startSes({ port: sesPort, logFile: join(dataDir, 'emails.jsonl'), clock });
@@ -121,7 +143,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
 
     const functionsByArn = new Map<string, (input: unknown) => Promise<unknown>>([
       [LOCAL_NAMES.senderArn, (input) => senderFn.handler(input, lambdaContext('rebound-sender'))],
-      [LOCAL_NAMES.reconcilerArn, (input) => reconcilerFn.handler(input, lambdaContext('rebound-reconciler'))],
+      [
+        LOCAL_NAMES.reconcilerArn,
+        (input) => reconcilerFn.handler(input, lambdaContext('rebound-reconciler')),
+      ],
     ]);
 
     const deadLettersFile = join(dataDir, 'stream-failures.jsonl');
@@ -142,7 +167,11 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     started.push(scheduler);
 
     // The reconciler's recurring schedule, as the CDK stack defines it on AWS.
-    const schedulerClient = new SchedulerClient({ endpoint: `http://127.0.0.1:${schedulerPort}`, region: REGION, maxAttempts: 1 });
+    const schedulerClient = new SchedulerClient({
+      endpoint: `http://127.0.0.1:${schedulerPort}`,
+      region: REGION,
+      maxAttempts: 1,
+    });
     // The `rebound` group, as the stateful stack creates it on AWS.
     try {
       await schedulerClient.send(new CreateScheduleGroupCommand({ Name: LOCAL_NAMES.scheduleGroup }));
@@ -247,10 +276,20 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         try {
           parsed = AdvanceSchema.parse(JSON.parse(body === 'too_large' ? '' : body.toString('utf8') || '{}'));
         } catch (error) {
-          const issues = error instanceof z.ZodError ? error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) : [{ path: '', message: 'Malformed JSON' }];
-          return sendJson(res, 400, { error: 'invalid_request', message: 'Send {"by":"P3D"} or {"to":"2027-01-01T09:00:00Z"}', issues });
+          const issues =
+            error instanceof z.ZodError
+              ? error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+              : [{ path: '', message: 'Malformed JSON' }];
+          return sendJson(res, 400, {
+            error: 'invalid_request',
+            message: 'Send {"by":"P3D"} or {"to":"2027-01-01T09:00:00Z"}',
+            issues,
+          });
         }
-        const target = 'by' in parsed ? new Date(clock.now().getTime() + Duration.fromISO(parsed.by).toMillis()) : new Date(parsed.to);
+        const target =
+          'by' in parsed
+            ? new Date(clock.now().getTime() + Duration.fromISO(parsed.by).toMillis())
+            : new Date(parsed.to);
         const now = await advanceTo(target);
         return sendJson(res, 200, { now: now.toISOString() });
       }
@@ -259,7 +298,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       if (key === 'GET /_local/dead-letters') {
         let stream: unknown[] = [];
         try {
-          stream = (await readFile(deadLettersFile, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l));
+          stream = (await readFile(deadLettersFile, 'utf8'))
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l));
         } catch {
           stream = [];
         }

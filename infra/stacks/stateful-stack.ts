@@ -81,6 +81,7 @@ export class StatefulStack extends Stack {
       new DeadLetterQueue(this, id, {
         purpose: `${config.stage}: ${purpose}`,
         alarmAction: this.alarmAction,
+        removalPolicy: config.removalPolicy,
       });
     this.plannerDlq = dlq('PlannerDlq', 'stream batches the planner failed on (shard + sequence numbers)');
     this.senderDlq = dlq('SenderDlq', 'sender invocations that failed after Lambda async retries');

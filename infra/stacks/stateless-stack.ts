@@ -1,4 +1,12 @@
-import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  CfnOutput,
+  CrossStackReferences,
+  Duration,
+  ReferenceStrength,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -46,6 +54,9 @@ export class StatelessStack extends Stack {
 
   public constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
+    // Explicitly strong (Fn::ImportValue): CloudFormation refuses to delete or replace a table, queue or identity
+    // the functions still use. Removing one takes two deploys (drop the use, then the resource); that is the point.
+    CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
     const { config, stateful } = props;
     const { table, mail, alarmAction } = stateful;
     const common = {
@@ -222,6 +233,16 @@ export class StatelessStack extends Stack {
         ),
       },
     });
+    // The ingest handler maps its errors to HTTP responses, so 5xx show up here rather than as Lambda errors.
+    const serverErrors = new Alarm(this, 'ApiServerErrorsAlarm', {
+      alarmDescription: `${this.stackName}: POST /events answered 5xx`,
+      metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    serverErrors.addAlarmAction(alarmAction);
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-APIG4',
       reason:
@@ -243,7 +264,16 @@ export class StatelessStack extends Stack {
     const reconcileRole = new Role(this, 'ReconcileScheduleRole', {
       description: 'Assumed by EventBridge Scheduler to start the reconciler',
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': this.account },
+          ArnEquals: {
+            'aws:SourceArn': this.formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: 'default',
+            }),
+          },
+        },
       }),
     });
     new Schedule(this, 'ReconcileSchedule', {

@@ -29,7 +29,17 @@ export const keys = {
   usersPartition: 'USERS',
 } as const;
 
-const ITEM_META = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'dueKey', 'plannedAt'] as const;
+const ITEM_META = [
+  'pk',
+  'sk',
+  'type',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
+  'dueKey',
+  'plannedAt',
+] as const;
 
 function strip<T>(item: Record<string, unknown>): T {
   const copy: Record<string, unknown> = { ...item };
@@ -63,7 +73,8 @@ export class DynamoDbReminderStore implements ReminderStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         const existing = await this.getEvent(event.userId, event.eventId);
-        if (!existing) throw new ConcurrencyError('Event vanished after a conditional failure', { cause: error });
+        if (!existing)
+          throw new ConcurrencyError('Event vanished after a conditional failure', { cause: error });
         return { outcome: 'duplicate', existing };
       }
       throw error;
@@ -276,7 +287,8 @@ export class DynamoDbReminderStore implements ReminderStore {
               Update: {
                 TableName: this.tableName,
                 Key: { pk, sk: keys.reminder(reminderId) },
-                UpdateExpression: 'SET #status = :sending, claimedAt = :at, digestId = :d REMOVE gsi1pk, gsi1sk',
+                UpdateExpression:
+                  'SET #status = :sending, claimedAt = :at, digestId = :d REMOVE gsi1pk, gsi1sk',
                 ConditionExpression: '#status = :pending',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
@@ -309,7 +321,12 @@ export class DynamoDbReminderStore implements ReminderStore {
               UpdateExpression: 'SET #status = :sent, messageId = :m, sentAt = :at REMOVE gsi1pk, gsi1sk',
               ConditionExpression: '#status = :sending',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':sent': 'sent', ':sending': 'sending', ':m': messageId, ':at': sentAt },
+              ExpressionAttributeValues: {
+                ':sent': 'sent',
+                ':sending': 'sending',
+                ':m': messageId,
+                ':at': sentAt,
+              },
             },
           },
           ...digest.reminderIds.map((reminderId) => ({
@@ -345,7 +362,11 @@ export class DynamoDbReminderStore implements ReminderStore {
               UpdateExpression: 'SET #status = :failed, failure = :reason REMOVE gsi1pk, gsi1sk',
               ConditionExpression: '#status = :sending',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':failed': 'failed', ':sending': 'sending', ':reason': reason.slice(0, 500) },
+              ExpressionAttributeValues: {
+                ':failed': 'failed',
+                ':sending': 'sending',
+                ':reason': reason.slice(0, 500),
+              },
             },
           },
           ...digest.reminderIds.map((reminderId) => ({
@@ -353,7 +374,8 @@ export class DynamoDbReminderStore implements ReminderStore {
               TableName: this.tableName,
               Key: { pk, sk: keys.reminder(reminderId) },
               // Back on the pending index (dueKey keeps the index sort key), ready for a retry.
-              UpdateExpression: 'SET #status = :pending, gsi1pk = :p, gsi1sk = dueKey REMOVE claimedAt, digestId',
+              UpdateExpression:
+                'SET #status = :pending, gsi1pk = :p, gsi1sk = dueKey REMOVE claimedAt, digestId',
               ConditionExpression: '#status = :sending AND digestId = :d',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
@@ -384,7 +406,10 @@ export class DynamoDbReminderStore implements ReminderStore {
 
   private async queryReminders(
     userId: string,
-    extra: Pick<QueryCommandInput, 'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'>,
+    extra: Pick<
+      QueryCommandInput,
+      'FilterExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
   ): Promise<Reminder[]> {
     const items = await this.queryAll(
       {

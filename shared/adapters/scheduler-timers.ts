@@ -32,7 +32,10 @@ export function atExpression(dueAt: string): string {
 }
 
 /** The full CreateSchedule/UpdateSchedule request for one reminder timer. Pure. */
-export function buildScheduleRequest(timer: TimerRequest, config: TimerTargetConfig): CreateScheduleCommandInput {
+export function buildScheduleRequest(
+  timer: TimerRequest,
+  config: TimerTargetConfig,
+): CreateScheduleCommandInput {
   const payload: TimerPayload = { userId: timer.userId, reminderId: timer.reminderId };
   return {
     Name: timer.scheduleName,
@@ -72,7 +75,9 @@ export class SchedulerTimerService implements TimerService {
 
   public async remove(scheduleName: string): Promise<void> {
     try {
-      await this.client.send(new DeleteScheduleCommand({ Name: scheduleName, GroupName: this.config.groupName }));
+      await this.client.send(
+        new DeleteScheduleCommand({ Name: scheduleName, GroupName: this.config.groupName }),
+      );
     } catch (error) {
       if (!(error instanceof ResourceNotFoundException)) throw error;
       // Already fired (ActionAfterCompletion DELETE) or deleted by an earlier attempt.

@@ -2,7 +2,7 @@
  * `Mailer` on SES v2. v2 (not v1) because only v2 takes custom headers on simple content, publishes to an
  * EventBridge event destination, and exposes the account-level suppression list.
  */
-import { SendEmailCommand, type SESv2Client } from '@aws-sdk/client-sesv2';
+import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { Mailer, OutgoingEmail } from '../ports.ts';
 
 export interface SesMailerConfig {
@@ -26,7 +26,10 @@ export class SesMailer implements Mailer {
         Content: {
           Simple: {
             Subject: { Data: email.subject, Charset: 'UTF-8' },
-            Body: { Html: { Data: email.html, Charset: 'UTF-8' }, Text: { Data: email.text, Charset: 'UTF-8' } },
+            Body: {
+              Html: { Data: email.html, Charset: 'UTF-8' },
+              Text: { Data: email.text, Charset: 'UTF-8' },
+            },
             Headers: email.headers?.map((h) => ({ Name: h.name, Value: h.value })),
           },
         },

@@ -31,7 +31,12 @@ export function derivedEventId(value: unknown): string {
 }
 
 /** `r_` + 30 hex chars; unique per user, source event, kind and sequence. */
-export function reminderIdFor(userId: string, sourceEventId: string, kind: ReminderKind, sequence: number): string {
+export function reminderIdFor(
+  userId: string,
+  sourceEventId: string,
+  kind: ReminderKind,
+  sequence: number,
+): string {
   return `r_${sha256(`${userId}|${sourceEventId}|${kind}|${sequence}`).slice(0, 30)}`;
 }
 

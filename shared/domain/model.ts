@@ -4,7 +4,13 @@
  */
 import type { EventType, RejectionReason, RejectionStage } from '#events/job-event.ts';
 
-export const REMINDER_KINDS = ['follow_up', 'thank_you', 'ask_feedback', 'apply_formally', 'reconnect'] as const;
+export const REMINDER_KINDS = [
+  'follow_up',
+  'thank_you',
+  'ask_feedback',
+  'apply_formally',
+  'reconnect',
+] as const;
 export type ReminderKind = (typeof REMINDER_KINDS)[number];
 
 export type ReminderStatus = 'pending' | 'sending' | 'sent' | 'cancelled';
@@ -79,7 +85,14 @@ export interface Reminder {
 
 export type NewReminder = Omit<
   Reminder,
-  'status' | 'cancelledAt' | 'cancelledBy' | 'cancelReason' | 'claimedAt' | 'digestId' | 'sentAt' | 'messageId'
+  | 'status'
+  | 'cancelledAt'
+  | 'cancelledBy'
+  | 'cancelReason'
+  | 'claimedAt'
+  | 'digestId'
+  | 'sentAt'
+  | 'messageId'
 >;
 
 export interface Cancellation {

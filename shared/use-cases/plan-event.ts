@@ -56,19 +56,38 @@ export async function planEvent(stored: StoredJobEvent, deps: PlanEventDeps): Pr
     throw error;
   }
   for (const r of decision.create) {
-    await deps.timers.ensure({ scheduleName: r.scheduleName, dueAt: r.dueAt, userId: r.userId, reminderId: r.reminderId });
+    await deps.timers.ensure({
+      scheduleName: r.scheduleName,
+      dueAt: r.dueAt,
+      userId: r.userId,
+      reminderId: r.reminderId,
+    });
   }
   for (const c of decision.cancel) await deps.timers.remove(c.scheduleName);
-  return { eventId: stored.eventId, created: decision.create.length, cancelled: decision.cancel.length, replay: false };
+  return {
+    eventId: stored.eventId,
+    created: decision.create.length,
+    cancelled: decision.cancel.length,
+    replay: false,
+  };
 }
 
-async function resyncTimers(stored: StoredJobEvent, deps: PlanEventDeps, replay: boolean): Promise<PlanEventResult> {
+async function resyncTimers(
+  stored: StoredJobEvent,
+  deps: PlanEventDeps,
+  replay: boolean,
+): Promise<PlanEventResult> {
   const touched = await deps.store.remindersTouchedBy(stored.userId, stored.eventId);
   let created = 0;
   let cancelled = 0;
   for (const r of touched) {
     if (r.status === 'pending' && r.sourceEventId === stored.eventId) {
-      await deps.timers.ensure({ scheduleName: r.scheduleName, dueAt: r.dueAt, userId: r.userId, reminderId: r.reminderId });
+      await deps.timers.ensure({
+        scheduleName: r.scheduleName,
+        dueAt: r.dueAt,
+        userId: r.userId,
+        reminderId: r.reminderId,
+      });
       created += 1;
     } else if (r.status === 'cancelled' && r.cancelledBy === stored.eventId) {
       await deps.timers.remove(r.scheduleName);

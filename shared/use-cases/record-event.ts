@@ -28,7 +28,9 @@ export async function recordEvent(
   const userId = userIdFor(input.user.email);
   // Without `id` or `occurredAt`, identical content received on the same UTC day is one event: a retried
   // request counts once, while the same news a day later is new.
-  const identity = input.occurredAt ? input : { ...input, occurredAt: `day:${now.toISOString().slice(0, 10)}` };
+  const identity = input.occurredAt
+    ? input
+    : { ...input, occurredAt: `day:${now.toISOString().slice(0, 10)}` };
   const hash = contentHash(identity);
   const eventId = input.id ?? derivedEventId(identity);
   const stored: StoredJobEvent = {

@@ -52,7 +52,10 @@ export async function sendDueReminders(userId: string, deps: SendDueDeps): Promi
       claimedAt: now.toISOString(),
     };
     // Render before claiming: a rendering bug must not leave reminders stuck in `sending`.
-    const email = renderDigest({ email: profile.email, name: profile.name, timezone: profile.timezone }, batch);
+    const email = renderDigest(
+      { email: profile.email, name: profile.name, timezone: profile.timezone },
+      batch,
+    );
     const claim = await deps.store.claimDigest(digest);
     if (claim.outcome === 'lost') continue;
 

@@ -5,9 +5,9 @@
  */
 import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningTwin, startTwinProcess } from './support/twin-process.ts';
 import { TwinClient } from './support/client.ts';
 import { fixture, nextMonday, nineOnDay, uniqueEmail } from './support/scenario.ts';
+import { type RunningTwin, startTwinProcess } from './support/twin-process.ts';
 
 const ZONE = 'Europe/Berlin';
 let twin: RunningTwin;
@@ -69,7 +69,10 @@ describe('the reminder pipeline on the local twin', () => {
 
     // Assess: Thursday 10:00 + 24 h = Friday 10:00, so the next weekday 09:00 is Monday (day 7)
     const sent = await api.emails(email);
-    expect(sent.map((e) => e.sentAt)).toEqual([nineOnDay(t0, 7, ZONE).toISOString(), nineOnDay(day3, 42, ZONE).toISOString()]);
+    expect(sent.map((e) => e.sentAt)).toEqual([
+      nineOnDay(t0, 7, ZONE).toISOString(),
+      nineOnDay(day3, 42, ZONE).toISOString(),
+    ]);
     expect(sent[0]?.text).toMatch(/feedback/i);
     expect(sent[1]?.text).toMatch(/openings|reconnect|back in touch|check in/i);
     for (const e of sent) {
@@ -83,8 +86,12 @@ describe('the reminder pipeline on the local twin', () => {
     // Prepare: two applications with pending reminders
     const { email, t0 } = await startScenario();
     const before = new Set((await api.schedules()).map((s) => s.name));
-    await api.postEvent(fixture('application.submitted', { email, occurredAt: t0, ref: 'a-1', company: 'Alpha' }));
-    await api.postEvent(fixture('interview.completed', { email, occurredAt: t0, ref: 'b-2', company: 'Beta' }));
+    await api.postEvent(
+      fixture('application.submitted', { email, occurredAt: t0, ref: 'a-1', company: 'Alpha' }),
+    );
+    await api.postEvent(
+      fixture('interview.completed', { email, occurredAt: t0, ref: 'b-2', company: 'Beta' }),
+    );
     await api.advance('PT1M');
     const created = (await api.schedules()).filter((s) => !before.has(s.name)).map((s) => s.name);
     expect(created.length).toBeGreaterThanOrEqual(4);
@@ -130,8 +137,12 @@ describe('the reminder pipeline on the local twin', () => {
   it('sends one email listing both reminders when two are due in the same slot', async () => {
     // Prepare
     const { email, t0 } = await startScenario();
-    await api.postEvent(fixture('application.submitted', { email, occurredAt: t0, ref: 'north', company: 'Northwind' }));
-    await api.postEvent(fixture('application.submitted', { email, occurredAt: t0, ref: 'south', company: 'Southbank' }));
+    await api.postEvent(
+      fixture('application.submitted', { email, occurredAt: t0, ref: 'north', company: 'Northwind' }),
+    );
+    await api.postEvent(
+      fixture('application.submitted', { email, occurredAt: t0, ref: 'south', company: 'Southbank' }),
+    );
 
     // Act
     await api.advanceTo(new Date(nineOnDay(t0, 7, ZONE).getTime() + 3_600_000));
@@ -183,7 +194,8 @@ describe('the reminder pipeline on the local twin', () => {
     });
 
     // Act: lose every timer, then let time pass beyond each due time plus the reconciler's grace
-    for (const s of lost) await scheduler.send(new DeleteScheduleCommand({ Name: s.name, GroupName: s.groupName }));
+    for (const s of lost)
+      await scheduler.send(new DeleteScheduleCommand({ Name: s.name, GroupName: s.groupName }));
     const thankYouDue = nineOnDay(t0, 1, ZONE);
     await api.advanceTo(new Date(thankYouDue.getTime() + 10 * 60_000));
     const afterThankYou = await api.emails(email);

@@ -20,11 +20,25 @@ describe('restarting the twin', () => {
     const email = uniqueEmail('restart');
     const t0 = nextMonday(await api1.now(), ZONE);
     await api1.advanceTo(t0);
-    await api1.postEvent(fixture('application.submitted', { email, timezone: ZONE, occurredAt: t0, ref: 'one', company: 'Initech' }));
+    await api1.postEvent(
+      fixture('application.submitted', {
+        email,
+        timezone: ZONE,
+        occurredAt: t0,
+        ref: 'one',
+        company: 'Initech',
+      }),
+    );
     await api1.advance('P2D');
     const clockBefore = await api1.now();
     await api1.postEvent(
-      fixture('application.rejected', { email, timezone: ZONE, occurredAt: clockBefore, ref: 'two', company: 'Globex' }),
+      fixture('application.rejected', {
+        email,
+        timezone: ZONE,
+        occurredAt: clockBefore,
+        ref: 'two',
+        company: 'Globex',
+      }),
     );
 
     // Act
@@ -40,7 +54,10 @@ describe('restarting the twin', () => {
     expect(clockAfter.getTime() - clockBefore.getTime()).toBeLessThan(60_000);
     const sent = await api2.emails(email);
     // Wednesday 10:00 rejection: feedback at the first slot 24 h later (Friday 09:00); the Initech follow-up on day 7.
-    expect(sent.map((e) => e.sentAt)).toEqual([nineOnDay(t0, 4, ZONE).toISOString(), nineOnDay(t0, 7, ZONE).toISOString()]);
+    expect(sent.map((e) => e.sentAt)).toEqual([
+      nineOnDay(t0, 4, ZONE).toISOString(),
+      nineOnDay(t0, 7, ZONE).toISOString(),
+    ]);
     expect(sent[0]?.text).toContain('Globex');
     expect(sent[1]?.text).toContain('Initech');
   });

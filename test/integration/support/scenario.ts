@@ -14,15 +14,28 @@ const cache = new Map<FixtureName, Record<string, unknown>>();
 /** A fresh copy of an `events/fixtures/` event for a given user, application and time. */
 export function fixture(
   name: FixtureName,
-  overrides: { email: string; timezone?: string; ref?: string; company?: string; occurredAt?: Date; id?: string | null } ,
+  overrides: {
+    email: string;
+    timezone?: string;
+    ref?: string;
+    company?: string;
+    occurredAt?: Date;
+    id?: string | null;
+  },
 ): Record<string, unknown> {
   if (!cache.has(name)) {
-    cache.set(name, JSON.parse(readFileSync(new URL(`../../../events/fixtures/${name}.json`, import.meta.url), 'utf8')));
+    cache.set(
+      name,
+      JSON.parse(readFileSync(new URL(`../../../events/fixtures/${name}.json`, import.meta.url), 'utf8')),
+    );
   }
+  // biome-ignore lint/suspicious/noExplicitAny: a fixture is free-form JSON that scenarios edit by path
   const event = structuredClone(cache.get(name)) as Record<string, any>;
   event.user = { ...event.user, email: overrides.email, timezone: overrides.timezone ?? 'Europe/Berlin' };
   if (overrides.id === null) delete event.id;
-  else event.id = overrides.id ?? `${name}-${overrides.ref ?? 'acme-backend'}-${Math.random().toString(36).slice(2, 10)}`;
+  else
+    event.id =
+      overrides.id ?? `${name}-${overrides.ref ?? 'acme-backend'}-${Math.random().toString(36).slice(2, 10)}`;
   if (overrides.occurredAt) event.occurredAt = overrides.occurredAt.toISOString();
   else delete event.occurredAt;
   if (event.application) {
@@ -45,4 +58,5 @@ export function nineOnDay(from: Date, days: number, zone: string): Date {
   return DateTime.fromJSDate(from, { zone }).startOf('day').plus({ days }).set({ hour: 9 }).toJSDate();
 }
 
-export const uniqueEmail = (label: string) => `${label}.${Math.random().toString(36).slice(2, 8)}@example.com`;
+export const uniqueEmail = (label: string) =>
+  `${label}.${Math.random().toString(36).slice(2, 8)}@example.com`;

@@ -37,7 +37,13 @@ export async function startTwinProcess(opts: { dataDir?: string; port?: number }
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'rebound-twin-')));
   const port = opts.port ?? (await freePortBlock());
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
-    env: { ...process.env, PORT: String(port), REBOUND_DATA_DIR: dataDir, NODE_NO_WARNINGS: '1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      REBOUND_DATA_DIR: dataDir,
+      NODE_NO_WARNINGS: '1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

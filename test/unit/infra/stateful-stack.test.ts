@@ -1,0 +1,166 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { TABLE_DEFINITION } from '../../../shared/table-definition.ts';
+import { logicalIdOf, synthStacks } from './support.ts';
+
+describe('Stateful stack', () => {
+  let dev: Template;
+  let prod: Template;
+  let devStacks: ReturnType<typeof synthStacks>;
+
+  beforeAll(() => {
+    // Prepare: both stages once per file.
+    devStacks = synthStacks({ stage: 'dev' });
+    dev = Template.fromStack(devStacks.stateful);
+    const prodStacks = synthStacks({
+      stage: 'prod',
+      mailFrom: 'reminders@mail.example.org',
+      sesDomain: 'mail.example.org',
+      alarmEmail: 'ops@example.org',
+    });
+    prod = Template.fromStack(prodStacks.stateful);
+  });
+
+  describe('the table', () => {
+    it('uses the key schema and indexes of TABLE_DEFINITION, on demand, with a NEW_AND_OLD_IMAGES stream', () => {
+      dev.resourceCountIs('AWS::DynamoDB::Table', 1);
+      dev.hasResourceProperties('AWS::DynamoDB::Table', {
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: [
+          { AttributeName: TABLE_DEFINITION.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: TABLE_DEFINITION.sortKey.name, KeyType: 'RANGE' },
+        ],
+        StreamSpecification: { StreamViewType: TABLE_DEFINITION.streamViewType },
+        GlobalSecondaryIndexes: TABLE_DEFINITION.globalSecondaryIndexes.map((gsi) =>
+          Match.objectLike({
+            IndexName: gsi.indexName,
+            KeySchema: [
+              { AttributeName: gsi.partitionKey.name, KeyType: 'HASH' },
+              { AttributeName: gsi.sortKey.name, KeyType: 'RANGE' },
+            ],
+          }),
+        ),
+      });
+    });
+
+    it('has point-in-time recovery, the TTL attribute and server-side encryption', () => {
+      dev.hasResourceProperties('AWS::DynamoDB::Table', {
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: TABLE_DEFINITION.timeToLiveAttribute, Enabled: true },
+        SSESpecification: { SSEEnabled: true },
+      });
+    });
+
+    it('is destroyed with a dev stack but retained and deletion-protected on prod', () => {
+      dev.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Delete',
+        Properties: Match.objectLike({ DeletionProtectionEnabled: false }),
+      });
+      prod.hasResource('AWS::DynamoDB::Table', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({ DeletionProtectionEnabled: true }),
+      });
+    });
+
+    it('exports its name as a stack output', () => {
+      dev.hasOutput('TableName', { Value: { Ref: logicalIdOf(devStacks.stateful.table) } });
+    });
+  });
+
+  describe('the dead-letter queues', () => {
+    it('are encrypted, keep messages 14 days and refuse plain-HTTP access', () => {
+      const queues = dev.findResources('AWS::SQS::Queue');
+      expect(Object.keys(queues)).toHaveLength(3);
+      for (const [id, queue] of Object.entries(queues)) {
+        expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+        dev.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: id }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            ]),
+          },
+        });
+      }
+    });
+
+    it('each raise an alarm as soon as they hold a message', () => {
+      for (const id of Object.keys(dev.findResources('AWS::SQS::Queue'))) {
+        dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/SQS',
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [id, 'QueueName'] } }],
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          AlarmActions: Match.anyValue(),
+        });
+      }
+    });
+  });
+
+  describe('the schedule group', () => {
+    it('is named from the stage config ("rebound" by default)', () => {
+      dev.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+      dev.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'rebound' });
+    });
+  });
+
+  describe('SES', () => {
+    it('has a configuration set with reputation metrics and required TLS', () => {
+      dev.hasResourceProperties('AWS::SES::ConfigurationSet', {
+        ReputationOptions: { ReputationMetricsEnabled: true },
+        DeliveryOptions: { TlsPolicy: 'REQUIRE' },
+      });
+    });
+
+    it('publishes bounces and complaints to the default EventBridge bus', () => {
+      dev.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
+        EventDestination: {
+          Enabled: true,
+          MatchingEventTypes: Match.arrayEquals(['bounce', 'complaint']),
+          EventBridgeDestination: { EventBusArn: { 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] } },
+        },
+      });
+    });
+
+    it('verifies the mailFrom address on dev and the configured domain on prod', () => {
+      dev.hasResourceProperties('AWS::SES::EmailIdentity', {
+        EmailIdentity: 'reminders@example.com',
+        ConfigurationSetAttributes: { ConfigurationSetName: Match.anyValue() },
+      });
+      prod.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'mail.example.org' });
+    });
+
+    it('alarms on the account bounce and complaint rates', () => {
+      for (const metric of ['Reputation.BounceRate', 'Reputation.ComplaintRate']) {
+        dev.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'AWS/SES',
+          MetricName: metric,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: Match.anyValue(),
+        });
+      }
+    });
+  });
+
+  describe('alarm notifications', () => {
+    it('go to a TLS-only topic, with an email subscription only when alarmEmail is set', () => {
+      dev.resourceCountIs('AWS::SNS::Subscription', 0);
+      prod.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.org' });
+      dev.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    });
+  });
+
+  it('holds no function and no log group: code lives in the stateless stack', () => {
+    dev.resourceCountIs('AWS::Lambda::Function', 0);
+    dev.resourceCountIs('AWS::Logs::LogGroup', 0);
+  });
+});

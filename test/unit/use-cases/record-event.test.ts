@@ -1,0 +1,141 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { IdempotencyConflictError } from '#shared/errors.ts';
+import { recordEvent } from '#shared/use-cases/record-event.ts';
+import { fixture } from '../../support/events.ts';
+import { InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
+
+describe('recordEvent', () => {
+  let store: InMemoryReminderStore;
+  let clock: SettableClock;
+
+  beforeEach(() => {
+    store = new InMemoryReminderStore();
+    clock = new SettableClock('2026-03-10T14:05:00.000Z');
+  });
+
+  it('stores a new event under its client id and reports it as not a duplicate', async () => {
+    // Prepare
+    const input = fixture('application.submitted');
+
+    // Act
+    const result = await recordEvent(input, { store, clock });
+
+    // Assess
+    expect(result).toEqual({ eventId: 'evt-acme-backend-submitted', userId: result.userId, duplicate: false });
+    const stored = store.storedEvent(result.userId, result.eventId);
+    expect(stored?.event).toEqual(input);
+    expect(stored?.occurredAt).toBe('2026-03-10T14:00:00.000Z');
+    expect(stored?.receivedAt).toBe('2026-03-10T14:05:00.000Z');
+  });
+
+  it('answers a repeat of the same id and content as a duplicate and stores nothing new', async () => {
+    // Prepare
+    const first = await recordEvent(fixture('application.submitted'), { store, clock });
+    clock.advance(30_000);
+
+    // Act
+    const second = await recordEvent(fixture('application.submitted'), { store, clock });
+
+    // Assess
+    expect(second).toEqual({ eventId: first.eventId, userId: first.userId, duplicate: true });
+    expect(store.eventCount()).toBe(1);
+    expect(store.storedEvent(first.userId, first.eventId)?.receivedAt).toBe('2026-03-10T14:05:00.000Z');
+  });
+
+  it('rejects the same id with different content as an idempotency conflict', async () => {
+    // Prepare
+    await recordEvent(fixture('application.submitted'), { store, clock });
+    const changed = fixture('application.submitted');
+    changed.application.company = 'Globex';
+
+    // Act
+    const attempt = recordEvent(changed, { store, clock });
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(IdempotencyConflictError);
+    await expect(attempt).rejects.toMatchObject({ eventId: 'evt-acme-backend-submitted' });
+    expect(store.eventCount()).toBe(1);
+  });
+
+  it('derives the same id for identical content without id or occurredAt on the same UTC day', async () => {
+    // Prepare
+    const input = fixture('application.submitted');
+    delete input.id;
+    delete input.occurredAt;
+    clock.set('2026-03-10T00:00:01.000Z');
+    const morning = await recordEvent(structuredClone(input), { store, clock });
+    clock.set('2026-03-10T23:59:59.000Z');
+
+    // Act
+    const evening = await recordEvent(structuredClone(input), { store, clock });
+
+    // Assess
+    expect(morning.eventId).toMatch(/^h_[0-9a-f]{32}$/);
+    expect(evening).toEqual({ ...morning, duplicate: true });
+    expect(store.eventCount()).toBe(1);
+  });
+
+  it('derives a different id for the same content without occurredAt on the next UTC day', async () => {
+    // Prepare
+    const input = fixture('application.submitted');
+    delete input.id;
+    delete input.occurredAt;
+    clock.set('2026-03-10T23:59:59.000Z');
+    const today = await recordEvent(structuredClone(input), { store, clock });
+    clock.set('2026-03-11T00:00:01.000Z');
+
+    // Act
+    const tomorrow = await recordEvent(structuredClone(input), { store, clock });
+
+    // Assess
+    expect(tomorrow.duplicate).toBe(false);
+    expect(tomorrow.eventId).toMatch(/^h_[0-9a-f]{32}$/);
+    expect(tomorrow.eventId).not.toBe(today.eventId);
+    expect(store.eventCount()).toBe(2);
+  });
+
+  it('derives the same id on another day when the content carries its own occurredAt', async () => {
+    // Prepare
+    const input = fixture('application.submitted');
+    delete input.id;
+    const first = await recordEvent(structuredClone(input), { store, clock });
+    clock.advance(3 * 24 * 60 * 60_000);
+
+    // Act
+    const later = await recordEvent(structuredClone(input), { store, clock });
+
+    // Assess
+    expect(later).toEqual({ ...first, duplicate: true });
+  });
+
+  it('defaults occurredAt to the clock when the event does not say when it happened', async () => {
+    // Prepare
+    const input = fixture('interview.completed');
+    delete input.occurredAt;
+    clock.set('2026-03-19T16:30:00.000Z');
+
+    // Act
+    const result = await recordEvent(input, { store, clock });
+
+    // Assess
+    expect(store.storedEvent(result.userId, result.eventId)?.occurredAt).toBe('2026-03-19T16:30:00.000Z');
+  });
+
+  it('keys the user by a hash that does not contain the email address', async () => {
+    // Prepare
+    const input = fixture('application.submitted');
+    const sameUserOtherSpelling = fixture('application.submitted');
+    sameUserOtherSpelling.id = 'evt-other-spelling';
+    sameUserOtherSpelling.user.email = 'Sam@Example.COM';
+
+    // Act
+    const result = await recordEvent(input, { store, clock });
+    const other = await recordEvent(sameUserOtherSpelling, { store, clock });
+
+    // Assess
+    expect(result.userId).toMatch(/^u_[0-9a-f]{24}$/);
+    expect(result.userId.toLowerCase()).not.toContain('sam');
+    expect(result.userId).not.toContain('example');
+    expect(other.userId).toBe(result.userId);
+  });
+});
