@@ -1,5 +1,7 @@
 /** Primary adapter: `POST /events` (API Gateway HTTP API v2) → store the event once → 202. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { parseJobEventBody } from '#events/parse.ts';
@@ -7,7 +9,7 @@ import { getDocumentClient } from '#shared/adapters/aws-clients.ts';
 import { clock } from '#shared/adapters/clock.ts';
 import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
 import { httpErrors } from '#shared/adapters/middleware.ts';
-import { logger } from '#shared/adapters/observability.ts';
+import { logger, metrics } from '#shared/adapters/observability.ts';
 import { loadConfig } from '#shared/config.ts';
 import { json } from '#shared/http.ts';
 import { type RecordEventResult, recordEvent } from '#shared/use-cases/record-event.ts';
@@ -29,10 +31,12 @@ export async function ingest(
     type: input.type,
     duplicate: result.duplicate,
   });
+  metrics.addMetric(result.duplicate ? 'DuplicateEvents' : 'EventsAccepted', MetricUnit.Count, 1);
   return json(202, { eventId: result.eventId, duplicate: result.duplicate });
 }
 
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
   .use(httpErrors())
   .handler((event) => ingest(event));

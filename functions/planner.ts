@@ -1,6 +1,8 @@
 /** Primary adapter: DynamoDB stream batch (INSERTs of `EVENT#` items) → plan reminders, per-record failures. */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import middy from '@middy/core';
@@ -9,7 +11,7 @@ import { StoredJobEventSchema } from '#events/job-event.ts';
 import { getDocumentClient, getSchedulerClient } from '#shared/adapters/aws-clients.ts';
 import { clock } from '#shared/adapters/clock.ts';
 import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
-import { logger } from '#shared/adapters/observability.ts';
+import { logger, metrics } from '#shared/adapters/observability.ts';
 import { SchedulerTimerService } from '#shared/adapters/scheduler-timers.ts';
 import { loadConfig } from '#shared/config.ts';
 import { ReboundError } from '#shared/errors.ts';
@@ -48,6 +50,8 @@ export function createRecordHandler(dependencies: PlanEventDeps = deps) {
         const stored = StoredJobEventSchema.parse(image);
         const result = await planEvent(stored, dependencies);
         logger.info('Event planned', { ...result, userId: stored.userId });
+        metrics.addMetric('RemindersCreated', MetricUnit.Count, result.replay ? 0 : result.created);
+        metrics.addMetric('RemindersCancelled', MetricUnit.Count, result.replay ? 0 : result.cancelled);
       } catch (error) {
         failed = true;
         logger.error('Planning failed', { sequenceNumber: record.dynamodb?.SequenceNumber, error });
@@ -71,4 +75,5 @@ export async function plan(event: DynamoDBStreamEvent): Promise<DynamoDBBatchRes
 
 export const handler = middy<DynamoDBStreamEvent, DynamoDBBatchResponse>()
   .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
   .handler((event) => plan(event));

@@ -1,10 +1,12 @@
 /** Primary adapter: a recurring schedule (every 5 minutes) that sends reminders whose timer was lost. */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { getDocumentClient, getSesClient } from '#shared/adapters/aws-clients.ts';
 import { clock } from '#shared/adapters/clock.ts';
 import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
-import { logger } from '#shared/adapters/observability.ts';
+import { logger, metrics } from '#shared/adapters/observability.ts';
 import { SesMailer } from '#shared/adapters/ses-mailer.ts';
 import { loadConfig } from '#shared/config.ts';
 import { type ReconcileResult, reconcile } from '#shared/use-cases/reconcile.ts';
@@ -29,9 +31,13 @@ export async function runReconciler(
     logger.warn('Digests stuck in sending', { digestIds: stuckDigests.map((d) => d.digestId) });
   }
   logger.info('Reconciled', { ...result, stuck: stuckDigests.length });
+  // Alarm on these: recovered reminders mean timers are being lost; stuck digests need an operator.
+  metrics.addMetric('RemindersRecovered', MetricUnit.Count, result.reminders);
+  metrics.addMetric('StuckDigests', MetricUnit.Count, stuckDigests.length);
   return { ...result, stuck: stuckDigests.length };
 }
 
 export const handler = middy()
   .use(injectLambdaContext(logger))
+  .use(logMetrics(metrics))
   .handler(() => runReconciler());
