@@ -40,7 +40,12 @@ export interface SesTwin {
   close(): Promise<void>;
 }
 
-export async function startSes(opts: { port: number; logFile: string; clock: Clock }): Promise<SesTwin> {
+export async function startSes(opts: {
+  port: number;
+  logFile: string;
+  clock: Clock;
+  onEmail?: (email: RecordedEmail) => void;
+}): Promise<SesTwin> {
   // A CommonJS package: depending on the loader, the default export is the function or the exports object.
   type Start = (c: { host: string; port: number }) => Promise<Server>;
   const mod = (await import('aws-ses-v2-local')) as unknown as { default: Start | { default: Start } };
@@ -82,6 +87,7 @@ export async function startSes(opts: { port: number; logFile: string; clock: Clo
               sentAt,
             };
             await appendFile(opts.logFile, `${JSON.stringify(record)}\n`);
+            opts.onEmail?.(record);
           } catch {
             // Not a simple-content send we can read back; the emulator still has it.
           }

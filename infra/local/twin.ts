@@ -46,6 +46,12 @@ export const LOCAL_NAMES = {
   mailFrom: 'Rebound <reminders@rebound.local>',
 } as const;
 
+/** `sam@example.com` → `s**@example.com`: enough to tell users apart on a console, no more. */
+export function maskEmail(address: string): string {
+  const [local = '', domain = ''] = address.split('@');
+  return `${local.slice(0, 1)}${'*'.repeat(Math.max(1, Math.min(local.length - 1, 6)))}@${domain}`;
+}
+
 export interface TwinOptions {
   /** Gateway port (default 3000); SES, Scheduler and DynamoDB take the next three unless set. */
   readonly port: number;
@@ -107,7 +113,13 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   });
   const started: { close(): Promise<void> }[] = [{ close: () => dynamo.stop() }];
   try {
-    const ses: SesTwin = await startSes({ port: sesPort, logFile: join(dataDir, 'emails.jsonl'), clock });
+    const ses: SesTwin = await startSes({
+      port: sesPort,
+      logFile: join(dataDir, 'emails.jsonl'),
+      clock,
+      // One line per email so `npm start` shows the pipeline at work; the address is masked.
+      onEmail: (e) => log(`[mail] ${e.sentAt} to ${e.to.map(maskEmail).join(', ')}: ${e.subject}`),
+    });
     started.push(ses);
 
     // The functions read these once at cold start, exactly as on Lambda.
@@ -267,6 +279,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         if (body === 'too_large') return sendJson(res, 413, { message: 'Request Entity Too Large' });
         const event = toApiGatewayEvent(req, body, 'POST /events');
         const result = await world.run(() => ingestFn.handler(event, lambdaContext('rebound-ingest')));
+        if (process.env.REBOUND_QUIET !== '1') log(`[api] POST /events → ${result.statusCode ?? 200}`);
         return writeResult(res, result);
       }
       if (key === 'GET /_local/clock') return sendJson(res, 200, { now: clock.now().toISOString() });
@@ -291,6 +304,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
             ? new Date(clock.now().getTime() + Duration.fromISO(parsed.by).toMillis())
             : new Date(parsed.to);
         const now = await advanceTo(target);
+        log(`[clock] now ${now.toISOString()}`);
         return sendJson(res, 200, { now: now.toISOString() });
       }
       if (key === 'GET /_local/emails') return sendJson(res, 200, await ses.emails());
