@@ -4,7 +4,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type EnvironmentOf, environmentFor, type FunctionName } from '../../shared/config.ts';
@@ -47,6 +47,8 @@ export function cdkBundlingOptions(settings: EsbuildSettings = ESBUILD_SETTINGS)
     externalModules: [...settings.external],
     // Local esbuild only: CI and laptops have no Docker engine.
     forceDockerBundling: false,
+    // Warnings and errors only; `npm run bench:bundles` reports sizes.
+    logLevel: LogLevel.WARNING,
   };
 }
 

@@ -40,11 +40,15 @@ export function reminderIdFor(
   return `r_${sha256(`${userId}|${sourceEventId}|${kind}|${sequence}`).slice(0, 30)}`;
 }
 
-/** EventBridge Scheduler names allow `[0-9a-zA-Z-_.]{1,64}`; ours are 41 characters. */
+/** EventBridge Scheduler names allow `[0-9a-zA-Z-_.]{1,64}`; ours are 40 characters. */
 export function scheduleNameFor(reminderId: string): string {
   return `rebound-${reminderId.replace('_', '-')}`;
 }
 
-export function digestIdFor(reminderIds: readonly string[]): string {
-  return `d_${sha256([...reminderIds].sort().join('|')).slice(0, 30)}`;
+/**
+ * One id per send attempt: a failed attempt leaves its digest record (`failed`) behind, so a retry of the
+ * same reminders must not collide with it. Double sends are prevented by the reminders' own conditions.
+ */
+export function digestIdFor(reminderIds: readonly string[], claimedAt: string): string {
+  return `d_${sha256(`${claimedAt}|${[...reminderIds].sort().join('|')}`).slice(0, 30)}`;
 }

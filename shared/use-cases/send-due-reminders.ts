@@ -45,7 +45,10 @@ export async function sendDueReminders(userId: string, deps: SendDueDeps): Promi
     if (due.length === 0) break;
     const batch = due.slice(0, MAX_REMINDERS_PER_EMAIL);
     const digest: Digest = {
-      digestId: digestIdFor(batch.map((r) => r.reminderId)),
+      digestId: digestIdFor(
+        batch.map((r) => r.reminderId),
+        now.toISOString(),
+      ),
       userId,
       reminderIds: batch.map((r) => r.reminderId),
       status: 'sending',

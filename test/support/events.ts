@@ -3,7 +3,12 @@
  * cloned for every use, plus a helper that takes an event through intake as the ingest handler does.
  */
 import { readFileSync } from 'node:fs';
-import { type EventType, type JobEventInput, JobEventInputSchema, type StoredJobEvent } from '#events/job-event.ts';
+import {
+  type EventType,
+  type JobEventInput,
+  JobEventInputSchema,
+  type StoredJobEvent,
+} from '#events/job-event.ts';
 import { recordEvent } from '#shared/use-cases/record-event.ts';
 import type { InMemoryReminderStore, SettableClock } from './fakes.ts';
 
@@ -16,7 +21,9 @@ const loaded = new Map<EventType, JobEventInput>();
 export function fixture<T extends EventType>(type: T): EventOf<T> {
   let parsed = loaded.get(type);
   if (parsed === undefined) {
-    parsed = JobEventInputSchema.parse(JSON.parse(readFileSync(new URL(`${type}.json`, FIXTURES_DIR), 'utf8')));
+    parsed = JobEventInputSchema.parse(
+      JSON.parse(readFileSync(new URL(`${type}.json`, FIXTURES_DIR), 'utf8')),
+    );
     loaded.set(type, parsed);
   }
   return structuredClone(parsed) as EventOf<T>;

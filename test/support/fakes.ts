@@ -107,7 +107,8 @@ export class InMemoryReminderStore implements ReminderStore {
     eventItem.plannedAt = plan.plannedAt;
     this.profiles.set(userId, copy(plan.profile));
     if (plan.application) this.applications.set(key(userId, plan.application.ref), copy(plan.application));
-    for (const r of plan.create) this.reminders.set(key(r.userId, r.reminderId), { ...copy(r), status: 'pending' });
+    for (const r of plan.create)
+      this.reminders.set(key(r.userId, r.reminderId), { ...copy(r), status: 'pending' });
   }
 
   public async remindersTouchedBy(userId: string, eventId: string): Promise<readonly Reminder[]> {
@@ -167,13 +168,18 @@ export class InMemoryReminderStore implements ReminderStore {
   public async completeDigest(digest: Digest, messageId: string, sentAt: string): Promise<void> {
     const { item, reminders } = this.claimedBy(digest, 'completeDigest');
     this.digests.set(key(digest.userId, digest.digestId), { ...item, status: 'sent', messageId, sentAt });
-    for (const r of reminders) this.reminders.set(key(r.userId, r.reminderId), { ...r, status: 'sent', messageId, sentAt });
+    for (const r of reminders)
+      this.reminders.set(key(r.userId, r.reminderId), { ...r, status: 'sent', messageId, sentAt });
   }
 
   public async releaseDigest(digest: Digest, reason: string): Promise<void> {
     const { item, reminders } = this.claimedBy(digest, 'releaseDigest');
     // The digest item stays (status failed), exactly as the adapter leaves it.
-    this.digests.set(key(digest.userId, digest.digestId), { ...item, status: 'failed', failure: reason.slice(0, 500) });
+    this.digests.set(key(digest.userId, digest.digestId), {
+      ...item,
+      status: 'failed',
+      failure: reason.slice(0, 500),
+    });
     for (const r of reminders) {
       const { claimedAt: _claimedAt, digestId: _digestId, ...rest } = r;
       this.reminders.set(key(r.userId, r.reminderId), { ...rest, status: 'pending' });
@@ -224,7 +230,9 @@ export class InMemoryReminderStore implements ReminderStore {
       throw new ConditionFailedError(`${operation}: digest ${digest.digestId} is not sending`);
     }
     const reminders = digest.reminderIds.map((id) => this.reminders.get(key(digest.userId, id)));
-    const held = reminders.filter((r): r is Reminder => r?.status === 'sending' && r.digestId === digest.digestId);
+    const held = reminders.filter(
+      (r): r is Reminder => r?.status === 'sending' && r.digestId === digest.digestId,
+    );
     if (held.length !== reminders.length) {
       throw new ConditionFailedError(`${operation}: a reminder of ${digest.digestId} is not held by it`);
     }

@@ -73,7 +73,10 @@ describe('Stateful stack', () => {
       const queues = dev.findResources('AWS::SQS::Queue');
       expect(Object.keys(queues)).toHaveLength(3);
       for (const [id, queue] of Object.entries(queues)) {
-        expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+        expect(queue.Properties).toMatchObject({
+          SqsManagedSseEnabled: true,
+          MessageRetentionPeriod: 1_209_600,
+        });
         dev.hasResourceProperties('AWS::SQS::QueuePolicy', {
           Queues: [{ Ref: id }],
           PolicyDocument: {
@@ -119,7 +122,9 @@ describe('Stateful stack', () => {
         EventDestination: {
           Enabled: true,
           MatchingEventTypes: Match.arrayEquals(['bounce', 'complaint']),
-          EventBridgeDestination: { EventBusArn: { 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] } },
+          EventBridgeDestination: {
+            EventBusArn: { 'Fn::Join': ['', Match.arrayWith([':event-bus/default'])] },
+          },
         },
       });
     });
@@ -148,7 +153,10 @@ describe('Stateful stack', () => {
   describe('alarm notifications', () => {
     it('go to a TLS-only topic, with an email subscription only when alarmEmail is set', () => {
       dev.resourceCountIs('AWS::SNS::Subscription', 0);
-      prod.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.org' });
+      prod.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'ops@example.org',
+      });
       dev.hasResourceProperties('AWS::SNS::TopicPolicy', {
         PolicyDocument: {
           Statement: Match.arrayWith([

@@ -47,6 +47,10 @@ export function identityStatements(template: Template): Array<{ owner: string; s
 /** Statements of the policies attached to one role (found by the role's logical ID). */
 export function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
   return Object.values(template.findResources('AWS::IAM::Policy'))
-    .filter((p) => asArray(p.Properties.Roles).some((r: unknown) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId })))
+    .filter((p) =>
+      asArray(p.Properties.Roles).some(
+        (r: unknown) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId }),
+      ),
+    )
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 }

@@ -21,7 +21,11 @@ describe('recordEvent', () => {
     const result = await recordEvent(input, { store, clock });
 
     // Assess
-    expect(result).toEqual({ eventId: 'evt-acme-backend-submitted', userId: result.userId, duplicate: false });
+    expect(result).toEqual({
+      eventId: 'evt-acme-backend-submitted',
+      userId: result.userId,
+      duplicate: false,
+    });
     const stored = store.storedEvent(result.userId, result.eventId);
     expect(stored?.event).toEqual(input);
     expect(stored?.occurredAt).toBe('2026-03-10T14:00:00.000Z');

@@ -1,0 +1,505 @@
+/**
+ * Intake and pipeline bench (`npm run bench`), against the local twin started exactly as `npm start` does
+ * (a child process, loopback HTTP only, a fresh temporary data directory):
+ *
+ *  1. Intake: `POST /events` latency (p50/p95/p99) and events/s at 1, 10 and 50 connections (autocannon,
+ *     2 s warm-up then 10 s measured per level). Every request is a distinct valid event (unique `id`,
+ *     a handful of users, based on `events/fixtures/application.submitted.json`). Any non-2xx response,
+ *     socket error, timeout or `duplicate: true` fails the bench.
+ *  2. Timer fire → email: N users each submit a (backfilled) application so their first follow-up comes
+ *     due in the same send slot; the clock is moved to just before it, then the wall time of the one
+ *     `POST /_local/clock/advance` that crosses the slot is divided by the emails it sent. `GET
+ *     /_local/emails` must show exactly N new emails, one per user. A small cohort goes through first so
+ *     the sender, renderer and SES paths are warm. This part runs first, on the fresh twin: the intake
+ *     leaves thousands of events for the planner to catch up on, which would land inside the measured
+ *     advance.
+ *  3. Memory: RSS of the twin's process tree (node and its java child, DynamoDB Local), sampled every
+ *     250 ms from `/proc` for the whole run; peak per group and peak total.
+ *
+ * Prints a table and writes `.bench/intake.json`. Exit code 1 when a check fails. The twin is stopped at
+ * the end, on error and on SIGINT/SIGTERM. Environment (for quick tries): BENCH_DURATION_S (10),
+ * BENCH_WARMUP_S (2), BENCH_CONNECTIONS ("1,10,50"), BENCH_LAG_USERS (50).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { TwinClient } from '../test/integration/support/client.ts';
+import { fixture } from '../test/integration/support/scenario.ts';
+import { type RunningTwin, startTwinProcess } from '../test/integration/support/twin-process.ts';
+import { type AutocannonInstance, type AutocannonResult, autocannon } from './support/autocannon.ts';
+import { childrenOf, commandLine, procAvailable, type RssPeaks, RssSampler } from './support/process-tree.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(ROOT); // the harness starts `infra/local/main.ts` relative to the working directory
+
+const envInt = (name: string, fallback: number, min: number, max: number): number => {
+  const raw = process.env[name];
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new Error(`${name} must be an integer in [${min}, ${max}]`);
+  return n;
+};
+
+const CONFIG = {
+  connections: (process.env.BENCH_CONNECTIONS ?? '1,10,50').split(',').map((c) => {
+    const n = Number(c);
+    if (!Number.isInteger(n) || n < 1 || n > 200) throw new Error('BENCH_CONNECTIONS: integers in [1, 200]');
+    return n;
+  }),
+  warmupS: envInt('BENCH_WARMUP_S', 2, 0, 30),
+  durationS: envInt('BENCH_DURATION_S', 10, 1, 60),
+  /** autocannon's per-request timeout (s); a timeout counts as a failure. */
+  requestTimeoutS: 10,
+  /** Intake events rotate over this many users; every event is a new application of its user. */
+  intakeUsers: 5,
+  lagUsers: envInt('BENCH_LAG_USERS', 50, 1, 500),
+  lagWarmupUsers: 3,
+  /** How far before the due instant the clock is parked before the measured advance (real time flows). */
+  parkBeforeMs: 10_000,
+  rssIntervalMs: 250,
+  /** The whole bench gives up (and stops the twin) after this. */
+  maxRunMs: 8 * 60_000,
+} as const;
+
+const OUT_FILE = join(ROOT, '.bench', 'intake.json');
+const DAY_MS = 86_400_000;
+const runStarted = performance.now();
+
+// ---- state for cleanup ------------------------------------------------------------------------------------
+
+let twin: RunningTwin | undefined;
+let dataDir: string | undefined;
+let sampler: RssSampler | undefined;
+let cannon: AutocannonInstance | undefined;
+let cleaning: Promise<void> | undefined;
+
+/** The twin's node process: our child running `infra/local/main.ts`. */
+const findTwinPid = (): number | undefined =>
+  childrenOf(process.pid).find((pid) => commandLine(pid).includes('infra/local/main.ts'));
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    sampler?.stop();
+    cannon?.stop();
+    if (twin)
+      await twin.stop().catch((error: unknown) => console.error(`stopping the twin: ${String(error)}`));
+    else {
+      // Interrupted while the twin was starting: end it by pid (it stops its java child itself).
+      const pid = findTwinPid();
+      if (pid !== undefined) process.kill(pid, 'SIGTERM');
+    }
+    if (dataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+  })();
+  return cleaning;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping the twin...`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+const watchdog = setTimeout(() => {
+  console.error(`bench: gave up after ${CONFIG.maxRunMs / 1000} s`);
+  void cleanup().finally(() => process.exit(1));
+}, CONFIG.maxRunMs);
+
+// ---- helpers ----------------------------------------------------------------------------------------------
+
+const failures: string[] = [];
+const fail = (message: string) => failures.push(message);
+
+/** Nearest-rank percentile of an ascending array. */
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted.length === 0
+    ? Number.NaN
+    : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN);
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const cells = [headers, ...rows.map((r) => r.map(String))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    `  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`;
+  const rule = `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`;
+  return [line(headers), rule, ...cells.slice(1).map(line)].join('\n');
+}
+
+// ---- 1. intake --------------------------------------------------------------------------------------------
+
+const base = JSON.parse(readFileSync(join(ROOT, 'events/fixtures/application.submitted.json'), 'utf8')) as {
+  user: Record<string, unknown>;
+  application: Record<string, unknown>;
+} & Record<string, unknown>;
+
+let sequence = 0;
+const runTag = Date.now().toString(36);
+
+/** A distinct valid event: unique id, one of a handful of users, a new application each time. */
+function nextEventBody(): string {
+  const n = sequence++;
+  const user = n % CONFIG.intakeUsers;
+  const ref = `acme-backend-${runTag}-${n}`;
+  const { occurredAt: _drop, ...rest } = base; // occurredAt defaults to now: reminders land 7 days out
+  return JSON.stringify({
+    ...rest,
+    id: `bench-${runTag}-${n}`,
+    user: { ...base.user, email: `bench.intake.${user}@example.com` },
+    application: { ...base.application, ref },
+  });
+}
+
+interface LoadRun {
+  readonly result: AutocannonResult;
+  readonly latenciesMs: number[];
+  readonly duplicates: number;
+  readonly errorMessages: Map<string, number>;
+}
+
+async function load(api: string, connections: number, durationS: number): Promise<LoadRun> {
+  const latenciesMs: number[] = [];
+  const errorMessages = new Map<string, number>();
+  let duplicates = 0;
+  const instance = autocannon({
+    url: api,
+    connections,
+    duration: durationS,
+    timeout: CONFIG.requestTimeoutS,
+    requests: [
+      {
+        method: 'POST',
+        path: '/events',
+        headers: { 'content-type': 'application/json' },
+        setupRequest: (request) => ({ ...request, body: nextEventBody() }),
+        onResponse: (status, body) => {
+          if (status !== 202) return;
+          try {
+            if ((JSON.parse(body) as { duplicate?: unknown }).duplicate !== false) duplicates += 1;
+          } catch {
+            duplicates += 1;
+          }
+        },
+      },
+    ],
+  });
+  cannon = instance;
+  instance.on('response', (_client, _status, _bytes, ms) => {
+    if (latenciesMs.length < 5_000_000) latenciesMs.push(ms);
+  });
+  instance.on('reqError', (error) => {
+    errorMessages.set(error.message, (errorMessages.get(error.message) ?? 0) + 1);
+  });
+  const result = await instance;
+  cannon = undefined;
+  return { result, latenciesMs, duplicates, errorMessages };
+}
+
+interface IntakeLevel {
+  connections: number;
+  measuredS: number;
+  requests: number;
+  eventsPerSecond: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
+  autocannonLatencyMs: { p50: number; p97_5: number; p99: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  duplicates: number;
+  statusCodes: Record<string, number>;
+  warmup: { seconds: number; requests: number; non2xx: number; errors: number };
+}
+
+async function intakeLevel(api: string, connections: number): Promise<IntakeLevel> {
+  const warm = CONFIG.warmupS > 0 ? await load(api, connections, CONFIG.warmupS) : undefined;
+  const run = await load(api, connections, CONFIG.durationS);
+  const { result } = run;
+  const sorted = [...run.latenciesMs].sort((a, b) => a - b);
+  const sum = sorted.reduce((a, b) => a + b, 0);
+  const level: IntakeLevel = {
+    connections,
+    measuredS: result.duration,
+    requests: result['2xx'],
+    eventsPerSecond: round(result['2xx'] / result.duration, 0),
+    latencyMs: {
+      p50: round(percentile(sorted, 50), 2),
+      p95: round(percentile(sorted, 95), 2),
+      p99: round(percentile(sorted, 99), 2),
+      max: round(sorted.at(-1) ?? Number.NaN, 2),
+      mean: round(sum / Math.max(1, sorted.length), 2),
+    },
+    autocannonLatencyMs: { p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99 },
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    duplicates: run.duplicates,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count])),
+    warmup: {
+      seconds: warm?.result.duration ?? 0,
+      requests: warm?.result['2xx'] ?? 0,
+      non2xx: warm?.result.non2xx ?? 0,
+      errors: warm?.result.errors ?? 0,
+    },
+  };
+  const where = `intake c=${connections}`;
+  if (level.non2xx > 0)
+    fail(`${where}: ${level.non2xx} non-2xx responses ${JSON.stringify(level.statusCodes)}`);
+  if (level.errors > 0)
+    fail(
+      `${where}: ${level.errors} errors (${level.timeouts} timeouts) ${JSON.stringify(Object.fromEntries(run.errorMessages))}`,
+    );
+  if (level.duplicates > 0) fail(`${where}: ${level.duplicates} responses said duplicate for a fresh id`);
+  if (level.requests === 0) fail(`${where}: no request completed`);
+  if (warm && (warm.result.non2xx > 0 || warm.result.errors > 0)) {
+    fail(`${where} warm-up: ${warm.result.non2xx} non-2xx, ${warm.result.errors} errors`);
+  }
+  return level;
+}
+
+// ---- 2. timer fire → email --------------------------------------------------------------------------------
+
+interface Cohort {
+  readonly emails: string[];
+  readonly dueAt: Date;
+}
+
+/**
+ * `count` new users, each with one application submitted 8 days ago: the first follow-up (due a day ago)
+ * moves to the next send slot, the same for all of them. Returns that slot, read from the schedules.
+ */
+async function cohort(client: TwinClient, label: string, count: number): Promise<Cohort> {
+  const before = new Set((await client.schedules()).map((s) => s.name));
+  const occurredAt = new Date((await client.now()).getTime() - 8 * DAY_MS);
+  const emails = Array.from({ length: count }, (_, i) => `bench.${label}.${i}@example.com`);
+  for (const [i, email] of emails.entries()) {
+    const res = await client.postEvent(
+      fixture('application.submitted', { email, occurredAt, id: `bench-${runTag}-${label}-${i}` }),
+    );
+    if (res.status !== 202)
+      throw new Error(`${label}: POST /events → ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  await client.advance('PT0S'); // returns once the stream is drained: every timer is scheduled
+  const all = await client.schedules();
+  const oneTime = (s: (typeof all)[number]) =>
+    s.state === 'ENABLED' && s.expression.startsWith('at(') && s.nextFireAt;
+  const fresh = all.filter((s) => !before.has(s.name) && oneTime(s));
+  if (fresh.length === 0) throw new Error(`${label}: no schedule was created`);
+  const dueMs = Math.min(...fresh.map((s) => Date.parse(s.nextFireAt ?? '')));
+  const atDue = fresh.filter((s) => Date.parse(s.nextFireAt ?? '') === dueMs);
+  if (atDue.length !== count) {
+    throw new Error(
+      `${label}: expected ${count} timers due at ${new Date(dueMs).toISOString()}, found ${atDue.length}`,
+    );
+  }
+  const others = all.filter(
+    (s) => oneTime(s) && !atDue.includes(s) && Date.parse(s.nextFireAt ?? '') <= dueMs,
+  );
+  if (others.length > 0) throw new Error(`${label}: ${others.length} other timers are due by then`);
+  return { emails, dueAt: new Date(dueMs) };
+}
+
+interface PipelineLag {
+  users: number;
+  dueAt: string;
+  emailsExpected: number;
+  emailsSent: number;
+  wallMs: number;
+  meanMsPerEmail: number;
+  allSentAtDueInstant: boolean;
+  warmupCohort: { users: number; emailsSent: number; wallMs: number };
+}
+
+async function pipelineLag(client: TwinClient): Promise<PipelineLag> {
+  // Warm-up cohort: one full fire → render → send round before the measured one.
+  const warm = await cohort(client, 'lag-warmup', CONFIG.lagWarmupUsers);
+  await client.advanceTo(new Date(warm.dueAt.getTime() - CONFIG.parkBeforeMs));
+  const warmStart = performance.now();
+  await client.advanceTo(new Date(warm.dueAt.getTime() + 1_000));
+  const warmWall = performance.now() - warmStart;
+  const warmSent = (await client.emails()).filter((e) => e.to.some((to) => warm.emails.includes(to))).length;
+  if (warmSent !== CONFIG.lagWarmupUsers)
+    fail(`pipeline warm-up: ${warmSent}/${CONFIG.lagWarmupUsers} emails`);
+
+  const main = await cohort(client, 'lag', CONFIG.lagUsers);
+  await client.advanceTo(new Date(main.dueAt.getTime() - CONFIG.parkBeforeMs));
+  const before = (await client.emails()).length;
+  const started = performance.now();
+  await client.advanceTo(new Date(main.dueAt.getTime() + 1_000)); // the measured advance: crosses the slot
+  const wallMs = performance.now() - started;
+
+  const emails = await client.emails();
+  const fresh = emails.slice(before);
+  const ours = emails.filter((e) => e.to.some((to) => main.emails.includes(to)));
+  const perUser = new Map<string, number>();
+  for (const e of ours) for (const to of e.to) perUser.set(to, (perUser.get(to) ?? 0) + 1);
+  const exactlyOneEach = main.emails.every((to) => perUser.get(to) === 1);
+  const allAtDue = ours.every((e) => Date.parse(e.sentAt) === main.dueAt.getTime());
+  if (fresh.length !== CONFIG.lagUsers || ours.length !== CONFIG.lagUsers || !exactlyOneEach) {
+    fail(
+      `pipeline: expected exactly ${CONFIG.lagUsers} new emails, one per user; got ${fresh.length} new, ${ours.length} to the cohort`,
+    );
+  }
+  if (!allAtDue) fail('pipeline: some emails were not sent at the due instant (virtual time)');
+  return {
+    users: CONFIG.lagUsers,
+    dueAt: main.dueAt.toISOString(),
+    emailsExpected: CONFIG.lagUsers,
+    emailsSent: fresh.length,
+    wallMs: round(wallMs, 1),
+    meanMsPerEmail: round(wallMs / Math.max(1, fresh.length), 2),
+    allSentAtDueInstant: allAtDue,
+    warmupCohort: { users: CONFIG.lagWarmupUsers, emailsSent: warmSent, wallMs: round(warmWall, 1) },
+  };
+}
+
+// ---- main -------------------------------------------------------------------------------------------------
+
+const machine = {
+  cores: availableParallelism(),
+  cpu: cpus()[0]?.model.trim() ?? 'unknown',
+  memoryGb: round(totalmem() / 1024 ** 3, 1),
+  node: process.version,
+  os: `${process.platform} ${release()}`,
+};
+
+async function main(): Promise<number> {
+  console.log('Rebound intake bench (local twin, loopback only)');
+  console.log(
+    `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB RAM, Node ${machine.node}, ${machine.os}`,
+  );
+  console.log(
+    `Plan: intake at ${CONFIG.connections.join('/')} connections (${CONFIG.warmupS} s warm-up + ${CONFIG.durationS} s each); ` +
+      `timer → email with ${CONFIG.lagUsers} users; RSS every ${CONFIG.rssIntervalMs} ms. The load generator shares the machine.\n`,
+  );
+
+  dataDir = await mkdtemp(join(tmpdir(), 'rebound-bench-'));
+  const startAt = performance.now();
+  twin = await startTwinProcess({ dataDir });
+  const startupMs = performance.now() - startAt;
+  console.log(`Twin ready in ${seconds(startupMs)} at ${twin.api}`);
+
+  const twinPid = findTwinPid();
+  if (twinPid === undefined || !procAvailable())
+    console.log('RSS: /proc or the twin process not found; no memory figures');
+  else {
+    sampler = new RssSampler(twinPid, CONFIG.rssIntervalMs);
+    sampler.start();
+  }
+  const client = new TwinClient(twin.api);
+
+  sampler?.setPhase('pipeline');
+  console.log(
+    `Timer → email: ${CONFIG.lagWarmupUsers} warm-up users, then ${CONFIG.lagUsers} users in one slot...`,
+  );
+  const lag = await pipelineLag(client);
+
+  const intake: IntakeLevel[] = [];
+  for (const connections of CONFIG.connections) {
+    sampler?.setPhase(`intake c=${connections}`);
+    console.log(`Intake at ${connections} connection${connections === 1 ? '' : 's'}...`);
+    intake.push(await intakeLevel(twin.api, connections));
+  }
+  sampler?.setPhase('end');
+  const memory: RssPeaks | undefined = sampler?.stop();
+
+  // ---- report ----
+  console.log('\n1. Intake: POST /events (each request a distinct event; 202 expected)');
+  console.log(
+    table(
+      ['connections', 'events', 'events/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors'],
+      intake.map((l) => [
+        l.connections,
+        l.requests,
+        l.eventsPerSecond,
+        l.latencyMs.p50.toFixed(2),
+        l.latencyMs.p95.toFixed(2),
+        l.latencyMs.p99.toFixed(2),
+        l.latencyMs.max.toFixed(1),
+        l.non2xx,
+        l.errors,
+      ]),
+    ),
+  );
+  console.log('\n2. Timer fire → email (one clock advance across a slot where every user has a timer due)');
+  console.log(
+    table(
+      ['users', 'emails expected', 'emails sent', 'advance wall time', 'mean per email'],
+      [
+        [
+          lag.users,
+          lag.emailsExpected,
+          lag.emailsSent,
+          `${lag.wallMs.toFixed(0)} ms`,
+          `${lag.meanMsPerEmail.toFixed(1)} ms`,
+        ],
+      ],
+    ),
+  );
+  console.log(
+    `  (slot ${lag.dueAt}; all sent at the due instant: ${lag.allSentAtDueInstant ? 'yes' : 'NO'}; ` +
+      `warm-up cohort: ${lag.warmupCohort.emailsSent} emails in ${lag.warmupCohort.wallMs.toFixed(0)} ms)`,
+  );
+  if (memory) {
+    const otherNames = [
+      ...new Set(memory.processes.map((p) => p.name).filter((n) => n !== 'node' && n !== 'java')),
+    ].join(', ');
+    console.log(
+      `\n3. Twin peak RSS over the whole run (${memory.samples} samples, every ${memory.intervalMs} ms)`,
+    );
+    console.log(
+      table(
+        ['process', 'peak RSS'],
+        [
+          ['node (twin)', `${memory.peakMb.node.toFixed(1)} MB`],
+          ['java (DynamoDB Local)', `${memory.peakMb.java.toFixed(1)} MB`],
+          ...(memory.peakMb.other > 0
+            ? [[`other (${otherNames})`, `${memory.peakMb.other.toFixed(1)} MB`]]
+            : []),
+          ['total (same instant)', `${memory.peakMb.total.toFixed(1)} MB`],
+        ],
+      ),
+    );
+    console.log(
+      `  peak total by phase: ${Object.entries(memory.peakTotalByPhaseMb)
+        .map(([k, v]) => `${k} ${v.toFixed(0)} MB`)
+        .join(', ')}`,
+    );
+  }
+
+  const totalRunMs = performance.now() - runStarted;
+  const report = {
+    generatedAt: new Date().toISOString(),
+    ok: failures.length === 0,
+    failures,
+    machine,
+    config: CONFIG,
+    twin: { startupMs: round(startupMs, 0) },
+    intake,
+    pipeline: lag,
+    memory: memory ?? null,
+    totalRunMs: round(totalRunMs, 0),
+  };
+  mkdirSync(join(ROOT, '.bench'), { recursive: true });
+  writeFileSync(OUT_FILE, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nTotal run time ${seconds(totalRunMs)}; JSON: ${OUT_FILE}`);
+  if (failures.length > 0) {
+    console.error(`\nBENCH FAILED:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+    return 1;
+  }
+  return 0;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  if (twin) console.error(`--- twin output (tail) ---\n${twin.output().slice(-4000)}`);
+} finally {
+  clearTimeout(watchdog);
+  await cleanup();
+}
+process.exit(exitCode);

@@ -1,0 +1,63 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { describe, expect, it } from 'vitest';
+import { resolveStageConfig, stackName } from '../../../infra/stages.ts';
+
+const contextOf =
+  (values: Record<string, unknown>) =>
+  (key: string): unknown =>
+    values[key];
+
+describe('stage config', () => {
+  it('defaults to dev with a placeholder sender, short log retention and DESTROY', () => {
+    const config = resolveStageConfig(contextOf({}));
+    expect(config).toMatchObject({
+      stage: 'dev',
+      mailFrom: 'reminders@example.com',
+      scheduleGroupName: 'rebound',
+      logRetention: RetentionDays.ONE_WEEK,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    expect(config.alarmEmail).toBeUndefined();
+  });
+
+  it('retains data on prod and takes the sender, domain and alarm email from context', () => {
+    const config = resolveStageConfig(
+      contextOf({
+        stage: 'prod',
+        mailFrom: 'hi@mail.example.org',
+        sesDomain: 'mail.example.org',
+        alarmEmail: 'ops@x.org',
+      }),
+    );
+    expect(config).toMatchObject({
+      stage: 'prod',
+      mailFrom: 'hi@mail.example.org',
+      sesDomain: 'mail.example.org',
+      alarmEmail: 'ops@x.org',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+  });
+
+  it('refuses prod without a sender address, naming the context key', () => {
+    expect(() => resolveStageConfig(contextOf({ stage: 'prod' }))).toThrow(/context "mailFrom"/);
+  });
+
+  it('refuses a sender outside the verified domain', () => {
+    expect(() =>
+      resolveStageConfig(contextOf({ mailFrom: 'a@other.example', sesDomain: 'mail.example.org' })),
+    ).toThrow(/context "mailFrom": mailFrom must be an address at sesDomain/);
+  });
+
+  it('refuses an unknown stage and a bad schedule group name', () => {
+    expect(() => resolveStageConfig(contextOf({ stage: 'staging' }))).toThrow(/context "stage"/);
+    expect(() => resolveStageConfig(contextOf({ scheduleGroup: 'no spaces' }))).toThrow(
+      /context "scheduleGroup"/,
+    );
+  });
+
+  it('names stacks Rebound-<stage>-Stateful / -Stateless', () => {
+    expect(stackName('prod', 'Stateful')).toBe('Rebound-prod-Stateful');
+    expect(stackName('dev', 'Stateless')).toBe('Rebound-dev-Stateless');
+  });
+});

@@ -1,0 +1,170 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { planEvent } from '#shared/use-cases/plan-event.ts';
+import { fixture, intake } from '../../support/events.ts';
+import { FakeTimerService, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
+
+// The submission fixture happened on Tuesday 2026-03-10 at 15:00 Berlin (CET, +01:00): its follow-ups fall
+// on the next two Tuesdays at 09:00 Berlin, 08:00 UTC.
+const FIRST_FOLLOW_UP = '2026-03-17T08:00:00.000Z';
+const SECOND_FOLLOW_UP = '2026-03-24T08:00:00.000Z';
+
+describe('planEvent', () => {
+  let store: InMemoryReminderStore;
+  let timers: FakeTimerService;
+  let clock: SettableClock;
+
+  beforeEach(() => {
+    store = new InMemoryReminderStore();
+    timers = new FakeTimerService();
+    clock = new SettableClock('2026-03-10T14:00:05.000Z');
+  });
+
+  const deps = () => ({ store, timers, clock });
+
+  async function submitted(ref = 'acme-backend', company = 'Acme Corp') {
+    const input = fixture('application.submitted');
+    input.id = `evt-${ref}-submitted`;
+    input.application = { ...input.application, ref, company };
+    const stored = await intake(input, { store, clock });
+    await planEvent(stored, deps());
+    return stored;
+  }
+
+  it('creates two follow-ups and one timer for each when an application is submitted', async () => {
+    // Prepare
+    const stored = await intake(fixture('application.submitted'), { store, clock });
+
+    // Act
+    const result = await planEvent(stored, deps());
+
+    // Assess
+    expect(result).toEqual({ eventId: stored.eventId, created: 2, cancelled: 0, replay: false });
+    const reminders = store.allReminders();
+    expect(reminders.map((r) => [r.kind, r.sequence, r.status, r.dueAt])).toEqual([
+      ['follow_up', 1, 'pending', FIRST_FOLLOW_UP],
+      ['follow_up', 2, 'pending', SECOND_FOLLOW_UP],
+    ]);
+    expect([...timers.timers.values()]).toEqual(
+      reminders.map((r) => ({
+        scheduleName: r.scheduleName,
+        dueAt: r.dueAt,
+        userId: stored.userId,
+        reminderId: r.reminderId,
+      })),
+    );
+  });
+
+  it('creates nothing new for a redelivered event and re-ensures the same timers', async () => {
+    // Prepare
+    const stored = await intake(fixture('application.submitted'), { store, clock });
+    await planEvent(stored, deps());
+    const remindersBefore = store.allReminders();
+    const timersBefore = new Map(timers.timers);
+    const firstEnsures = [...timers.ensured];
+    clock.advance(60_000);
+
+    // Act
+    const replay = await planEvent(stored, deps());
+
+    // Assess
+    expect(replay).toEqual({ eventId: stored.eventId, created: 2, cancelled: 0, replay: true });
+    expect(store.allReminders()).toEqual(remindersBefore);
+    expect(timers.timers).toEqual(timersBefore);
+    expect(timers.ensured).toEqual([...firstEnsures, ...firstEnsures]);
+    expect(timers.removed).toEqual([]);
+  });
+
+  it('cancels the pending follow-ups of a rejected application and removes their timers', async () => {
+    // Prepare
+    await submitted();
+    const followUps = store.allReminders();
+    const rejection = fixture('application.rejected');
+    rejection.occurredAt = '2026-03-12T10:00:00+01:00';
+    clock.set('2026-03-12T09:00:05.000Z');
+    const stored = await intake(rejection, { store, clock });
+
+    // Act
+    const result = await planEvent(stored, deps());
+
+    // Assess
+    expect(result.cancelled).toBe(2);
+    for (const followUp of followUps) {
+      const now = await store.getReminder(followUp.userId, followUp.reminderId);
+      expect(now).toMatchObject({ status: 'cancelled', cancelledBy: stored.eventId });
+      expect(timers.timers.has(followUp.scheduleName)).toBe(false);
+    }
+    expect(timers.removed).toEqual(followUps.map((r) => r.scheduleName));
+    const created = store.allReminders().filter((r) => r.sourceEventId === stored.eventId);
+    expect(created.map((r) => r.kind).sort()).toEqual(['ask_feedback', 'reconnect']);
+    expect([...timers.timers.keys()].sort()).toEqual(created.map((r) => r.scheduleName).sort());
+  });
+
+  it('removes every timer of the user when an offer is accepted', async () => {
+    // Prepare
+    await submitted('acme-backend', 'Acme Corp');
+    await submitted('globex-platform', 'Globex');
+    expect(timers.timers.size).toBe(4);
+    const offer = fixture('offer.accepted');
+    offer.occurredAt = '2026-03-13T17:00:00+01:00';
+    clock.set('2026-03-13T16:00:05.000Z');
+    const stored = await intake(offer, { store, clock });
+
+    // Act
+    const result = await planEvent(stored, deps());
+
+    // Assess
+    expect(result).toMatchObject({ created: 0, cancelled: 4 });
+    expect(timers.timers.size).toBe(0);
+    expect(store.allReminders().map((r) => r.status)).toEqual([
+      'cancelled',
+      'cancelled',
+      'cancelled',
+      'cancelled',
+    ]);
+  });
+
+  it('repairs timers that failed after the plan was written when the event is delivered again', async () => {
+    // Prepare
+    const stored = await intake(fixture('application.submitted'), { store, clock });
+    timers.failNextEnsures(1);
+    await expect(planEvent(stored, deps())).rejects.toThrow('Scheduler unavailable');
+    expect(store.allReminders()).toHaveLength(2);
+    expect(timers.timers.size).toBe(0);
+
+    // Act
+    const retry = await planEvent(stored, deps());
+
+    // Assess
+    expect(retry).toMatchObject({ replay: true, created: 2 });
+    expect(store.allReminders()).toHaveLength(2);
+    expect([...timers.timers.values()].map((t) => t.dueAt)).toEqual([FIRST_FOLLOW_UP, SECOND_FOLLOW_UP]);
+    expect([...timers.timers.keys()]).toEqual(store.allReminders().map((r) => r.scheduleName));
+  });
+
+  it('re-removes the timers an event cancelled when that event is delivered again', async () => {
+    // Prepare
+    await submitted();
+    const followUps = store.allReminders();
+    const withdrawal = fixture('application.withdrawn');
+    withdrawal.occurredAt = '2026-03-11T11:00:00+01:00';
+    clock.set('2026-03-11T10:00:05.000Z');
+    const stored = await intake(withdrawal, { store, clock });
+    await planEvent(stored, deps());
+    // A timer that a crash left behind, or that came back: the redelivery must take it out again.
+    for (const r of followUps) {
+      await timers.ensure({
+        scheduleName: r.scheduleName,
+        dueAt: r.dueAt,
+        userId: r.userId,
+        reminderId: r.reminderId,
+      });
+    }
+
+    // Act
+    const replay = await planEvent(stored, deps());
+
+    // Assess
+    expect(replay).toMatchObject({ replay: true, created: 0, cancelled: 2 });
+    expect(timers.timers.size).toBe(0);
+  });
+});

@@ -1,0 +1,234 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { digestIdFor } from '#shared/domain/ids.ts';
+import type { Digest, Reminder } from '#shared/domain/model.ts';
+import { planEvent } from '#shared/use-cases/plan-event.ts';
+import { sendDueReminders } from '#shared/use-cases/send-due-reminders.ts';
+import { fixture, intake } from '../../support/events.ts';
+import { FakeMailer, FakeTimerService, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
+
+// Both applications are submitted on Tuesday 2026-03-10 at 15:00 Berlin: their first follow-ups share the
+// slot of Tuesday 2026-03-17, 09:00 Berlin (08:00 UTC); the second follow-ups are a week later.
+const SUBMITTED_AT = '2026-03-10T15:00:00+01:00';
+const FIRST_SLOT = '2026-03-17T08:00:00.000Z';
+
+describe('sendDueReminders', () => {
+  let store: InMemoryReminderStore;
+  let timers: FakeTimerService;
+  let mailer: FakeMailer;
+  let clock: SettableClock;
+  let userId: string;
+
+  beforeEach(async () => {
+    store = new InMemoryReminderStore();
+    timers = new FakeTimerService();
+    mailer = new FakeMailer();
+    clock = new SettableClock('2026-03-10T14:00:05.000Z');
+    userId = (await submit('acme-backend', 'Acme Corp')).userId;
+    await submit('globex-platform', 'Globex');
+  });
+
+  const deps = () => ({ store, mailer, clock });
+
+  async function submit(ref: string, company: string) {
+    const input = fixture('application.submitted');
+    input.id = `evt-${ref}-submitted`;
+    input.occurredAt = SUBMITTED_AT;
+    input.application = { ...input.application, ref, company };
+    const stored = await intake(input, { store, clock });
+    await planEvent(stored, { store, timers, clock });
+    return stored;
+  }
+
+  const firstFollowUps = (): Reminder[] => store.allReminders().filter((r) => r.dueAt === FIRST_SLOT);
+
+  it('sends one email listing both reminders due in the same slot and marks both sent', async () => {
+    // Prepare
+    clock.set(FIRST_SLOT);
+
+    // Act
+    const result = await sendDueReminders(userId, deps());
+
+    // Assess
+    expect(result).toEqual({ emails: 1, reminders: 2 });
+    expect(mailer.sent).toHaveLength(1);
+    const [email] = mailer.sent;
+    expect(email?.to).toBe('sam@example.com');
+    expect(email?.text).toContain('Acme Corp');
+    expect(email?.text).toContain('Globex');
+    const due = firstFollowUps();
+    expect(due).toHaveLength(2);
+    for (const reminder of due) {
+      expect(reminder).toMatchObject({ status: 'sent', messageId: email?.messageId, sentAt: FIRST_SLOT });
+    }
+    const digestId = digestIdFor(
+      due.map((r) => r.reminderId),
+      FIRST_SLOT,
+    );
+    expect(store.digest(userId, digestId)).toMatchObject({ status: 'sent', messageId: email?.messageId });
+  });
+
+  it('sends nothing the second time it is woken for the same slot', async () => {
+    // Prepare
+    clock.set(FIRST_SLOT);
+    await sendDueReminders(userId, deps());
+    clock.advance(5_000);
+
+    // Act
+    const again = await sendDueReminders(userId, deps());
+
+    // Assess
+    expect(again).toEqual({ emails: 0, reminders: 0 });
+    expect(mailer.sent).toHaveLength(1);
+  });
+
+  it('never sends a cancelled reminder', async () => {
+    // Prepare
+    const withdrawal = fixture('application.withdrawn');
+    withdrawal.occurredAt = '2026-03-12T11:00:00+01:00';
+    clock.set('2026-03-12T10:00:05.000Z');
+    await planEvent(await intake(withdrawal, { store, clock }), { store, timers, clock });
+    clock.set(FIRST_SLOT);
+
+    // Act
+    const result = await sendDueReminders(userId, deps());
+
+    // Assess
+    expect(result).toEqual({ emails: 1, reminders: 1 });
+    expect(mailer.sent).toHaveLength(1);
+    expect(mailer.sent[0]?.text).toContain('Globex');
+    expect(mailer.sent[0]?.text).not.toContain('Acme Corp');
+    const acme = store.allReminders().filter((r) => r.application.ref === 'acme-backend');
+    expect(acme.map((r) => r.status)).toEqual(['cancelled', 'cancelled']);
+  });
+
+  it('does not send a reminder that is not yet due', async () => {
+    // Prepare: one second before the one-minute grace window of the slot opens.
+    clock.set('2026-03-17T07:58:59.000Z');
+
+    // Act
+    const result = await sendDueReminders(userId, deps());
+
+    // Assess
+    expect(result).toEqual({ emails: 0, reminders: 0 });
+    expect(mailer.sent).toEqual([]);
+    expect(store.allReminders().every((r) => r.status === 'pending')).toBe(true);
+  });
+
+  it('sends only the reminders of the slot, leaving the later follow-ups pending', async () => {
+    // Prepare
+    clock.set(FIRST_SLOT);
+
+    // Act
+    await sendDueReminders(userId, deps());
+
+    // Assess
+    const later = store.allReminders().filter((r) => r.dueAt !== FIRST_SLOT);
+    expect(later).toHaveLength(2);
+    expect(later.map((r) => r.status)).toEqual(['pending', 'pending']);
+  });
+
+  it('puts the reminders back to pending and rethrows when the mailer refuses the email', async () => {
+    // Prepare
+    clock.set(FIRST_SLOT);
+    mailer.failNextSends(1);
+
+    // Act
+    const attempt = sendDueReminders(userId, deps());
+
+    // Assess
+    await expect(attempt).rejects.toThrow('Mail provider refused the message');
+    expect(mailer.sent).toEqual([]);
+    for (const reminder of firstFollowUps()) {
+      expect(reminder.status).toBe('pending');
+      expect(reminder.digestId).toBeUndefined();
+      expect(reminder.claimedAt).toBeUndefined();
+    }
+    const digestId = digestIdFor(
+      firstFollowUps().map((r) => r.reminderId),
+      FIRST_SLOT,
+    );
+    expect(store.digest(userId, digestId)?.status).toBe('failed');
+  });
+
+  it('sends the email exactly once when it is retried after the mailer refused it', async () => {
+    // Prepare
+    clock.set(FIRST_SLOT);
+    mailer.failNextSends(1);
+    await expect(sendDueReminders(userId, deps())).rejects.toThrow();
+    clock.advance(1_000);
+
+    // Act
+    const retry = await sendDueReminders(userId, deps());
+    const again = await sendDueReminders(userId, deps());
+
+    // Assess
+    expect(retry).toEqual({ emails: 1, reminders: 2 });
+    expect(again).toEqual({ emails: 0, reminders: 0 });
+    expect(mailer.sent).toHaveLength(1);
+    for (const reminder of firstFollowUps()) expect(reminder.status).toBe('sent');
+  });
+
+  it('sends nothing when another sender claimed the reminders first', async () => {
+    // Prepare
+    clock.set(FIRST_SLOT);
+    const due = await store.listPendingDue(userId, clock.now());
+    const winner: Digest = {
+      digestId: digestIdFor(
+        due.map((r) => r.reminderId),
+        FIRST_SLOT,
+      ),
+      userId,
+      reminderIds: due.map((r) => r.reminderId),
+      status: 'sending',
+      claimedAt: FIRST_SLOT,
+    };
+    expect(await store.claimDigest(winner)).toEqual({ outcome: 'claimed', digest: winner });
+
+    // Act
+    const result = await sendDueReminders(userId, deps());
+
+    // Assess
+    expect(result).toEqual({ emails: 0, reminders: 0 });
+    expect(mailer.sent).toEqual([]);
+    expect(firstFollowUps().map((r) => [r.status, r.digestId])).toEqual([
+      ['sending', winner.digestId],
+      ['sending', winner.digestId],
+    ]);
+  });
+
+  it('sends nothing when a concurrent sender claims between its read and its claim', async () => {
+    // Prepare
+    clock.set(FIRST_SLOT);
+    const due = firstFollowUps();
+    const rival: Digest = {
+      digestId: 'd_rival',
+      userId,
+      reminderIds: due.map((r) => r.reminderId),
+      status: 'sending',
+      claimedAt: FIRST_SLOT,
+    };
+    store.beforeNextClaim = async () => {
+      await store.claimDigest(rival);
+    };
+
+    // Act
+    const result = await sendDueReminders(userId, deps());
+
+    // Assess
+    expect(result).toEqual({ emails: 0, reminders: 0 });
+    expect(mailer.sent).toEqual([]);
+    expect(firstFollowUps().map((r) => r.digestId)).toEqual(['d_rival', 'd_rival']);
+  });
+
+  it('sends nothing for a user it does not know', async () => {
+    // Prepare
+    clock.set(FIRST_SLOT);
+
+    // Act
+    const result = await sendDueReminders('u_000000000000000000000000', deps());
+
+    // Assess
+    expect(result).toEqual({ emails: 0, reminders: 0 });
+    expect(mailer.sent).toEqual([]);
+  });
+});
