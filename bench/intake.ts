@@ -22,7 +22,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,14 @@ import { TwinClient } from '../test/integration/support/client.ts';
 import { fixture } from '../test/integration/support/scenario.ts';
 import { type RunningTwin, startTwinProcess } from '../test/integration/support/twin-process.ts';
 import { type AutocannonInstance, type AutocannonResult, autocannon } from './support/autocannon.ts';
-import { childrenOf, commandLine, procAvailable, type RssPeaks, RssSampler } from './support/process-tree.ts';
+import {
+  childrenOf,
+  commandLine,
+  procAvailable,
+  type RssPeaks,
+  RssSampler,
+  treeCpuMs,
+} from './support/process-tree.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT); // the harness starts `infra/local/main.ts` relative to the working directory
@@ -74,7 +81,9 @@ let twin: RunningTwin | undefined;
 let dataDir: string | undefined;
 let sampler: RssSampler | undefined;
 let cannon: AutocannonInstance | undefined;
+let twinPid: number | undefined;
 let cleaning: Promise<void> | undefined;
+let interrupted = false;
 
 /** The twin's node process: our child running `infra/local/main.ts`. */
 const findTwinPid = (): number | undefined =>
@@ -98,6 +107,7 @@ function cleanup(): Promise<void> {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    interrupted = true;
     console.error(`\n${signal}: stopping the twin...`);
     void cleanup().finally(() => process.exit(130));
   });
@@ -127,6 +137,25 @@ function table(headers: string[], rows: (string | number)[][]): string {
     `  ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')}`;
   const rule = `  ${widths.map((w) => '-'.repeat(w)).join('  ')}`;
   return [line(headers), rule, ...cells.slice(1).map(line)].join('\n');
+}
+
+/** Twin CPU (node + java), or NaN without /proc. */
+const twinCpuMs = (): number => (twinPid === undefined ? Number.NaN : treeCpuMs(twinPid));
+
+/**
+ * Wait until the twin is idle: an advance by zero queues behind every request already in the twin (those
+ * autocannon abandoned at the end of a run too) and returns once the stream is drained. Returns its ms.
+ */
+async function quiesce(api: string): Promise<number> {
+  const started = performance.now();
+  const res = await fetch(`${api}/_local/clock/advance`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ by: 'PT0S' }),
+    signal: AbortSignal.timeout(120_000),
+  });
+  if (res.status !== 200) throw new Error(`quiesce: ${res.status} ${await res.text()}`);
+  return performance.now() - started;
 }
 
 // ---- 1. intake --------------------------------------------------------------------------------------------
@@ -210,12 +239,20 @@ interface IntakeLevel {
   timeouts: number;
   duplicates: number;
   statusCodes: Record<string, number>;
+  /** Twin CPU (node + java) during the measured window, per accepted event: ingest and planning. */
+  twinCpuMsPerEvent: number;
+  /** Time for the twin to go idle after the measured window (abandoned requests, planner catch-up). */
+  settleAfterMs: number;
   warmup: { seconds: number; requests: number; non2xx: number; errors: number };
 }
 
 async function intakeLevel(api: string, connections: number): Promise<IntakeLevel> {
   const warm = CONFIG.warmupS > 0 ? await load(api, connections, CONFIG.warmupS) : undefined;
+  await quiesce(api); // the measured window starts on an idle twin
+  const cpuBefore = twinCpuMs();
   const run = await load(api, connections, CONFIG.durationS);
+  const cpuMs = twinCpuMs() - cpuBefore;
+  const settleAfterMs = await quiesce(api);
   const { result } = run;
   const sorted = [...run.latenciesMs].sort((a, b) => a - b);
   const sum = sorted.reduce((a, b) => a + b, 0);
@@ -237,6 +274,8 @@ async function intakeLevel(api: string, connections: number): Promise<IntakeLeve
     timeouts: result.timeouts,
     duplicates: run.duplicates,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count])),
+    twinCpuMsPerEvent: round(cpuMs / Math.max(1, result['2xx']), 1),
+    settleAfterMs: round(settleAfterMs, 0),
     warmup: {
       seconds: warm?.result.duration ?? 0,
       requests: warm?.result['2xx'] ?? 0,
@@ -308,6 +347,8 @@ interface PipelineLag {
   emailsSent: number;
   wallMs: number;
   meanMsPerEmail: number;
+  /** Twin CPU (node + java) during the measured advance, per email. */
+  twinCpuMsPerEmail: number;
   allSentAtDueInstant: boolean;
   warmupCohort: { users: number; emailsSent: number; wallMs: number };
 }
@@ -326,9 +367,11 @@ async function pipelineLag(client: TwinClient): Promise<PipelineLag> {
   const main = await cohort(client, 'lag', CONFIG.lagUsers);
   await client.advanceTo(new Date(main.dueAt.getTime() - CONFIG.parkBeforeMs));
   const before = (await client.emails()).length;
+  const cpuBefore = twinCpuMs();
   const started = performance.now();
   await client.advanceTo(new Date(main.dueAt.getTime() + 1_000)); // the measured advance: crosses the slot
   const wallMs = performance.now() - started;
+  const cpuMs = twinCpuMs() - cpuBefore;
 
   const emails = await client.emails();
   const fresh = emails.slice(before);
@@ -350,6 +393,7 @@ async function pipelineLag(client: TwinClient): Promise<PipelineLag> {
     emailsSent: fresh.length,
     wallMs: round(wallMs, 1),
     meanMsPerEmail: round(wallMs / Math.max(1, fresh.length), 2),
+    twinCpuMsPerEmail: round(cpuMs / Math.max(1, fresh.length), 1),
     allSentAtDueInstant: allAtDue,
     warmupCohort: { users: CONFIG.lagWarmupUsers, emailsSent: warmSent, wallMs: round(warmWall, 1) },
   };
@@ -363,31 +407,43 @@ const machine = {
   memoryGb: round(totalmem() / 1024 ** 3, 1),
   node: process.version,
   os: `${process.platform} ${release()}`,
+  loadAverageAtStart: loadavg().map((l) => round(l, 2)),
 };
+const loadLine = (load: number[]) =>
+  `load average ${load.map((l) => l.toFixed(2)).join(' ')}${(load[0] ?? 0) > machine.cores ? ` (busier than ${machine.cores} cores: figures inflated by other work)` : ''}`;
 
 async function main(): Promise<number> {
   console.log('Rebound intake bench (local twin, loopback only)');
   console.log(
     `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGb} GB RAM, Node ${machine.node}, ${machine.os}`,
   );
+  console.log(`At start: ${loadLine(machine.loadAverageAtStart)}`);
   console.log(
     `Plan: intake at ${CONFIG.connections.join('/')} connections (${CONFIG.warmupS} s warm-up + ${CONFIG.durationS} s each); ` +
       `timer → email with ${CONFIG.lagUsers} users; RSS every ${CONFIG.rssIntervalMs} ms. The load generator shares the machine.\n`,
   );
 
   dataDir = await mkdtemp(join(tmpdir(), 'rebound-bench-'));
-  const startAt = performance.now();
-  twin = await startTwinProcess({ dataDir });
-  const startupMs = performance.now() - startAt;
-  console.log(`Twin ready in ${seconds(startupMs)} at ${twin.api}`);
-
-  const twinPid = findTwinPid();
-  if (twinPid === undefined || !procAvailable())
-    console.log('RSS: /proc or the twin process not found; no memory figures');
-  else {
+  // Sample from the moment the twin's process exists, so its start-up counts too.
+  const proc = procAvailable();
+  const startSampling = (): void => {
+    if (!proc || sampler) return;
+    twinPid = findTwinPid();
+    if (twinPid === undefined) return;
     sampler = new RssSampler(twinPid, CONFIG.rssIntervalMs);
     sampler.start();
+  };
+  const watch = setInterval(startSampling, 50); // cleared below; start-up itself gives up after 60 s
+  const startAt = performance.now();
+  try {
+    twin = await startTwinProcess({ dataDir });
+  } finally {
+    clearInterval(watch);
   }
+  const startupMs = performance.now() - startAt;
+  startSampling();
+  console.log(`Twin ready in ${seconds(startupMs)} at ${twin.api}`);
+  if (!sampler) console.log('RSS/CPU: /proc or the twin process not found; no memory figures');
   const client = new TwinClient(twin.api);
 
   sampler?.setPhase('pipeline');
@@ -409,7 +465,20 @@ async function main(): Promise<number> {
   console.log('\n1. Intake: POST /events (each request a distinct event; 202 expected)');
   console.log(
     table(
-      ['connections', 'events', 'events/s', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'non-2xx', 'errors'],
+      [
+        'connections',
+        'events',
+        'events/s',
+        'p50 ms',
+        'p95 ms',
+        'p99 ms',
+        'max ms',
+        'non-2xx',
+        'errors',
+        'timeouts',
+        'twin CPU/event',
+        'idle after',
+      ],
       intake.map((l) => [
         l.connections,
         l.requests,
@@ -419,14 +488,17 @@ async function main(): Promise<number> {
         l.latencyMs.p99.toFixed(2),
         l.latencyMs.max.toFixed(1),
         l.non2xx,
-        l.errors,
+        l.errors - l.timeouts,
+        l.timeouts,
+        `${l.twinCpuMsPerEvent.toFixed(1)} ms`,
+        seconds(l.settleAfterMs),
       ]),
     ),
   );
   console.log('\n2. Timer fire → email (one clock advance across a slot where every user has a timer due)');
   console.log(
     table(
-      ['users', 'emails expected', 'emails sent', 'advance wall time', 'mean per email'],
+      ['users', 'emails expected', 'emails sent', 'advance wall time', 'mean per email', 'twin CPU/email'],
       [
         [
           lag.users,
@@ -434,6 +506,7 @@ async function main(): Promise<number> {
           lag.emailsSent,
           `${lag.wallMs.toFixed(0)} ms`,
           `${lag.meanMsPerEmail.toFixed(1)} ms`,
+          `${lag.twinCpuMsPerEmail.toFixed(1)} ms`,
         ],
       ],
     ),
@@ -469,12 +542,14 @@ async function main(): Promise<number> {
     );
   }
 
+  const loadAverageAtEnd = loadavg().map((l) => round(l, 2));
+  console.log(`\nAt end: ${loadLine(loadAverageAtEnd)}`);
   const totalRunMs = performance.now() - runStarted;
   const report = {
     generatedAt: new Date().toISOString(),
     ok: failures.length === 0,
     failures,
-    machine,
+    machine: { ...machine, loadAverageAtEnd },
     config: CONFIG,
     twin: { startupMs: round(startupMs, 0) },
     intake,
@@ -496,10 +571,13 @@ let exitCode = 1;
 try {
   exitCode = await main();
 } catch (error) {
-  console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-  if (twin) console.error(`--- twin output (tail) ---\n${twin.output().slice(-4000)}`);
+  // After Ctrl-C the twin (same process group) stops by itself and requests fail: not worth a report.
+  if (!interrupted) {
+    console.error(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (twin) console.error(`--- twin output (tail) ---\n${twin.output().slice(-4000)}`);
+  }
 } finally {
   clearTimeout(watchdog);
   await cleanup();
 }
-process.exit(exitCode);
+process.exit(interrupted ? 130 : exitCode);

@@ -82,7 +82,9 @@ let ticksPerSecond: number | undefined;
 const clockTicks = (): number => {
   if (ticksPerSecond === undefined) {
     try {
-      ticksPerSecond = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5_000 }).trim());
+      ticksPerSecond = Number(
+        execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8', timeout: 5_000 }).trim(),
+      );
     } catch {
       ticksPerSecond = 100;
     }
@@ -127,7 +129,7 @@ export class RssSampler {
   private readonly processes = new Map<number, string>();
   private samples = 0;
   private timer: NodeJS.Timeout | undefined;
-  private phase = 'start';
+  private phase = 'startup';
 
   public constructor(
     private readonly root: number,

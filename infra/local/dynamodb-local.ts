@@ -54,6 +54,7 @@ export class DynamoDbLocalStartError extends Error {
 const READY_TIMEOUT_MS = 20_000;
 const READY_POLL_MS = 50;
 const KILL_AFTER_MS = 5_000;
+const OUTPUT_BUFFER_CHARS = 32_000;
 const OUTPUT_TAIL_CHARS = 4_000;
 const INSTALL_JAVA_HINT =
   'DynamoDB Local 3.x needs Java 17 or newer on PATH (or JAVA_HOME). On Debian/Ubuntu: ' +
@@ -372,13 +373,15 @@ function installExitHook(): void {
   }
 }
 
+/** The last bytes java printed, with stack frames dropped so the exception line stays readable. */
 class OutputTail {
   private buffer = '';
   public push(chunk: Buffer): void {
-    this.buffer = (this.buffer + chunk.toString('utf8')).slice(-OUTPUT_TAIL_CHARS);
+    this.buffer = (this.buffer + chunk.toString('utf8')).slice(-OUTPUT_BUFFER_CHARS);
   }
   public text(): string {
-    return this.buffer.trim();
+    const lines = this.buffer.split('\n').filter((line) => !/^\s+(at |\.\.\. \d+ more)/.test(line));
+    return lines.join('\n').trim().slice(-OUTPUT_TAIL_CHARS);
   }
 }
 

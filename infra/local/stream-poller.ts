@@ -109,6 +109,7 @@ export class StreamPoller {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private stopping = false;
+  private generation = 0;
 
   public constructor(private readonly opts: StreamPollerOptions) {
     this.handler = opts.handler;
@@ -129,12 +130,14 @@ export class StreamPoller {
   public start(intervalMs = 250): void {
     if (this.running) return;
     this.running = true;
+    // A stop() + start() while a round is in flight must not leave two loops behind.
+    const generation = ++this.generation;
     const tick = (): void => {
       this.timer = undefined;
       void this.exclusive(() => this.round())
         .catch((error: unknown) => this.log('stream poll round failed', { error: describeError(error) }))
         .finally(() => {
-          if (this.running) this.timer = setTimeout(tick, intervalMs);
+          if (this.running && generation === this.generation) this.timer = setTimeout(tick, intervalMs);
         });
     };
     tick();
@@ -157,6 +160,8 @@ export class StreamPoller {
    * Poll until a round fetches no records on any readable shard, discovers no new shard and hits no error;
    * every batch delivered before that has settled (succeeded or reached `onFailure`). Retries run inside the
    * round, so none is pending afterwards. Safe to call while the loop runs: rounds are serialized.
+   * The timeout is checked between rounds; with `maximumRetryAttempts: -1` a poison record keeps one round
+   * busy until `stop()`.
    */
   public async drain(options: DrainOptions = {}): Promise<void> {
     const timeoutMs = options.timeoutMs ?? 30_000;
@@ -168,6 +173,8 @@ export class StreamPoller {
       if (performance.now() > deadline) {
         throw new StreamPollerError(`Stream ${this.opts.streamArn} did not go quiet within ${timeoutMs} ms`);
       }
+      // Do not spin on a failing stream (for example DynamoDB Local going away).
+      if (result.errors > 0) await new Promise((resolve) => setTimeout(resolve, DRAIN_ERROR_PAUSE_MS));
     }
   }
 
@@ -591,6 +598,8 @@ function compareSequence(a: string, b: string): number {
 }
 
 // ---- small helpers ----------------------------------------------------------------------------------------
+
+const DRAIN_ERROR_PAUSE_MS = 100;
 
 /** Re-read the shard list at least this often, so shards created while a parent is still open are found. */
 const REDESCRIBE_MS = 10_000;
