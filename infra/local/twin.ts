@@ -278,7 +278,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         const body = await readBody(req);
         if (body === 'too_large') return sendJson(res, 413, { message: 'Request Entity Too Large' });
         const event = toApiGatewayEvent(req, body, 'POST /events');
-        const result = await world.run(() => ingestFn.handler(event, lambdaContext('rebound-ingest')));
+        // Not under the world lock: on AWS intake never waits for planning or timers.
+        const result = await ingestFn.handler(event, lambdaContext('rebound-ingest'));
         if (process.env.REBOUND_QUIET !== '1') log(`[api] POST /events → ${result.statusCode ?? 200}`);
         return writeResult(res, result);
       }
