@@ -152,7 +152,7 @@ async function quiesce(api: string): Promise<number> {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ by: 'PT0S' }),
-    signal: AbortSignal.timeout(120_000),
+    signal: AbortSignal.timeout(300_000),
   });
   if (res.status !== 200) throw new Error(`quiesce: ${res.status} ${await res.text()}`);
   return performance.now() - started;
@@ -436,7 +436,7 @@ async function main(): Promise<number> {
   const watch = setInterval(startSampling, 50); // cleared below; start-up itself gives up after 60 s
   const startAt = performance.now();
   try {
-    twin = await startTwinProcess({ dataDir });
+    twin = await startTwinProcess({ dataDir, env: { REBOUND_QUIET: '1' } });
   } finally {
     clearInterval(watch);
   }

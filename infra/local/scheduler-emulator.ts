@@ -765,12 +765,12 @@ export class SchedulerEmulator {
   }
 
   private save(): Promise<void> {
-    return this.file.write({
+    return this.file.write(() => ({
       version: 1,
       groups: [...this.groups.values()],
       schedules: [...this.schedules.values()],
       deadLetters: this.deadLetterLog,
-    });
+    }));
   }
 }
 

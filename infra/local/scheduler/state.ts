@@ -105,6 +105,7 @@ export type PersistedState = z.infer<typeof PersistedStateSchema>;
  */
 export class StateFile {
   private queue: Promise<void> = Promise.resolve();
+  private waiting: { snapshot: () => PersistedState; promise: Promise<void> } | undefined;
   private sequence = 0;
 
   public constructor(public readonly path: string) {}
@@ -129,12 +130,28 @@ export class StateFile {
     return parsed.data;
   }
 
-  /** Queue a write of `state` (serialised now, so later mutations do not leak into it). */
-  public write(state: PersistedState): Promise<void> {
-    const json = `${JSON.stringify(state, null, 2)}\n`;
-    const written = this.queue.then(() => this.writeAtomically(json));
-    this.queue = written.catch(() => undefined);
-    return written;
+  /**
+   * Queue a write of the state `snapshot()` returns. Group commit: callers that arrive while a write is
+   * queued but not started join it, and it serialises the state when it starts, so it holds every one of
+   * their mutations. Each caller still resolves only once its mutation is on disk, but thousands of
+   * timers no longer mean thousands of rewrites of the whole file.
+   */
+  public write(snapshot: () => PersistedState): Promise<void> {
+    if (this.waiting) {
+      this.waiting.snapshot = snapshot;
+      return this.waiting.promise;
+    }
+    const entry: { snapshot: () => PersistedState; promise: Promise<void> } = {
+      snapshot,
+      promise: Promise.resolve(),
+    };
+    entry.promise = this.queue.then(() => {
+      if (this.waiting === entry) this.waiting = undefined;
+      return this.writeAtomically(`${JSON.stringify(entry.snapshot())}\n`);
+    });
+    this.waiting = entry;
+    this.queue = entry.promise.catch(() => undefined);
+    return entry.promise;
   }
 
   /** Resolves when every queued write has finished. */

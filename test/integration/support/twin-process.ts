@@ -33,7 +33,9 @@ export interface RunningTwin {
   output(): string;
 }
 
-export async function startTwinProcess(opts: { dataDir?: string; port?: number } = {}): Promise<RunningTwin> {
+export async function startTwinProcess(
+  opts: { dataDir?: string; port?: number; env?: Record<string, string> } = {},
+): Promise<RunningTwin> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'rebound-twin-')));
   const port = opts.port ?? (await freePortBlock());
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
