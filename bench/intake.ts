@@ -60,8 +60,12 @@ const CONFIG = {
   durationS: envInt('BENCH_DURATION_S', 10, 1, 60),
   /** autocannon's per-request timeout (s); a timeout counts as a failure. */
   requestTimeoutS: 10,
-  /** Intake events rotate over this many users; every event is a new application of its user. */
-  intakeUsers: 5,
+  /**
+   * Intake events rotate over this many users; every event is a new application of its user. Realistic:
+   * the planner reads a user's reminders on every event, so piling thousands of applications on a handful
+   * of users would measure a job search nobody has.
+   */
+  intakeUsers: 500,
   lagUsers: envInt('BENCH_LAG_USERS', 50, 1, 500),
   lagWarmupUsers: 3,
   /** How far before the due instant the clock is parked before the measured advance (real time flows). */

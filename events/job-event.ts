@@ -28,14 +28,21 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 export const REJECTION_STAGES = ['application', 'interview'] as const;
 export type RejectionStage = (typeof REJECTION_STAGES)[number];
 
-/** True when `zone` is an IANA time zone the runtime's ICU knows (e.g. `Europe/Berlin`). */
+const zoneCache = new Map<string, boolean>();
+
+/** True when `zone` is an IANA time zone the runtime's ICU knows (e.g. `Europe/Berlin`). Cached: ICU is slow. */
 export function isValidTimeZone(zone: string): boolean {
+  const known = zoneCache.get(zone);
+  if (known !== undefined) return known;
+  let valid: boolean;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return zone.length > 0;
+    valid = zone.length > 0;
   } catch {
-    return false;
+    valid = false;
   }
+  if (zoneCache.size < 1000) zoneCache.set(zone, valid);
+  return valid;
 }
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);

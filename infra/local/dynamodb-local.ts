@@ -84,9 +84,9 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions): Promise<Dy
   const args = [
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
     // The default heap is a quarter of RAM; 256 MB is plenty for a twin and keeps a 2-core box responsive.
-    '-Xmx256m',
+    '-Xmx512m',
     '-XX:+UseSerialGC',
-    '-XX:TieredStopAtLevel=1',
+    // C2 stays on: TieredStopAtLevel=1 starts ~0.3 s faster but halves steady throughput under load.
     '-jar',
     join(jarDir, 'DynamoDBLocal.jar'),
     '-port',
