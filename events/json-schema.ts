@@ -1,5 +1,6 @@
 /** JSON Schema for the contracts, generated from the zod schemas (never written by hand). */
-import { z } from 'zod';
+// A namespace import lets esbuild drop what is unused (all locales but the default): ~85 KB instead of ~450 KB.
+import * as z from 'zod';
 import { JobEventInputSchema } from './job-event.ts';
 import { TimerPayloadSchema } from './timer-payload.ts';
 

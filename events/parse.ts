@@ -2,7 +2,7 @@
  * Turning an HTTP body into a contract-valid event, or into field-level issues. Used by the intake handler;
  * kept beside the schema so the rules and their messages live in one place.
  */
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   InvalidEventError,
   PayloadTooLargeError,

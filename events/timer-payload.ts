@@ -2,7 +2,8 @@
  * What a reminder timer delivers to the sender: EventBridge Scheduler passes the schedule's `Input`
  * as the raw Lambda event. Ids only; the sender re-reads everything else from DynamoDB.
  */
-import { z } from 'zod';
+// A namespace import lets esbuild drop what is unused (all locales but the default): ~85 KB instead of ~450 KB.
+import * as z from 'zod';
 
 export const TimerPayloadSchema = z.strictObject({
   userId: z.string().regex(/^u_[0-9a-f]{24}$/),

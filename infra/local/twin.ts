@@ -22,7 +22,8 @@ import {
 } from '@aws-sdk/client-scheduler';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { Duration } from 'luxon';
-import { z } from 'zod';
+// A namespace import lets esbuild drop what is unused (all locales but the default): ~85 KB instead of ~450 KB.
+import * as z from 'zod';
 import { useClock } from '../../shared/adapters/clock.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
 import { type DynamoDbLocal, ensureTable, startDynamoDbLocal } from './dynamodb-local.ts';

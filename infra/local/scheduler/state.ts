@@ -4,7 +4,8 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+// A namespace import lets esbuild drop what is unused (all locales but the default): ~85 KB instead of ~450 KB.
+import * as z from 'zod';
 import { SchedulerStateFileError } from './errors.ts';
 import {
   ACTIONS_AFTER_COMPLETION,
