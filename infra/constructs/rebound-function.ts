@@ -18,6 +18,9 @@ import { ESBUILD_SETTINGS, type EsbuildSettings, entryFor, REPO_ROOT } from './e
  * - `read`: point reads and queries on the table and its named indexes.
  * - `readWrite`: `read` plus item writes (single and transactional). No `Scan`, no table management.
  */
+
+/** Where every function publishes its Powertools metrics; alarms on custom metrics read the same names. */
+export const POWERTOOLS_METRICS = { namespace: 'Rebound', service: 'rebound' } as const;
 export type TableAccess = 'append' | 'read' | 'readWrite';
 
 const READ_ACTIONS = [
@@ -113,8 +116,8 @@ export class ReboundFunction<F extends FunctionName> extends NodejsFunction {
       environment: {
         ...environmentFor(props.name, props.config),
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: 'rebound',
-        POWERTOOLS_METRICS_NAMESPACE: 'Rebound',
+        POWERTOOLS_SERVICE_NAME: POWERTOOLS_METRICS.service,
+        POWERTOOLS_METRICS_NAMESPACE: POWERTOOLS_METRICS.namespace,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
       },
     });

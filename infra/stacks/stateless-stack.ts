@@ -10,7 +10,7 @@ import {
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { type CfnFunction, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
@@ -20,7 +20,7 @@ import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { Construct } from 'constructs';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
-import { ReboundFunction } from '../constructs/rebound-function.ts';
+import { POWERTOOLS_METRICS, ReboundFunction } from '../constructs/rebound-function.ts';
 import type { StageConfig } from '../stages.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -294,6 +294,39 @@ export class StatelessStack extends Stack {
     });
 
     for (const fn of [this.ingest, this.planner, this.sender, this.reconciler]) fn.addErrorAlarm(alarmAction);
+
+    // The reconciler's own Powertools metrics (namespace and service set by ReboundFunction): a digest stuck
+    // in `sending` may or may not have been emailed and is never resent, so a person must look; a reminder
+    // the reconciler had to send means timers are being lost.
+    const reconcilerMetric = (metricName: string) =>
+      new Metric({
+        namespace: POWERTOOLS_METRICS.namespace,
+        metricName,
+        dimensionsMap: { service: POWERTOOLS_METRICS.service },
+        statistic: 'Maximum',
+        period: Duration.minutes(15),
+      });
+    for (const [id, metricName, description] of [
+      [
+        'StuckDigestsAlarm',
+        'StuckDigests',
+        'an email may or may not have gone out; check the digest and its reminders',
+      ],
+      [
+        'RemindersRecoveredAlarm',
+        'RemindersRecovered',
+        'reminders were sent by the reconciler: timers are being lost',
+      ],
+    ] as const) {
+      new Alarm(this, id, {
+        alarmDescription: `${this.stackName}: ${description}`,
+        metric: reconcilerMetric(metricName),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(alarmAction);
+    }
 
     new CfnOutput(this, 'ApiUrl', {
       value: stage.url,

@@ -259,6 +259,24 @@ describe('Stateless stack', () => {
     });
   });
 
+  describe('operator alarms', () => {
+    it.each(['StuckDigests', 'RemindersRecovered'])(
+      "alarm on the reconciler's %s metric in the namespace and service the functions publish to",
+      (metricName) => {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'Rebound',
+          MetricName: metricName,
+          Dimensions: [{ Name: 'service', Value: 'rebound' }],
+          Threshold: 1,
+          AlarmActions: Match.anyValue(),
+        });
+        const env = functionProps('reconciler').Environment.Variables;
+        expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('Rebound');
+        expect(env.POWERTOOLS_SERVICE_NAME).toBe('rebound');
+      },
+    );
+  });
+
   describe('the HTTP API', () => {
     it('routes POST /events to ingest', () => {
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /events' });
