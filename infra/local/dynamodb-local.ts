@@ -111,6 +111,8 @@ export async function startDynamoDbLocal(opts: DynamoDbLocalOptions): Promise<Dy
     },
   );
   void exited.then(() => liveChildren.delete(child));
+  const watchdog = watchParent(child);
+  void exited.then(() => watchdog?.kill());
 
   const endpoint = `http://127.0.0.1:${port}`;
   const stop = once(() => stopChild(child, exited));
@@ -408,4 +410,17 @@ export function localClientConfig(endpoint: string): {
   credentials: { accessKeyId: string; secretAccessKey: string };
 } {
   return { endpoint, ...LOCAL_CLIENT_CONFIG, credentials: { ...LOCAL_CLIENT_CONFIG.credentials } };
+}
+
+/**
+ * Exit hooks cannot run when this process is SIGKILLed (a test runner or bench timing out), and java would
+ * be orphaned holding its port. A tiny shell loop outlives us by at most two seconds and ends java then.
+ */
+function watchParent(child: ChildProcess): ChildProcess | undefined {
+  if (child.pid === undefined || process.platform === 'win32') return undefined;
+  const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 2; done; kill -9 ${child.pid} 2>/dev/null`;
+  const watchdog = spawn('sh', ['-c', script], { stdio: 'ignore', detached: true });
+  watchdog.on('error', () => undefined);
+  watchdog.unref();
+  return watchdog;
 }

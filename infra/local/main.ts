@@ -1,10 +1,34 @@
 /** `npm start`: run the local twin until Ctrl-C. */
-import { startTwin } from './twin.ts';
+import * as z from 'zod';
+import { startTwin, type Twin } from './twin.ts';
 
-const port = Number(process.env.PORT ?? 3000);
-const dataDir = process.env.REBOUND_DATA_DIR ?? '.rebound';
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65_532).default(3000),
+  REBOUND_DATA_DIR: z.string().min(1).default('.rebound'),
+});
+
+const env = EnvSchema.safeParse(process.env);
+if (!env.success) {
+  for (const issue of env.error.issues) console.error(`Invalid ${issue.path.join('.')}: ${issue.message}`);
+  process.exit(2);
+}
+const { PORT: port, REBOUND_DATA_DIR: dataDir } = env.data;
+
 const startedAt = Date.now();
-const twin = await startTwin({ port, dataDir });
+let twin: Twin;
+try {
+  twin = await startTwin({ port, dataDir });
+} catch (error) {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') {
+    console.error(
+      `Port ${port} (or one of the next three) is in use. Start with another base port: PORT=4000 npm start`,
+    );
+  } else {
+    console.error('The local twin could not start:', error instanceof Error ? error.message : error);
+  }
+  process.exit(1);
+}
 const { urls } = twin;
 console.log(
   `Rebound local twin ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (data: ${dataDir})`,
