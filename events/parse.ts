@@ -15,12 +15,19 @@ import { EVENT_TYPES, type JobEventInput, JobEventInputSchema } from './job-even
 export const MAX_BODY_BYTES = 64 * 1024;
 
 function toIssues(error: z.ZodError): ValidationIssue[] {
-  return error.issues.map((issue) => {
+  return error.issues.flatMap((issue) => {
     const path = issue.path.map(String).join('.');
     if (issue.code === 'invalid_union' && path === 'type') {
-      return { path, message: `must be one of: ${EVENT_TYPES.join(', ')}` };
+      return [{ path, message: `must be one of: ${EVENT_TYPES.join(', ')}` }];
     }
-    return { path, message: issue.message };
+    // Name each unknown field itself, so a client sees `user.phone`, not a message about `user`.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: path ? `${path}.${key}` : key,
+        message: `"${key}" is not a field of this event type`,
+      }));
+    }
+    return [{ path, message: issue.message }];
   });
 }
 

@@ -142,7 +142,7 @@ const cases: {
       e.surprise = true;
     }),
     status: 400,
-    path: '',
+    path: 'surprise',
     error: 'invalid_event',
   },
   {
