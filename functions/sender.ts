@@ -4,11 +4,8 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { TimerPayloadSchema } from '#events/timer-payload.ts';
-import { getDocumentClient, getSesClient } from '#shared/adapters/aws-clients.ts';
-import { clock } from '#shared/adapters/clock.ts';
-import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
+import { sendDependencies } from '#shared/adapters/compose.ts';
 import { logger, metrics } from '#shared/adapters/observability.ts';
-import { SesMailer } from '#shared/adapters/ses-mailer.ts';
 import { loadConfig } from '#shared/config.ts';
 import {
   type SendDueDeps,
@@ -17,14 +14,7 @@ import {
 } from '#shared/use-cases/send-due-reminders.ts';
 
 const config = loadConfig('sender');
-const deps: SendDueDeps = {
-  store: new DynamoDbReminderStore(getDocumentClient(), config.TABLE_NAME),
-  mailer: new SesMailer(getSesClient(), {
-    from: config.MAIL_FROM,
-    configurationSetName: config.SES_CONFIGURATION_SET,
-  }),
-  clock,
-};
+const deps: SendDueDeps = sendDependencies(config);
 
 export async function send(input: unknown, dependencies: SendDueDeps = deps): Promise<SendDueResult> {
   const payload = TimerPayloadSchema.parse(input);
