@@ -49,13 +49,17 @@ export function isValidTimeZone(zone: string): boolean {
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 
 export const UserSchema = z.strictObject({
-  email: z.email('must be an email address').max(254),
-  name: text(120).optional(),
+  email: z
+    .email('must be an email address')
+    .max(254)
+    .describe('Where the reminders go; identifies the user.'),
+  name: text(120).optional().describe('How the emails greet the user and sign suggested messages.'),
   timezone: z
     .string()
     .max(64)
     .refine(isValidTimeZone, { message: 'must be an IANA time zone such as Europe/Berlin' })
-    .optional(),
+    .optional()
+    .describe('IANA time zone for the 09:00 send slot; remembered per user; UTC the first time if absent.'),
 });
 
 export const ContactSchema = z.strictObject({
@@ -69,16 +73,23 @@ export const ApplicationSchema = z.strictObject({
     .string()
     .min(1, 'must not be empty')
     .max(100)
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'may contain only letters, digits, ".", "_", ":" and "-"'),
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'may contain only letters, digits, ".", "_", ":" and "-"')
+    .describe('Your key for this application; every event about it carries the same ref.'),
   company: text(120),
   role: text(160).optional(),
-  contact: ContactSchema.optional(),
+  contact: ContactSchema.optional().describe(
+    'The hiring manager or recruiter the suggested messages address.',
+  ),
 });
 
 export const RejectionSchema = z.strictObject({
-  stage: z.enum(REJECTION_STAGES),
-  reason: z.enum(REJECTION_REASONS),
-  message: z.string().max(2000).optional(),
+  stage: z.enum(REJECTION_STAGES).describe('Rejected on the application alone, or after an interview.'),
+  reason: z
+    .enum(REJECTION_REASONS)
+    .describe(
+      'not_hiring: "we\'re not hiring"; not_selected: "you have not been selected"; keep_on_file: "we\'ll keep your résumé on file"; only_accepting_applications: "we\'re only accepting applications"; pursuing_other_candidates; other.',
+    ),
+  message: z.string().max(2000).optional().describe('The original wording, kept for the record.'),
 });
 
 const common = {
@@ -87,10 +98,14 @@ const common = {
     .min(1, 'must not be empty')
     .max(128)
     .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
-    .optional(),
+    .optional()
+    .describe('Idempotency key: a repeat answers duplicate:true; reuse for other content is a 409.'),
   occurredAt: z.iso
     .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone' })
-    .optional(),
+    .optional()
+    .describe(
+      'When it happened (defaults to now). Backfilled events are fine: overdue reminders go out at the next slot.',
+    ),
   user: UserSchema,
 };
 
