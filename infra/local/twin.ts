@@ -305,6 +305,13 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
           'by' in parsed
             ? new Date(clock.now().getTime() + Duration.fromISO(parsed.by).toMillis())
             : new Date(parsed.to);
+        if (target.getTime() < clock.now().getTime()) {
+          return sendJson(res, 400, {
+            error: 'invalid_request',
+            message: `The clock only moves forward; it is now ${clock.now().toISOString()}`,
+            issues: [{ path: 'to', message: 'must not be before the current virtual time' }],
+          });
+        }
         const now = await advanceTo(target);
         log(`[clock] now ${now.toISOString()}`);
         return sendJson(res, 200, { now: now.toISOString() });

@@ -207,3 +207,30 @@ describe('intake validation', () => {
     expect(await tableDump()).toBe(before);
   });
 });
+
+describe('the local clock controls', () => {
+  it.each([
+    ['a malformed duration', { by: 'three days' }, 'by'],
+    ['a negative duration', { by: '-P1D' }, 'by'],
+    ['a date in the past', { to: '2001-01-01T00:00:00Z' }, 'to'],
+    ['both forms at once', { by: 'P1D', to: '2099-01-01T00:00:00Z' }, ''],
+  ])('refuse %s with 400 and leave the clock where it was', async (_name, body, path) => {
+    // Prepare
+    const before = await api.now();
+
+    // Act
+    const res = await fetch(`${twin.api}/_local/clock/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const answer = (await res.json()) as { error: string; issues: { path: string }[] };
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(answer.error).toBe('invalid_request');
+    if (path) expect(answer.issues.map((i) => i.path)).toContain(path);
+    const after = await api.now();
+    expect(after.getTime() - before.getTime()).toBeLessThan(5_000);
+  });
+});
