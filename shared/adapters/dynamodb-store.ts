@@ -310,47 +310,43 @@ export class DynamoDbReminderStore implements ReminderStore {
   }
 
   public async completeDigest(digest: Digest, messageId: string, sentAt: string): Promise<void> {
-    const pk = keys.user(digest.userId);
-    await this.client.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: { pk, sk: keys.digest(digest.digestId) },
-              UpdateExpression: 'SET #status = :sent, messageId = :m, sentAt = :at REMOVE gsi1pk, gsi1sk',
-              ConditionExpression: '#status = :sending',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':sent': 'sent',
-                ':sending': 'sending',
-                ':m': messageId,
-                ':at': sentAt,
-              },
-            },
-          },
-          ...digest.reminderIds.map((reminderId) => ({
-            Update: {
-              TableName: this.tableName,
-              Key: { pk, sk: keys.reminder(reminderId) },
-              UpdateExpression: 'SET #status = :sent, messageId = :m, sentAt = :at',
-              ConditionExpression: '#status = :sending AND digestId = :d',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':sent': 'sent',
-                ':sending': 'sending',
-                ':m': messageId,
-                ':at': sentAt,
-                ':d': digest.digestId,
-              },
-            },
-          })),
-        ],
-      }),
+    await this.settleDigest(
+      digest,
+      {
+        expression: 'SET #status = :sent, messageId = :m, sentAt = :at REMOVE gsi1pk, gsi1sk',
+        values: { ':sent': 'sent', ':m': messageId, ':at': sentAt },
+      },
+      {
+        expression: 'SET #status = :sent, messageId = :m, sentAt = :at',
+        values: { ':sent': 'sent', ':m': messageId, ':at': sentAt },
+      },
     );
   }
 
   public async releaseDigest(digest: Digest, reason: string): Promise<void> {
+    await this.settleDigest(
+      digest,
+      {
+        expression: 'SET #status = :failed, failure = :reason REMOVE gsi1pk, gsi1sk',
+        values: { ':failed': 'failed', ':reason': reason.slice(0, 500) },
+      },
+      {
+        // Back on the pending index (dueKey keeps the index sort key), ready for a retry.
+        expression: 'SET #status = :pending, gsi1pk = :p, gsi1sk = dueKey REMOVE claimedAt, digestId',
+        values: { ':pending': 'pending', ':p': keys.pendingPartition },
+      },
+    );
+  }
+
+  /**
+   * End a claim, all or nothing: the digest must still be `sending`, and each reminder must still be
+   * `sending` under this very digest (a stale claim can never settle someone else's).
+   */
+  private async settleDigest(
+    digest: Digest,
+    digestUpdate: { expression: string; values: Record<string, unknown> },
+    reminderUpdate: { expression: string; values: Record<string, unknown> },
+  ): Promise<void> {
     const pk = keys.user(digest.userId);
     await this.client.send(
       new TransactWriteCommand({
@@ -359,29 +355,22 @@ export class DynamoDbReminderStore implements ReminderStore {
             Update: {
               TableName: this.tableName,
               Key: { pk, sk: keys.digest(digest.digestId) },
-              UpdateExpression: 'SET #status = :failed, failure = :reason REMOVE gsi1pk, gsi1sk',
+              UpdateExpression: digestUpdate.expression,
               ConditionExpression: '#status = :sending',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':failed': 'failed',
-                ':sending': 'sending',
-                ':reason': reason.slice(0, 500),
-              },
+              ExpressionAttributeValues: { ...digestUpdate.values, ':sending': 'sending' },
             },
           },
           ...digest.reminderIds.map((reminderId) => ({
             Update: {
               TableName: this.tableName,
               Key: { pk, sk: keys.reminder(reminderId) },
-              // Back on the pending index (dueKey keeps the index sort key), ready for a retry.
-              UpdateExpression:
-                'SET #status = :pending, gsi1pk = :p, gsi1sk = dueKey REMOVE claimedAt, digestId',
+              UpdateExpression: reminderUpdate.expression,
               ConditionExpression: '#status = :sending AND digestId = :d',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
-                ':pending': 'pending',
+                ...reminderUpdate.values,
                 ':sending': 'sending',
-                ':p': keys.pendingPartition,
                 ':d': digest.digestId,
               },
             },
