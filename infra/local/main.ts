@@ -36,6 +36,10 @@ console.log(
 console.log(`API:          ${urls.api}  (POST /events; clock: GET ${urls.api}/_local/clock)`);
 console.log(`Mail viewer:  ${urls.mailViewer}`);
 console.log(`Dead letters: ${urls.deadLetters}`);
+console.log(
+  `Move time:    curl -X POST ${urls.api}/_local/clock/advance -H 'content-type: application/json' -d '{"by":"P7D"}'`,
+);
+console.log(`Sent emails:  ${urls.api}/_local/emails   (Ctrl-C stops everything)`);
 
 let stopping = false;
 const shutdown = (signal: string) => {
