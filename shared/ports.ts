@@ -55,9 +55,11 @@ export interface ReminderStore {
     applicationRef: string | undefined,
   ): Promise<PlanningState>;
   /**
-   * Apply a plan atomically: mark the event planned (once), upsert profile and application,
-   * create reminders, cancel reminders that are still pending. Throws `ConcurrencyError` if the event
-   * was planned meanwhile.
+   * Apply a plan. First cancel the listed reminders that are still pending (each on its own, idempotent,
+   * so an accepted offer is not bound by the transaction size limit); then, in one transaction, mark the
+   * event planned (once), upsert profile and application, and create the reminders. Throws
+   * `ConcurrencyError` if the event was planned meanwhile: its cancellations may already have been applied,
+   * which is harmless because they are the same event's.
    */
   applyPlan(plan: PlanWrite): Promise<void>;
   /** Reminders an event created or cancelled: used to redo the timer side after a redelivery. */

@@ -1,0 +1,721 @@
+/**
+ * The `ReminderStore` contract (`shared/ports.ts`), run against both implementations: the in-memory fake the
+ * unit tests rely on, and the DynamoDB adapter on DynamoDB Local. Every test goes through the port only, so a
+ * test that passes for one and fails for the other means the fake no longer tells the truth about the adapter.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { JobEventInput, StoredJobEvent } from '#events/job-event.ts';
+import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
+import { contentHash, digestIdFor, reminderIdFor, scheduleNameFor, userIdFor } from '#shared/domain/ids.ts';
+import type { Digest, NewReminder, Reminder, UserProfile } from '#shared/domain/model.ts';
+import { decide } from '#shared/domain/policy.ts';
+import { ConcurrencyError } from '#shared/errors.ts';
+import type { PlanWrite, ReminderStore } from '#shared/ports.ts';
+import {
+  type DynamoDbLocal,
+  ensureTable,
+  localClientConfig,
+  startDynamoDbLocal,
+} from '../../infra/local/dynamodb-local.ts';
+import { type EventOf, fixture } from '../support/events.ts';
+import { InMemoryReminderStore } from '../support/fakes.ts';
+
+let workDir: string;
+let dynamo: DynamoDbLocal;
+let client: DynamoDBClient;
+let documentClient: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'rebound-store-contract-'));
+  dynamo = await startDynamoDbLocal({ dataDir: join(workDir, 'dynamodb'), port: 0, inMemory: true });
+  client = new DynamoDBClient(localClientConfig(dynamo.endpoint));
+  // Marshalled as in production (`shared/adapters/aws-clients.ts`).
+  documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+});
+
+afterAll(async () => {
+  documentClient?.destroy();
+  client?.destroy();
+  await dynamo?.stop();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+/** Each implementation by name, with a factory for a store that has nothing in it. */
+const implementations: [name: string, create: () => Promise<ReminderStore>][] = [
+  ['InMemoryReminderStore', async () => new InMemoryReminderStore()],
+  [
+    'DynamoDbReminderStore on DynamoDB Local',
+    async () => {
+      // A table per test: listAllPendingDue and listStuckDigests read across all users.
+      const table = `store-contract-${randomUUID()}`;
+      await ensureTable(client, table);
+      return new DynamoDbReminderStore(documentClient, table);
+    },
+  ],
+];
+
+// ---- timeline -------------------------------------------------------------------------------------------
+
+// The application.submitted fixture happens on Tuesday 2026-03-10 at 15:00 Berlin; the policy puts its two
+// follow-ups on the 09:00 Berlin slots one and two weeks later.
+const RECEIVED_AT = '2026-03-10T14:00:05.000Z';
+const PLANNED_AT = '2026-03-10T14:00:06.000Z';
+const LATER = '2026-03-19T15:00:05.000Z';
+const FAR_FUTURE = new Date('2027-01-01T00:00:00.000Z');
+
+/** 2026-03-<day> at <hour>:<minute> UTC, as the store keeps instants. */
+const at = (day: number, hour = 8, minute = 0): string =>
+  new Date(Date.UTC(2026, 2, day, hour, minute)).toISOString();
+
+// ---- builders -------------------------------------------------------------------------------------------
+
+interface User {
+  readonly email: string;
+  readonly userId: string;
+}
+
+/** A user nobody else writes to. */
+function newUser(): User {
+  const email = `user-${randomUUID()}@example.com`;
+  return { email, userId: userIdFor(email) };
+}
+
+function submitted(user: User, id = 'evt-acme-backend-submitted'): EventOf<'application.submitted'> {
+  const input = fixture('application.submitted');
+  input.id = id;
+  input.user = { ...input.user, email: user.email };
+  return input;
+}
+
+function interviewed(user: User, id = 'evt-acme-backend-interview'): JobEventInput {
+  const input = fixture('interview.completed');
+  input.id = id;
+  input.user = { ...input.user, email: user.email };
+  return input;
+}
+
+/** The event as intake stores it (see `recordEvent`): the fixtures carry both `id` and `occurredAt`. */
+function storedEvent(input: JobEventInput, receivedAt = RECEIVED_AT): StoredJobEvent {
+  if (input.id === undefined || input.occurredAt === undefined) {
+    throw new Error('storedEvent: the input needs an id and an occurredAt');
+  }
+  return {
+    eventId: input.id,
+    userId: userIdFor(input.user.email),
+    receivedAt,
+    occurredAt: new Date(input.occurredAt).toISOString(),
+    contentHash: contentHash(input),
+    event: input,
+  };
+}
+
+function profileOf(event: StoredJobEvent): UserProfile {
+  return {
+    userId: event.userId,
+    email: event.event.user.email,
+    timezone: 'Europe/Berlin',
+    createdAt: PLANNED_AT,
+    updatedAt: PLANNED_AT,
+  };
+}
+
+/** A follow-up due at `dueAt`, with ids derived as the policy derives them. */
+function reminderDue(userId: string, sourceEventId: string, dueAt: string, sequence: number): NewReminder {
+  const reminderId = reminderIdFor(userId, sourceEventId, 'follow_up', sequence);
+  return {
+    reminderId,
+    userId,
+    kind: 'follow_up',
+    sequence,
+    dueAt,
+    application: { ref: 'acme-backend', company: 'Acme Corp' },
+    sourceEventId,
+    scheduleName: scheduleNameFor(reminderId),
+    createdAt: PLANNED_AT,
+  };
+}
+
+function digestOf(userId: string, reminders: readonly NewReminder[], claimedAt: string): Digest {
+  const reminderIds = reminders.map((r) => r.reminderId);
+  return { digestId: digestIdFor(reminderIds, claimedAt), userId, reminderIds, status: 'sending', claimedAt };
+}
+
+const asPending = (r: NewReminder): Reminder => ({ ...r, status: 'pending' });
+const sortedIds = (rs: readonly { readonly reminderId: string }[]): string[] =>
+  rs.map((r) => r.reminderId).sort();
+
+// ---- the contract ---------------------------------------------------------------------------------------
+
+describe.each(implementations)('ReminderStore contract: %s', (_name, create) => {
+  let store: ReminderStore;
+
+  beforeEach(async () => {
+    store = await create();
+  });
+
+  /** What the planner writes for `event`: the real policy applied to the state the store reports. */
+  async function planFor(event: StoredJobEvent, now: string): Promise<PlanWrite> {
+    const state = await store.loadPlanningState(event.userId, event.eventId, event.event.application?.ref);
+    const decision = decide({
+      event,
+      profile: state.profile,
+      application: state.application,
+      pending: state.pending,
+      now: new Date(now),
+    });
+    return { event, ...decision, plannedAt: now };
+  }
+
+  /** Store the event and apply the policy's plan for it, as intake and the planner do. */
+  async function intakeAndPlan(input: JobEventInput, now: string): Promise<PlanWrite> {
+    const event = storedEvent(input);
+    await store.putEvent(event);
+    const plan = await planFor(event, now);
+    await store.applyPlan(plan);
+    return plan;
+  }
+
+  /** A fresh user with one pending reminder per entry of `dues`, written by one planned event. */
+  async function userWithReminders<K extends string>(
+    dues: Record<K, string>,
+  ): Promise<User & { readonly reminders: Record<K, NewReminder> }> {
+    const user = newUser();
+    const event = storedEvent(submitted(user));
+    const entries = (Object.entries(dues) as [K, string][]).map(
+      ([name, dueAt], i) => [name, reminderDue(user.userId, event.eventId, dueAt, i + 1)] as const,
+    );
+    await store.putEvent(event);
+    await store.applyPlan({
+      event,
+      profile: profileOf(event),
+      create: entries.map(([, r]) => r),
+      cancel: [],
+      plannedAt: PLANNED_AT,
+    });
+    return { ...user, reminders: Object.fromEntries(entries) as Record<K, NewReminder> };
+  }
+
+  /** Cancel `reminders` by planning a new event of their user; returns that event. */
+  async function cancelled(user: User, reminders: readonly NewReminder[]): Promise<StoredJobEvent> {
+    const event = storedEvent(interviewed(user, `evt-cancel-${randomUUID()}`));
+    await store.putEvent(event);
+    await store.applyPlan({
+      event,
+      profile: profileOf(event),
+      create: [],
+      cancel: reminders.map((r) => ({
+        reminderId: r.reminderId,
+        scheduleName: r.scheduleName,
+        reason: 'test',
+      })),
+      plannedAt: LATER,
+    });
+    return event;
+  }
+
+  async function claimed(user: User, reminders: readonly NewReminder[], claimedAt: string): Promise<Digest> {
+    const digest = digestOf(user.userId, reminders, claimedAt);
+    const result = await store.claimDigest(digest);
+    if (result.outcome !== 'claimed') throw new Error(`Prepare: the claim of ${digest.digestId} was lost`);
+    return digest;
+  }
+
+  describe('putEvent', () => {
+    it('stores a new event and answers created', async () => {
+      // Prepare
+      const event = storedEvent(submitted(newUser()));
+
+      // Act
+      const result = await store.putEvent(event);
+
+      // Assess
+      expect(result).toEqual({ outcome: 'created' });
+    });
+
+    it('answers duplicate with the stored copy when the same key is put again', async () => {
+      // Prepare
+      const user = newUser();
+      const original = storedEvent(submitted(user));
+      await store.putEvent(original);
+      const retry = storedEvent(submitted(user), LATER);
+
+      // Act
+      const result = await store.putEvent(retry);
+
+      // Assess
+      expect(result).toEqual({ outcome: 'duplicate', existing: original });
+      expect(result.outcome === 'duplicate' && result.existing.contentHash).toBe(retry.contentHash);
+    });
+
+    it('keeps the first copy when different content arrives under the same key', async () => {
+      // Prepare
+      const user = newUser();
+      const original = storedEvent(submitted(user));
+      await store.putEvent(original);
+      const other = submitted(user);
+      other.application = { ...other.application, company: 'Globex' };
+      const conflicting = storedEvent(other, LATER);
+
+      // Act
+      const result = await store.putEvent(conflicting);
+
+      // Assess
+      expect(result).toEqual({ outcome: 'duplicate', existing: original });
+      expect(conflicting.contentHash).not.toBe(original.contentHash);
+    });
+  });
+
+  describe('loadPlanningState', () => {
+    it('knows nothing about a user it has never seen', async () => {
+      // Prepare
+      const user = newUser();
+
+      // Act
+      const state = await store.loadPlanningState(user.userId, 'evt-unknown', 'acme-backend');
+
+      // Assess
+      expect(state).toEqual({
+        profile: undefined,
+        application: undefined,
+        pending: [],
+        alreadyPlanned: false,
+      });
+    });
+
+    it('reports an event as not planned before applyPlan and as planned after it', async () => {
+      // Prepare
+      const event = storedEvent(submitted(newUser()));
+      await store.putEvent(event);
+      const before = await store.loadPlanningState(event.userId, event.eventId, 'acme-backend');
+      const plan = await planFor(event, PLANNED_AT);
+
+      // Act
+      await store.applyPlan(plan);
+
+      // Assess
+      const after = await store.loadPlanningState(event.userId, event.eventId, 'acme-backend');
+      expect(before.alreadyPlanned).toBe(false);
+      expect(after.alreadyPlanned).toBe(true);
+    });
+
+    it('returns the profile and the application the last plan wrote', async () => {
+      // Prepare
+      const user = newUser();
+      const plan = await intakeAndPlan(submitted(user), PLANNED_AT);
+
+      // Act
+      const state = await store.loadPlanningState(user.userId, 'evt-next', 'acme-backend');
+      const otherApplication = await store.loadPlanningState(user.userId, 'evt-next', 'globex-platform');
+
+      // Assess
+      expect(plan.application).toBeDefined();
+      expect(state.profile).toEqual(plan.profile);
+      expect(state.application).toEqual(plan.application);
+      expect(state.alreadyPlanned).toBe(false);
+      expect(otherApplication.application).toBeUndefined();
+      expect(await store.getProfile(user.userId)).toEqual(plan.profile);
+    });
+
+    it('lists as pending only the pending reminders of the requested user', async () => {
+      // Prepare
+      const user = await userWithReminders({ waiting: at(17), claimedOne: at(18), cancelledOne: at(19) });
+      await claimed(user, [user.reminders.claimedOne], at(18));
+      await cancelled(user, [user.reminders.cancelledOne]);
+      await userWithReminders({ someoneElses: at(16) });
+
+      // Act
+      const state = await store.loadPlanningState(user.userId, 'evt-next', 'acme-backend');
+
+      // Assess
+      expect(state.pending).toEqual([asPending(user.reminders.waiting)]);
+    });
+  });
+
+  describe('applyPlan', () => {
+    it('creates the planned reminders, each pending', async () => {
+      // Prepare
+      const event = storedEvent(submitted(newUser()));
+      await store.putEvent(event);
+      const plan = await planFor(event, PLANNED_AT);
+
+      // Act
+      await store.applyPlan(plan);
+
+      // Assess
+      expect(plan.create).toHaveLength(2);
+      for (const r of plan.create) {
+        expect(await store.getReminder(r.userId, r.reminderId)).toEqual(asPending(r));
+      }
+    });
+
+    it('cancels pending reminders and leaves sending and sent ones as they are', async () => {
+      // Prepare
+      const user = await userWithReminders({ waiting: at(17), sending: at(18), sent: at(19) });
+      const { waiting, sending, sent } = user.reminders;
+      await claimed(user, [sending], at(18));
+      const done = await claimed(user, [sent], at(19));
+      await store.completeDigest(done, 'msg-1', at(19, 8, 1));
+      const sendingBefore = await store.getReminder(user.userId, sending.reminderId);
+      const sentBefore = await store.getReminder(user.userId, sent.reminderId);
+      const event = storedEvent(interviewed(user));
+      await store.putEvent(event);
+
+      // Act
+      await store.applyPlan({
+        event,
+        profile: profileOf(event),
+        create: [],
+        cancel: [waiting, sending, sent].map((r) => ({
+          reminderId: r.reminderId,
+          scheduleName: r.scheduleName,
+          reason: 'superseded by interview.completed',
+        })),
+        plannedAt: LATER,
+      });
+
+      // Assess
+      expect(await store.getReminder(user.userId, waiting.reminderId)).toEqual({
+        ...waiting,
+        status: 'cancelled',
+        cancelledAt: LATER,
+        cancelledBy: event.eventId,
+        cancelReason: 'superseded by interview.completed',
+      });
+      expect(sendingBefore?.status).toBe('sending');
+      expect(await store.getReminder(user.userId, sending.reminderId)).toEqual(sendingBefore);
+      expect(sentBefore?.status).toBe('sent');
+      expect(await store.getReminder(user.userId, sent.reminderId)).toEqual(sentBefore);
+    });
+
+    it('upserts the profile and the application, and cancels what the policy cancels', async () => {
+      // Prepare
+      const user = newUser();
+      const first = await intakeAndPlan(submitted(user), PLANNED_AT);
+      const event = storedEvent(interviewed(user));
+      await store.putEvent(event);
+      const plan = await planFor(event, LATER);
+
+      // Act
+      await store.applyPlan(plan);
+
+      // Assess
+      const state = await store.loadPlanningState(user.userId, event.eventId, 'acme-backend');
+      expect(state.profile).toEqual(plan.profile);
+      expect(state.application).toEqual(plan.application);
+      expect(state.application).toMatchObject({ eventCount: 2, lastEventType: 'interview.completed' });
+      expect(sortedIds(plan.cancel)).toEqual(sortedIds(first.create));
+      expect(sortedIds(state.pending)).toEqual(sortedIds(plan.create));
+    });
+
+    it('throws ConcurrencyError when the same event is planned a second time, writing nothing of it', async () => {
+      // Prepare
+      const user = newUser();
+      const first = await intakeAndPlan(submitted(user), PLANNED_AT);
+      const extra = reminderDue(user.userId, first.event.eventId, at(28), 9);
+      const second: PlanWrite = {
+        ...first,
+        profile: { ...first.profile, name: 'Someone Else', updatedAt: LATER },
+        create: [extra],
+        cancel: [],
+        plannedAt: LATER,
+      };
+
+      // Act
+      const attempt = store.applyPlan(second);
+
+      // Assess
+      await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
+      expect(await store.getProfile(user.userId)).toEqual(first.profile);
+      expect(await store.getReminder(user.userId, extra.reminderId)).toBeUndefined();
+    });
+  });
+
+  describe('remindersTouchedBy', () => {
+    it('returns the reminders an event created and the ones it cancelled, for that user only', async () => {
+      // Prepare
+      const user = newUser();
+      const submittedPlan = await intakeAndPlan(submitted(user), PLANNED_AT);
+      const interviewPlan = await intakeAndPlan(interviewed(user), LATER);
+      // Same fixture ids, another user: must not leak in.
+      await intakeAndPlan(submitted(newUser()), PLANNED_AT);
+
+      // Act
+      const bySubmitted = await store.remindersTouchedBy(user.userId, submittedPlan.event.eventId);
+      const byInterview = await store.remindersTouchedBy(user.userId, interviewPlan.event.eventId);
+
+      // Assess
+      expect(interviewPlan.cancel).toHaveLength(2);
+      expect(sortedIds(bySubmitted)).toEqual(sortedIds(submittedPlan.create));
+      expect(sortedIds(byInterview)).toEqual(sortedIds([...submittedPlan.create, ...interviewPlan.create]));
+      const cancelledByInterview = byInterview.filter((r) => r.sourceEventId === submittedPlan.event.eventId);
+      expect(cancelledByInterview.map((r) => [r.status, r.cancelledBy])).toEqual([
+        ['cancelled', interviewPlan.event.eventId],
+        ['cancelled', interviewPlan.event.eventId],
+      ]);
+    });
+  });
+
+  describe('listPendingDue', () => {
+    it('lists only pending reminders of the user due at or before until, soonest first', async () => {
+      // Prepare
+      const user = await userWithReminders({
+        on20th: at(20),
+        on17th: at(17),
+        claimedOne: at(18),
+        cancelledOne: at(19),
+        afterUntil: at(25),
+        atUntil: at(21),
+      });
+      await claimed(user, [user.reminders.claimedOne], at(18));
+      await cancelled(user, [user.reminders.cancelledOne]);
+      await userWithReminders({ someoneElses: at(16) });
+
+      // Act
+      const due = await store.listPendingDue(user.userId, new Date(at(21)));
+
+      // Assess
+      const { on17th, on20th, atUntil } = user.reminders;
+      expect(due).toEqual([asPending(on17th), asPending(on20th), asPending(atUntil)]);
+    });
+  });
+
+  describe('listAllPendingDue', () => {
+    it('lists pending reminders of every user due at or before until, oldest first', async () => {
+      // Prepare
+      const ann = await userWithReminders({
+        on19th: at(19),
+        on17th: at(17),
+        afterUntil: at(22),
+        claimedOne: at(16),
+        cancelledOne: at(15),
+      });
+      const bob = await userWithReminders({ atUntil: at(21), on18th: at(18) });
+      await claimed(ann, [ann.reminders.claimedOne], at(16));
+      await cancelled(ann, [ann.reminders.cancelledOne]);
+
+      // Act
+      const due = await store.listAllPendingDue(new Date(at(21)), 10);
+
+      // Assess
+      expect(due).toEqual([
+        asPending(ann.reminders.on17th),
+        asPending(bob.reminders.on18th),
+        asPending(ann.reminders.on19th),
+        asPending(bob.reminders.atUntil),
+      ]);
+    });
+
+    it('returns at most limit reminders, the oldest ones', async () => {
+      // Prepare
+      const ann = await userWithReminders({ on19th: at(19), on17th: at(17) });
+      const bob = await userWithReminders({ on18th: at(18) });
+
+      // Act
+      const due = await store.listAllPendingDue(FAR_FUTURE, 2);
+
+      // Assess
+      expect(due).toEqual([asPending(ann.reminders.on17th), asPending(bob.reminders.on18th)]);
+    });
+  });
+
+  describe('claimDigest', () => {
+    it('claims every reminder of the digest: each becomes sending under its id', async () => {
+      // Prepare
+      const user = await userWithReminders({ first: at(17), second: at(17, 8, 30) });
+      const { first, second } = user.reminders;
+      const digest = digestOf(user.userId, [first, second], at(17, 8, 31));
+
+      // Act
+      const result = await store.claimDigest(digest);
+
+      // Assess
+      expect(result).toEqual({ outcome: 'claimed', digest });
+      for (const r of [first, second]) {
+        expect(await store.getReminder(user.userId, r.reminderId)).toEqual({
+          ...r,
+          status: 'sending',
+          claimedAt: digest.claimedAt,
+          digestId: digest.digestId,
+        });
+      }
+      expect(await store.listPendingDue(user.userId, FAR_FUTURE)).toEqual([]);
+      expect(await store.listAllPendingDue(FAR_FUTURE, 10)).toEqual([]);
+      expect(await store.listStuckDigests(FAR_FUTURE, 10)).toEqual([digest]);
+    });
+
+    it('loses a second claim that shares a reminder with the first, and changes nothing', async () => {
+      // Prepare
+      const user = await userWithReminders({ a: at(17), b: at(18), c: at(19) });
+      const { a, b, c } = user.reminders;
+      const first = await claimed(user, [a, b], at(18));
+      const bBefore = await store.getReminder(user.userId, b.reminderId);
+
+      // Act
+      const result = await store.claimDigest(digestOf(user.userId, [b, c], at(19)));
+
+      // Assess
+      expect(result).toEqual({ outcome: 'lost' });
+      expect(bBefore).toMatchObject({ status: 'sending', digestId: first.digestId });
+      expect(await store.getReminder(user.userId, b.reminderId)).toEqual(bBefore);
+      expect(await store.getReminder(user.userId, c.reminderId)).toEqual(asPending(c));
+      expect(await store.listPendingDue(user.userId, FAR_FUTURE)).toEqual([asPending(c)]);
+      expect(await store.listStuckDigests(FAR_FUTURE, 10)).toEqual([first]);
+    });
+
+    it('loses a claim that includes a cancelled reminder, and claims none of the others', async () => {
+      // Prepare
+      const user = await userWithReminders({ a: at(17), b: at(17, 8, 30) });
+      const { a, b } = user.reminders;
+      const canceller = await cancelled(user, [b]);
+
+      // Act
+      const result = await store.claimDigest(digestOf(user.userId, [a, b], at(17, 8, 31)));
+
+      // Assess
+      expect(result).toEqual({ outcome: 'lost' });
+      expect(await store.getReminder(user.userId, a.reminderId)).toEqual(asPending(a));
+      expect(await store.getReminder(user.userId, b.reminderId)).toMatchObject({
+        status: 'cancelled',
+        cancelledBy: canceller.eventId,
+      });
+      expect(await store.listAllPendingDue(FAR_FUTURE, 10)).toEqual([asPending(a)]);
+      expect(await store.listStuckDigests(FAR_FUTURE, 10)).toEqual([]);
+    });
+  });
+
+  describe('completeDigest', () => {
+    it('marks the reminders sent with the message id and time, and takes them off both pending lists', async () => {
+      // Prepare
+      const user = await userWithReminders({ a: at(17), b: at(17, 8, 30), later: at(30) });
+      const { a, b, later } = user.reminders;
+      const digest = await claimed(user, [a, b], at(17, 8, 31));
+
+      // Act
+      await store.completeDigest(digest, 'msg-1', at(17, 8, 32));
+
+      // Assess
+      for (const r of [a, b]) {
+        expect(await store.getReminder(user.userId, r.reminderId)).toMatchObject({
+          status: 'sent',
+          messageId: 'msg-1',
+          sentAt: at(17, 8, 32),
+          digestId: digest.digestId,
+        });
+      }
+      expect(await store.listPendingDue(user.userId, FAR_FUTURE)).toEqual([asPending(later)]);
+      expect(await store.listAllPendingDue(FAR_FUTURE, 10)).toEqual([asPending(later)]);
+      expect(await store.listStuckDigests(FAR_FUTURE, 10)).toEqual([]);
+    });
+
+    it('refuses to release a digest that was completed, and the reminders stay sent', async () => {
+      // Prepare
+      const user = await userWithReminders({ a: at(17) });
+      const digest = await claimed(user, [user.reminders.a], at(17, 8, 1));
+      await store.completeDigest(digest, 'msg-1', at(17, 8, 2));
+      const before = await store.getReminder(user.userId, user.reminders.a.reminderId);
+
+      // Act
+      const attempt = store.releaseDigest(digest, 'too late');
+
+      // Assess
+      // The error type is not part of the port (the adapter lets the SDK's error through).
+      await expect(attempt).rejects.toThrow();
+      expect(before?.status).toBe('sent');
+      expect(await store.getReminder(user.userId, user.reminders.a.reminderId)).toEqual(before);
+      expect(await store.listAllPendingDue(FAR_FUTURE, 10)).toEqual([]);
+    });
+  });
+
+  describe('releaseDigest', () => {
+    it('puts the reminders back to pending, on both pending lists', async () => {
+      // Prepare
+      const user = await userWithReminders({ a: at(17), b: at(18) });
+      const { a, b } = user.reminders;
+      const digest = await claimed(user, [a, b], at(18));
+
+      // Act
+      await store.releaseDigest(digest, 'Mail provider refused the message');
+
+      // Assess
+      expect(await store.getReminder(user.userId, a.reminderId)).toEqual(asPending(a));
+      expect(await store.getReminder(user.userId, b.reminderId)).toEqual(asPending(b));
+      expect(await store.listPendingDue(user.userId, new Date(at(18)))).toEqual([asPending(a), asPending(b)]);
+      expect(await store.listAllPendingDue(new Date(at(18)), 10)).toEqual([asPending(a), asPending(b)]);
+      expect(await store.listStuckDigests(FAR_FUTURE, 10)).toEqual([]);
+    });
+
+    it('lets a new digest claim the released reminders', async () => {
+      // Prepare
+      const user = await userWithReminders({ a: at(17), b: at(18) });
+      const { a, b } = user.reminders;
+      const failed = await claimed(user, [a, b], at(18));
+      await store.releaseDigest(failed, 'Mail provider refused the message');
+      const retry = digestOf(user.userId, [a, b], at(18, 8, 5));
+
+      // Act
+      const result = await store.claimDigest(retry);
+
+      // Assess
+      expect(retry.digestId).not.toBe(failed.digestId);
+      expect(result).toEqual({ outcome: 'claimed', digest: retry });
+      for (const r of [a, b]) {
+        expect(await store.getReminder(user.userId, r.reminderId)).toMatchObject({
+          status: 'sending',
+          digestId: retry.digestId,
+          claimedAt: retry.claimedAt,
+        });
+      }
+      expect(await store.listStuckDigests(FAR_FUTURE, 10)).toEqual([retry]);
+    });
+  });
+
+  describe('listStuckDigests', () => {
+    const OLDER_THAN = new Date(at(17, 8, 10));
+
+    it('lists digests still sending that were claimed before olderThan, oldest first, and no settled ones', async () => {
+      // Prepare
+      const ann = await userWithReminders({
+        stuck: at(17),
+        completed: at(17, 8, 1),
+        released: at(17, 8, 2),
+        atCutOff: at(17, 8, 3),
+        recent: at(17, 8, 4),
+      });
+      const bob = await userWithReminders({ stuck: at(17) });
+      const annStuck = await claimed(ann, [ann.reminders.stuck], at(17, 8, 0));
+      const completed = await claimed(ann, [ann.reminders.completed], at(17, 8, 1));
+      await store.completeDigest(completed, 'msg-1', at(17, 8, 1));
+      const released = await claimed(ann, [ann.reminders.released], at(17, 8, 2));
+      await store.releaseDigest(released, 'Mail provider refused the message');
+      await claimed(ann, [ann.reminders.atCutOff], OLDER_THAN.toISOString());
+      await claimed(ann, [ann.reminders.recent], at(17, 8, 30));
+      const bobStuck = await claimed(bob, [bob.reminders.stuck], at(17, 7, 59));
+
+      // Act
+      const stuck = await store.listStuckDigests(OLDER_THAN, 10);
+
+      // Assess
+      expect(stuck).toEqual([bobStuck, annStuck]);
+    });
+
+    it('returns at most limit digests, the oldest ones', async () => {
+      // Prepare
+      const user = await userWithReminders({ a: at(17), b: at(17, 8, 1), c: at(17, 8, 2) });
+      const oldest = await claimed(user, [user.reminders.a], at(17, 8, 0));
+      const middle = await claimed(user, [user.reminders.b], at(17, 8, 1));
+      await claimed(user, [user.reminders.c], at(17, 8, 2));
+
+      // Act
+      const stuck = await store.listStuckDigests(OLDER_THAN, 2);
+
+      // Assess
+      expect(stuck).toEqual([oldest, middle]);
+    });
+  });
+});
