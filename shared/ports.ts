@@ -3,6 +3,7 @@
  * against AWS (and so against the local twin); unit tests pass in-memory fakes.
  */
 import type { StoredJobEvent } from '#events/job-event.ts';
+import type { TimerPayloadInput } from '#events/timer-payload.ts';
 import type {
   ApplicationState,
   Cancellation,
@@ -109,8 +110,5 @@ export interface Mailer {
   send(email: OutgoingEmail): Promise<string>;
 }
 
-/** What a timer delivers to the sender: the raw Scheduler `Input`. */
-export interface TimerPayload {
-  readonly userId: string;
-  readonly reminderId: string;
-}
+/** What a timer delivers to the sender: the raw Scheduler `Input` (contract in `events/timer-payload.ts`). */
+export type TimerPayload = TimerPayloadInput;

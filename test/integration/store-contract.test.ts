@@ -4,12 +4,9 @@
  * test that passes for one and fails for the other means the fake no longer tells the truth about the adapter.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobEventInput, StoredJobEvent } from '#events/job-event.ts';
 import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
 import { contentHash, digestIdFor, reminderIdFor, scheduleNameFor, userIdFor } from '#shared/domain/ids.ts';
@@ -17,33 +14,19 @@ import type { Digest, NewReminder, Reminder, UserProfile } from '#shared/domain/
 import { decide } from '#shared/domain/policy.ts';
 import { ConcurrencyError } from '#shared/errors.ts';
 import type { PlanWrite, ReminderStore } from '#shared/ports.ts';
-import {
-  type DynamoDbLocal,
-  ensureTable,
-  localClientConfig,
-  startDynamoDbLocal,
-} from '../../infra/local/dynamodb-local.ts';
+import { ensureTable } from '../../infra/local/dynamodb-local.ts';
 import { type EventOf, fixture } from '../support/events.ts';
 import { InMemoryReminderStore } from '../support/fakes.ts';
+import { useDynamoDbLocal } from './support/dynamodb-local.ts';
 
-let workDir: string;
-let dynamo: DynamoDbLocal;
+const local = useDynamoDbLocal('store-contract');
 let client: DynamoDBClient;
 let documentClient: DynamoDBDocumentClient;
 
-beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'rebound-store-contract-'));
-  dynamo = await startDynamoDbLocal({ dataDir: join(workDir, 'dynamodb'), port: 0, inMemory: true });
-  client = new DynamoDBClient(localClientConfig(dynamo.endpoint));
+beforeAll(() => {
+  client = local().client;
   // Marshalled as in production (`shared/adapters/aws-clients.ts`).
   documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-});
-
-afterAll(async () => {
-  documentClient?.destroy();
-  client?.destroy();
-  await dynamo?.stop();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 /** Each implementation by name, with a factory for a store that has nothing in it. */

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
   DynamoDBStreamsClient,
@@ -11,32 +10,23 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type DynamoDbLocal,
-  ensureTable,
-  localClientConfig,
-  startDynamoDbLocal,
-} from '../../infra/local/dynamodb-local.ts';
+import { ensureTable, localClientConfig } from '../../infra/local/dynamodb-local.ts';
 import { StreamPoller, type StreamPollerOptions } from '../../infra/local/stream-poller.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
+import { useDynamoDbLocal } from './support/dynamodb-local.ts';
 
+const local = useDynamoDbLocal('stream-poller');
 let workDir: string;
-let dynamo: DynamoDbLocal;
 let client: DynamoDBClient;
 let streams: DynamoDBStreamsClient;
 
-beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'rebound-stream-poller-'));
-  dynamo = await startDynamoDbLocal({ dataDir: join(workDir, 'dynamodb'), port: 0, inMemory: true });
-  client = new DynamoDBClient(localClientConfig(dynamo.endpoint));
-  streams = new DynamoDBStreamsClient(localClientConfig(dynamo.endpoint));
+beforeAll(() => {
+  ({ workDir, client } = local());
+  streams = new DynamoDBStreamsClient(localClientConfig(local().endpoint));
 });
 
-afterAll(async () => {
-  client?.destroy();
+afterAll(() => {
   streams?.destroy();
-  await dynamo?.stop();
-  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 // ---- helpers --------------------------------------------------------------------------------------------

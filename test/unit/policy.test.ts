@@ -1,9 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   type EventType,
   type JobEventInput,
-  JobEventInputSchema,
   REJECTION_REASONS,
   REJECTION_STAGES,
   type RejectionReason,
@@ -14,28 +12,13 @@ import { contentHash, reminderIdFor, scheduleNameFor, userIdFor } from '#shared/
 import type { ApplicationState, Reminder, ReminderKind, UserProfile } from '#shared/domain/model.ts';
 import { REMINDER_KINDS } from '#shared/domain/model.ts';
 import { decide, POLICY_RULES, type PolicyDecision } from '#shared/domain/policy.ts';
+import { type EventOf, fixture } from '../support/events.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Fixtures: the JSON files in events/fixtures, parsed once and cloned for every use.
 // Offsets used below: Berlin CET +01:00 / CEST +02:00 (from 2026-03-29); Los Angeles PST -08:00 /
 // PDT -07:00 (2026-03-08…11-01, 2027-03-14…11-07); Auckland NZST +12:00 / NZDT +13:00 (from 2026-09-27).
 // ---------------------------------------------------------------------------------------------------
-
-type EventOf<T extends EventType> = Extract<JobEventInput, { type: T }>;
-
-const FIXTURES_DIR = new URL('../../events/fixtures/', import.meta.url);
-const loaded = new Map<EventType, JobEventInput>();
-
-function fixture<T extends EventType>(type: T): EventOf<T> {
-  let parsed = loaded.get(type);
-  if (parsed === undefined) {
-    parsed = JobEventInputSchema.parse(
-      JSON.parse(readFileSync(new URL(`${type}.json`, FIXTURES_DIR), 'utf8')),
-    );
-    loaded.set(type, parsed);
-  }
-  return structuredClone(parsed) as EventOf<T>;
-}
 
 const USER_ID = userIdFor('sam@example.com');
 const OTHER_REF = 'globex-platform';

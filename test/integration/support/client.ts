@@ -1,14 +1,8 @@
 /** A tiny HTTP client for the twin's public API and local controls. */
-export interface Email {
-  readonly messageId: string;
-  readonly from: string;
-  readonly to: readonly string[];
-  readonly subject: string;
-  readonly text: string;
-  readonly html: string;
-  readonly headers: readonly { name: string; value: string }[];
-  readonly sentAt: string;
-}
+import type { RecordedEmail } from '../../../infra/local/ses-recorder.ts';
+
+/** What `GET /_local/emails` returns: the twin's own record of each sent email. */
+export type Email = RecordedEmail;
 
 export interface Schedule {
   readonly name: string;
