@@ -12,6 +12,7 @@ import {
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { StoredJobEvent } from '#events/job-event.ts';
 import type { ApplicationState, Digest, NewReminder, Reminder, UserProfile } from '../domain/model.ts';
 import { ConcurrencyError } from '../errors.ts';
@@ -67,12 +68,16 @@ export class DynamoDbReminderStore implements ReminderStore {
             ...event,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
+          // A repeat comes back with the stored copy in the same round trip: no second read.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
       return { outcome: 'created' };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        const existing = await this.getEvent(event.userId, event.eventId);
+        const existing = error.Item
+          ? strip<StoredJobEvent>(unmarshall(error.Item))
+          : await this.getEvent(event.userId, event.eventId);
         if (!existing)
           throw new ConcurrencyError('Event vanished after a conditional failure', { cause: error });
         return { outcome: 'duplicate', existing };
