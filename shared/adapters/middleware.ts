@@ -1,17 +1,28 @@
 /** Small middy middlewares shared by the HTTP handlers. */
 import type middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ReboundError } from '../errors.ts';
 import { errorResponse } from '../http.ts';
-import { logger } from './observability.ts';
+import { logger as sharedLogger } from './observability.ts';
 
-/** Map every thrown error to a response in one place; unexpected ones are logged and hidden (500). */
-export function httpErrors(): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+export interface HttpErrorsOptions {
+  /** Where 5xx causes go. @default the process-wide Powertools logger */
+  readonly logger?: { error(message: string, extra: { error: unknown }): void };
+}
+
+/**
+ * Map every thrown error to a response in one place. Whatever becomes a 5xx (an unexpected error, or a
+ * `ReboundError` with no client meaning such as `ConcurrencyError`) is logged with its cause, because the
+ * client is told nothing more than `internal_error`.
+ */
+export function httpErrors(
+  options: HttpErrorsOptions = {},
+): middy.MiddlewareObj<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2> {
+  const logger = options.logger ?? sharedLogger;
   return {
     onError: async (request) => {
-      const error = request.error;
-      if (!(error instanceof ReboundError)) logger.error('Unhandled error', { error });
-      request.response = errorResponse(error);
+      const response = errorResponse(request.error);
+      if ((response.statusCode ?? 500) >= 500) logger.error('Request failed', { error: request.error });
+      request.response = response;
     },
   };
 }
