@@ -26,18 +26,11 @@ import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from '
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { TwinClient } from '../test/integration/support/client.ts';
-import { fixture } from '../test/integration/support/scenario.ts';
-import { type RunningTwin, startTwinProcess } from '../test/integration/support/twin-process.ts';
+import { fixture } from '../harness/scenario.ts';
+import { TwinClient } from '../harness/twin-client.ts';
+import { type RunningTwin, startTwinProcess } from '../harness/twin-process.ts';
 import { type AutocannonInstance, type AutocannonResult, autocannon } from './support/autocannon.ts';
-import {
-  childrenOf,
-  commandLine,
-  procAvailable,
-  type RssPeaks,
-  RssSampler,
-  treeCpuMs,
-} from './support/process-tree.ts';
+import { procAvailable, type RssPeaks, RssSampler, treeCpuMs } from './support/process-tree.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT); // the harness starts `infra/local/main.ts` relative to the working directory
@@ -89,21 +82,14 @@ let twinPid: number | undefined;
 let cleaning: Promise<void> | undefined;
 let interrupted = false;
 
-/** The twin's node process: our child running `infra/local/main.ts`. */
-const findTwinPid = (): number | undefined =>
-  childrenOf(process.pid).find((pid) => commandLine(pid).includes('infra/local/main.ts'));
-
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     sampler?.stop();
     cannon?.stop();
     if (twin)
       await twin.stop().catch((error: unknown) => console.error(`stopping the twin: ${String(error)}`));
-    else {
-      // Interrupted while the twin was starting: end it by pid (it stops its java child itself).
-      const pid = findTwinPid();
-      if (pid !== undefined) process.kill(pid, 'SIGTERM');
-    }
+    // Interrupted while the twin was starting: end it by pid (it stops its java child itself).
+    else if (twinPid !== undefined) process.kill(twinPid, 'SIGTERM');
     if (dataDir) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
   })();
   return cleaning;
@@ -430,22 +416,18 @@ async function main(): Promise<number> {
   dataDir = await mkdtemp(join(tmpdir(), 'rebound-bench-'));
   // Sample from the moment the twin's process exists, so its start-up counts too.
   const proc = procAvailable();
-  const startSampling = (): void => {
-    if (!proc || sampler) return;
-    twinPid = findTwinPid();
-    if (twinPid === undefined) return;
-    sampler = new RssSampler(twinPid, CONFIG.rssIntervalMs);
-    sampler.start();
-  };
-  const watch = setInterval(startSampling, 50); // cleared below; start-up itself gives up after 60 s
   const startAt = performance.now();
-  try {
-    twin = await startTwinProcess({ dataDir, env: { REBOUND_QUIET: '1' } });
-  } finally {
-    clearInterval(watch);
-  }
+  twin = await startTwinProcess({
+    dataDir,
+    env: { REBOUND_QUIET: '1' },
+    onSpawn: (pid) => {
+      twinPid = pid;
+      if (!proc) return;
+      sampler = new RssSampler(pid, CONFIG.rssIntervalMs);
+      sampler.start();
+    },
+  });
   const startupMs = performance.now() - startAt;
-  startSampling();
   console.log(`Twin ready in ${seconds(startupMs)} at ${twin.api}`);
   if (!sampler) console.log('RSS/CPU: /proc or the twin process not found; no memory figures');
   const client = new TwinClient(twin.api);

@@ -26,7 +26,7 @@ export function fixture(
   if (!cache.has(name)) {
     cache.set(
       name,
-      JSON.parse(readFileSync(new URL(`../../../events/fixtures/${name}.json`, import.meta.url), 'utf8')),
+      JSON.parse(readFileSync(new URL(`../events/fixtures/${name}.json`, import.meta.url), 'utf8')),
     );
   }
   // biome-ignore lint/suspicious/noExplicitAny: a fixture is free-form JSON that scenarios edit by path

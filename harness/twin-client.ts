@@ -1,5 +1,5 @@
 /** A tiny HTTP client for the twin's public API and local controls. */
-import type { RecordedEmail } from '../../../infra/local/ses-recorder.ts';
+import type { RecordedEmail } from '../infra/local/ses-recorder.ts';
 
 /** What `GET /_local/emails` returns: the twin's own record of each sent email. */
 export type Email = RecordedEmail;
@@ -11,6 +11,18 @@ export interface Schedule {
   readonly state: string;
   readonly nextFireAt?: string;
   readonly input?: string;
+}
+
+/** What `GET /_local/health` answers once every part is up. */
+export interface TwinHealth {
+  readonly status: 'ok';
+  readonly urls: {
+    readonly api: string;
+    readonly mailViewer: string;
+    readonly deadLetters: string;
+    readonly scheduler: string;
+    readonly dynamodb: string;
+  };
 }
 
 export class TwinClient {
@@ -27,6 +39,13 @@ export class TwinClient {
     });
     const text = await res.text();
     return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  /** `GET /_local/health`; throws unless every part is up. */
+  public async health(): Promise<TwinHealth> {
+    const res = await fetch(`${this.api}/_local/health`);
+    if (res.status !== 200) throw new Error(`health: ${res.status} ${await res.text()}`);
+    return (await res.json()) as TwinHealth;
   }
 
   public async now(): Promise<Date> {

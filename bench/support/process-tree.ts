@@ -39,14 +39,6 @@ export function childrenOf(pid: number): number[] {
   return [...out];
 }
 
-export function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-  } catch {
-    return '';
-  }
-}
-
 interface ProcStatus {
   readonly pid: number;
   readonly name: string;

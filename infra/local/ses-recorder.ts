@@ -8,7 +8,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
 import type { Clock } from '../../shared/ports.ts';
-import { readBody } from './http-gateway.ts';
+import { listen, readBody } from './support/http.ts';
 
 export interface RecordedEmail {
   readonly messageId: string;
@@ -98,8 +98,14 @@ export async function startSes(opts: {
     upstream.on('error', () => res.writeHead(502).end());
     upstream.end(body);
   });
-  await new Promise<void>((resolve) => proxy.listen(opts.port, '127.0.0.1', resolve));
-  const port = (proxy.address() as AddressInfo).port;
+  let port: number;
+  try {
+    port = await listen(proxy, opts.port);
+  } catch (error) {
+    // A busy port rejects here, so `npm start` can say so, instead of an unhandled 'error' event.
+    await new Promise<void>((resolve) => inner.close(() => resolve()));
+    throw error;
+  }
   return {
     endpoint: `http://127.0.0.1:${port}`,
     port,

@@ -266,6 +266,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     }, 1000);
     poller.start(250);
 
+    let ready = false;
+    let urls: Twin['urls'] | undefined;
     const gateway: Server = createServer((req, res) => {
       void route(req, res).catch((error: unknown) => {
         log(`[gateway] ${String(error)}`);
@@ -283,6 +285,11 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         const result = await ingestFn.handler(event, lambdaContext('rebound-ingest'));
         if (process.env.REBOUND_QUIET !== '1') log(`[api] POST /events → ${result.statusCode ?? 200}`);
         return writeResult(res, result);
+      }
+      if (key === 'GET /_local/health') {
+        return ready
+          ? sendJson(res, 200, { status: 'ok', urls })
+          : sendJson(res, 503, { status: 'starting' });
       }
       if (key === 'GET /_local/clock') return sendJson(res, 200, { now: clock.now().toISOString() });
       if (key === 'POST /_local/clock/advance') {
@@ -348,18 +355,20 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       gateway.listen(options.port, '127.0.0.1', () => ok());
     });
     const apiPort = (gateway.address() as AddressInfo).port;
+    urls = {
+      api: `http://127.0.0.1:${apiPort}`,
+      mailViewer: ses.endpoint,
+      deadLetters: `http://127.0.0.1:${apiPort}/_local/dead-letters`,
+      scheduler: `http://127.0.0.1:${schedulerPort}`,
+      dynamodb: dynamo.endpoint,
+    };
     // Catch up on anything that came due while the twin was stopped.
     await world.run(settle);
+    ready = true;
 
     let stopped = false;
     return {
-      urls: {
-        api: `http://127.0.0.1:${apiPort}`,
-        mailViewer: ses.endpoint,
-        deadLetters: `http://127.0.0.1:${apiPort}/_local/dead-letters`,
-        scheduler: `http://127.0.0.1:${schedulerPort}`,
-        dynamodb: dynamo.endpoint,
-      },
+      urls,
       advanceTo,
       stop: async () => {
         if (stopped) return;

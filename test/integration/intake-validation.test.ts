@@ -3,9 +3,9 @@
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TwinClient } from './support/client.ts';
-import { fixture, uniqueEmail } from './support/scenario.ts';
-import { type RunningTwin, startTwinProcess } from './support/twin-process.ts';
+import { fixture, uniqueEmail } from '../../harness/scenario.ts';
+import { TwinClient } from '../../harness/twin-client.ts';
+import { type RunningTwin, startTwinProcess } from '../../harness/twin-process.ts';
 
 let twin: RunningTwin;
 let api: TwinClient;
@@ -32,7 +32,7 @@ beforeAll(async () => {
   twin = await startTwinProcess();
   api = new TwinClient(twin.api);
   dynamo = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${twin.port + 3}`,
+    endpoint: twin.urls.dynamodb,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });

@@ -5,9 +5,9 @@
  */
 import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TwinClient } from './support/client.ts';
-import { fixture, nextMonday, nineOnDay, uniqueEmail } from './support/scenario.ts';
-import { type RunningTwin, startTwinProcess } from './support/twin-process.ts';
+import { fixture, nextMonday, nineOnDay, uniqueEmail } from '../../harness/scenario.ts';
+import { TwinClient } from '../../harness/twin-client.ts';
+import { type RunningTwin, startTwinProcess } from '../../harness/twin-process.ts';
 
 const ZONE = 'Europe/Berlin';
 let twin: RunningTwin;
@@ -188,7 +188,7 @@ describe('the reminder pipeline on the local twin', () => {
     const lost = (await api.schedules()).filter((s) => !before.has(s.name));
     expect(lost.length).toBe(2);
     const scheduler = new SchedulerClient({
-      endpoint: `http://127.0.0.1:${twin.port + 2}`,
+      endpoint: twin.urls.scheduler,
       region: 'us-east-1',
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     });

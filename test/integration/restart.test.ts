@@ -1,8 +1,8 @@
 /** A twin stopped and restarted mid-scenario loses nothing: events, timers, stream position and clock. */
 import { afterAll, describe, expect, it } from 'vitest';
-import { TwinClient } from './support/client.ts';
-import { fixture, nextMonday, nineOnDay, uniqueEmail } from './support/scenario.ts';
-import { type RunningTwin, startTwinProcess } from './support/twin-process.ts';
+import { fixture, nextMonday, nineOnDay, uniqueEmail } from '../../harness/scenario.ts';
+import { TwinClient } from '../../harness/twin-client.ts';
+import { type RunningTwin, startTwinProcess } from '../../harness/twin-process.ts';
 
 const ZONE = 'America/New_York';
 const running: RunningTwin[] = [];

@@ -1,5 +1,6 @@
-/** The twin's one copy of HTTP plumbing: read a bounded body, answer JSON. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+/** The twin's one copy of HTTP plumbing: listen, read a bounded body, answer JSON. */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /** API Gateway's own payload limit is 10 MB; the functions apply their tighter ones. */
 export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -29,4 +30,18 @@ export function sendJson(
   res
     .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
     .end(JSON.stringify(body));
+}
+
+/**
+ * Listen on 127.0.0.1:`port` (0 for any free port); resolves with the bound port. A busy port rejects with
+ * the `EADDRINUSE` error instead of crashing the process through an unhandled 'error' event.
+ */
+export function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
 }
