@@ -336,9 +336,10 @@ export class DynamoDbReminderStore implements ReminderStore {
         values: { ':failed': 'failed', ':reason': reason.slice(0, 500) },
       },
       {
-        // Back on the pending index (dueKey keeps the index sort key), ready for a retry.
-        expression: 'SET #status = :pending, gsi1pk = :p, gsi1sk = dueKey REMOVE claimedAt, digestId',
-        values: { ':pending': 'pending', ':p': keys.pendingPartition },
+        // Back on the pending index (dueKey keeps the index sort key), ready for a retry under a new digest id.
+        expression:
+          'SET #status = :pending, gsi1pk = :p, gsi1sk = dueKey, failedSends = if_not_exists(failedSends, :zero) + :one REMOVE claimedAt, digestId',
+        values: { ':pending': 'pending', ':p': keys.pendingPartition, ':zero': 0, ':one': 1 },
       },
     );
   }

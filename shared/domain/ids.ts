@@ -47,8 +47,10 @@ export function scheduleNameFor(reminderId: string): string {
 
 /**
  * One id per send attempt: a failed attempt leaves its digest record (`failed`) behind, so a retry of the
- * same reminders must not collide with it. Double sends are prevented by the reminders' own conditions.
+ * same reminders must not collide with it, even at the same instant (a frozen clock, or a retry within the
+ * same millisecond): `attempt` counts the refused sends before this one. Double sends are prevented by the
+ * reminders' own conditions, not by this id.
  */
-export function digestIdFor(reminderIds: readonly string[], claimedAt: string): string {
-  return `d_${sha256(`${claimedAt}|${[...reminderIds].sort().join('|')}`).slice(0, 30)}`;
+export function digestIdFor(reminderIds: readonly string[], claimedAt: string, attempt = 1): string {
+  return `d_${sha256(`${claimedAt}|${attempt}|${[...reminderIds].sort().join('|')}`).slice(0, 30)}`;
 }

@@ -81,6 +81,8 @@ export interface Reminder {
   readonly digestId?: string | undefined;
   readonly sentAt?: string | undefined;
   readonly messageId?: string | undefined;
+  /** Emails with this reminder that the provider refused: each retry claims it under a new digest id. */
+  readonly failedSends?: number | undefined;
 }
 
 export type NewReminder = Omit<
@@ -93,6 +95,7 @@ export type NewReminder = Omit<
   | 'digestId'
   | 'sentAt'
   | 'messageId'
+  | 'failedSends'
 >;
 
 export interface Cancellation {

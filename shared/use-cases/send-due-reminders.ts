@@ -1,5 +1,5 @@
 import { digestIdFor } from '../domain/ids.ts';
-import type { Digest } from '../domain/model.ts';
+import type { Digest, Reminder } from '../domain/model.ts';
 import { renderDigest } from '../email/render.ts';
 import type { Clock, Mailer, ReminderStore } from '../ports.ts';
 
@@ -30,7 +30,8 @@ export interface SendDueDeps {
  *    digest record. If another invocation claimed first, or one was cancelled meanwhile, re-read and retry.
  * 3. Send the one email (SES v2).
  * 4. Record the message id: digest and reminders become `sent`. If SES refused the email, release the claim
- *    (back to pending) and rethrow so the invocation is retried.
+ *    (back to pending, one more refused send counted on each reminder, so the retry's digest gets a new id)
+ *    and rethrow so the invocation is retried.
  * A crash between 3 and 4 leaves the digest in `sending`; it is never resent automatically (no reminder is
  * emailed twice) and the reconciler reports it.
  */
@@ -48,6 +49,7 @@ export async function sendDueReminders(userId: string, deps: SendDueDeps): Promi
       digestId: digestIdFor(
         batch.map((r) => r.reminderId),
         now.toISOString(),
+        attemptOf(batch),
       ),
       userId,
       reminderIds: batch.map((r) => r.reminderId),
@@ -80,4 +82,9 @@ export async function sendDueReminders(userId: string, deps: SendDueDeps): Promi
     reminders += batch.length;
   }
   return { emails, reminders };
+}
+
+/** 1 for a first send; after refused sends, one more than the most any reminder of the batch has had. */
+function attemptOf(batch: readonly Reminder[]): number {
+  return 1 + Math.max(0, ...batch.map((r) => r.failedSends ?? 0));
 }

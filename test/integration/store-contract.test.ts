@@ -124,9 +124,15 @@ function reminderDue(userId: string, sourceEventId: string, dueAt: string, seque
   };
 }
 
-function digestOf(userId: string, reminders: readonly NewReminder[], claimedAt: string): Digest {
+function digestOf(
+  userId: string,
+  reminders: readonly NewReminder[],
+  claimedAt: string,
+  attempt?: number,
+): Digest {
   const reminderIds = reminders.map((r) => r.reminderId);
-  return { digestId: digestIdFor(reminderIds, claimedAt), userId, reminderIds, status: 'sending', claimedAt };
+  const digestId = digestIdFor(reminderIds, claimedAt, attempt);
+  return { digestId, userId, reminderIds, status: 'sending', claimedAt };
 }
 
 const asPending = (r: NewReminder): Reminder => ({ ...r, status: 'pending' });
@@ -616,7 +622,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
   });
 
   describe('releaseDigest', () => {
-    it('puts the reminders back to pending, on both pending lists', async () => {
+    it('puts the reminders back to pending, on both pending lists, each with one more refused send', async () => {
       // Prepare
       const user = await userWithReminders({ a: at(17), b: at(18) });
       const { a, b } = user.reminders;
@@ -626,20 +632,21 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       await store.releaseDigest(digest, 'Mail provider refused the message');
 
       // Assess
-      expect(await store.getReminder(user.userId, a.reminderId)).toEqual(asPending(a));
-      expect(await store.getReminder(user.userId, b.reminderId)).toEqual(asPending(b));
-      expect(await store.listPendingDue(user.userId, new Date(at(18)))).toEqual([asPending(a), asPending(b)]);
-      expect(await store.listAllPendingDue(new Date(at(18)), 10)).toEqual([asPending(a), asPending(b)]);
+      const released = [a, b].map((r) => ({ ...asPending(r), failedSends: 1 }));
+      expect(await store.getReminder(user.userId, a.reminderId)).toEqual(released[0]);
+      expect(await store.getReminder(user.userId, b.reminderId)).toEqual(released[1]);
+      expect(await store.listPendingDue(user.userId, new Date(at(18)))).toEqual(released);
+      expect(await store.listAllPendingDue(new Date(at(18)), 10)).toEqual(released);
       expect(await store.listStuckDigests(FAR_FUTURE, 10)).toEqual([]);
     });
 
-    it('lets a new digest claim the released reminders', async () => {
+    it('lets the next attempt claim the released reminders at the same instant', async () => {
       // Prepare
       const user = await userWithReminders({ a: at(17), b: at(18) });
       const { a, b } = user.reminders;
       const failed = await claimed(user, [a, b], at(18));
       await store.releaseDigest(failed, 'Mail provider refused the message');
-      const retry = digestOf(user.userId, [a, b], at(18, 8, 5));
+      const retry = digestOf(user.userId, [a, b], at(18), 2);
 
       // Act
       const result = await store.claimDigest(retry);

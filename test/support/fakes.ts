@@ -182,7 +182,11 @@ export class InMemoryReminderStore implements ReminderStore {
     });
     for (const r of reminders) {
       const { claimedAt: _claimedAt, digestId: _digestId, ...rest } = r;
-      this.reminders.set(key(r.userId, r.reminderId), { ...rest, status: 'pending' });
+      this.reminders.set(key(r.userId, r.reminderId), {
+        ...rest,
+        status: 'pending',
+        failedSends: (r.failedSends ?? 0) + 1,
+      });
     }
   }
 
