@@ -23,7 +23,8 @@ describe('recordEvent', () => {
     // Assess
     expect(result).toEqual({
       eventId: 'evt-acme-backend-submitted',
-      userId: result.userId,
+      // userIdFor('sam@example.com'), written out so a change to the derivation is noticed here.
+      userId: 'u_cd25a6171969f2a3c6e35c76',
       duplicate: false,
     });
     const stored = store.storedEvent(result.userId, result.eventId);
