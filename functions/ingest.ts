@@ -4,7 +4,6 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { parseJobEventBody } from '#events/parse.ts';
 import { getDocumentClient } from '#shared/adapters/aws-clients.ts';
 import { clock } from '#shared/adapters/clock.ts';
 import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
@@ -12,6 +11,7 @@ import { httpErrors } from '#shared/adapters/middleware.ts';
 import { logger, metrics } from '#shared/adapters/observability.ts';
 import { loadConfig } from '#shared/config.ts';
 import { json } from '#shared/http.ts';
+import { parseJobEventRequest } from '#shared/http-body.ts';
 import { type RecordEventResult, recordEvent } from '#shared/use-cases/record-event.ts';
 
 const config = loadConfig('ingest');
@@ -21,9 +21,7 @@ export async function ingest(
   event: APIGatewayProxyEventV2,
   dependencies: Parameters<typeof recordEvent>[1] = deps,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const body =
-    event.isBase64Encoded && event.body ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  const input = parseJobEventBody(event.headers['content-type'], body);
+  const input = parseJobEventRequest(event);
   const result: RecordEventResult = await recordEvent(input, dependencies);
   logger.info('Event recorded', {
     eventId: result.eventId,

@@ -1,15 +1,17 @@
 /**
- * Turning an HTTP body into a contract-valid event, or into field-level issues. Used by the intake handler;
- * kept beside the schema so the rules and their messages live in one place.
+ * Turning an HTTP request into a contract-valid event, or into the error `errorResponse` (`http.ts`) maps:
+ * 415 for a body that is not JSON, 413 for one too large, 400 with field-level issues for anything the
+ * contract (`events/job-event.ts`) refuses. The contract stays in `events/`; the HTTP work lives here.
  */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type * as z from 'zod';
+import { EVENT_TYPES, type JobEventInput, JobEventInputSchema } from '#events/job-event.ts';
 import {
   InvalidEventError,
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   type ValidationIssue,
-} from '../shared/errors.ts';
-import { EVENT_TYPES, type JobEventInput, JobEventInputSchema } from './job-event.ts';
+} from './errors.ts';
 
 /** Intake bodies are small JSON documents; anything larger is refused before parsing. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -51,4 +53,13 @@ export function parseJobEventBody(contentType: string | undefined, body: string 
     throw new InvalidEventError([{ path: '', message: 'Malformed JSON: the body could not be parsed' }]);
   }
   return parseJobEvent(value);
+}
+
+/** The event an API Gateway HTTP API (v2) request carries; a base64-encoded body is decoded first. */
+export function parseJobEventRequest(request: APIGatewayProxyEventV2): JobEventInput {
+  const body =
+    request.isBase64Encoded && request.body
+      ? Buffer.from(request.body, 'base64').toString('utf8')
+      : request.body;
+  return parseJobEventBody(request.headers['content-type'], body);
 }

@@ -1,6 +1,6 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '#events/job-event.ts';
-import { MAX_BODY_BYTES, parseJobEventBody } from '#events/parse.ts';
 import { loadConfig } from '#shared/config.ts';
 import {
   ConcurrencyError,
@@ -14,6 +14,7 @@ import {
   type ValidationIssue,
 } from '#shared/errors.ts';
 import { errorResponse } from '#shared/http.ts';
+import { MAX_BODY_BYTES, parseJobEventBody, parseJobEventRequest } from '#shared/http-body.ts';
 import { fixtureBody } from '../../support/events.ts';
 
 const JSON_TYPE = 'application/json';
@@ -238,6 +239,38 @@ describe('parseJobEventBody', () => {
 
     // Assess
     expect(issues.map((i) => i.path)).toEqual(['rejection.message']);
+  });
+});
+
+describe('parseJobEventRequest', () => {
+  /** An API Gateway HTTP API (v2) request with only what the intake reads. */
+  const request = (body: string, isBase64Encoded: boolean, contentType = JSON_TYPE) =>
+    ({
+      headers: { 'content-type': contentType },
+      body,
+      isBase64Encoded,
+    }) as unknown as APIGatewayProxyEventV2;
+
+  it('decodes a base64-encoded body before parsing it', () => {
+    // Prepare
+    const body = Buffer.from(JSON.stringify(submitted()), 'utf8').toString('base64');
+
+    // Act
+    const event = parseJobEventRequest(request(body, true));
+
+    // Assess
+    expect(event.id).toBe('evt-acme-backend-submitted');
+  });
+
+  it('refuses a request whose content type is not JSON, whatever its body', () => {
+    // Prepare
+    const body = JSON.stringify(submitted());
+
+    // Act
+    const parse = () => parseJobEventRequest(request(body, false, 'text/plain'));
+
+    // Assess
+    expect(parse).toThrow(UnsupportedMediaTypeError);
   });
 });
 
