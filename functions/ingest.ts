@@ -4,25 +4,22 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { getDocumentClient } from '#shared/adapters/aws-clients.ts';
-import { clock } from '#shared/adapters/clock.ts';
-import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
+import { recordDependencies } from '#shared/adapters/compose.ts';
 import { httpErrors } from '#shared/adapters/middleware.ts';
 import { logger, metrics } from '#shared/adapters/observability.ts';
 import { loadConfig } from '#shared/config.ts';
 import { json } from '#shared/http.ts';
 import { parseJobEventRequest } from '#shared/http-body.ts';
-import { type RecordEventResult, recordEvent } from '#shared/use-cases/record-event.ts';
+import { type RecordEventDeps, recordEvent } from '#shared/use-cases/record-event.ts';
 
-const config = loadConfig('ingest');
-const deps = { store: new DynamoDbReminderStore(getDocumentClient(), config.TABLE_NAME), clock };
+const deps = recordDependencies(loadConfig('ingest'));
 
 export async function ingest(
   event: APIGatewayProxyEventV2,
-  dependencies: Parameters<typeof recordEvent>[1] = deps,
+  dependencies: RecordEventDeps = deps,
 ): Promise<APIGatewayProxyStructuredResultV2> {
   const input = parseJobEventRequest(event);
-  const result: RecordEventResult = await recordEvent(input, dependencies);
+  const result = await recordEvent(input, dependencies);
   logger.info('Event recorded', {
     eventId: result.eventId,
     userId: result.userId,

@@ -13,8 +13,7 @@ import {
   sendDueReminders,
 } from '#shared/use-cases/send-due-reminders.ts';
 
-const config = loadConfig('sender');
-const deps: SendDueDeps = sendDependencies(config);
+const deps = sendDependencies(loadConfig('sender'));
 
 export async function send(input: unknown, dependencies: SendDueDeps = deps): Promise<SendDueResult> {
   const payload = TimerPayloadSchema.parse(input);

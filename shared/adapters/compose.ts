@@ -1,18 +1,44 @@
 /**
- * Composition roots: the real adapters a use case runs with on AWS (and in the twin). Handlers call these
- * once at cold start; tests pass their own fakes instead.
+ * Composition roots: the real adapters each use case runs with on AWS (and in the twin), one function per
+ * use case. Handlers call one of these once, at cold start, with their parsed configuration; tests pass
+ * in-memory fakes to the use case instead.
  */
 import type { ConfigOf } from '../config.ts';
+import type { PlanEventDeps } from '../use-cases/plan-event.ts';
+import type { RecordEventDeps } from '../use-cases/record-event.ts';
 import type { SendDueDeps } from '../use-cases/send-due-reminders.ts';
-import { getDocumentClient, getSesClient } from './aws-clients.ts';
+import { getDocumentClient, getSchedulerClient, getSesClient } from './aws-clients.ts';
 import { clock } from './clock.ts';
 import { DynamoDbReminderStore } from './dynamodb-store.ts';
+import { SchedulerTimerService } from './scheduler-timers.ts';
 import { SesMailer } from './ses-mailer.ts';
+
+const storeFor = (config: { readonly TABLE_NAME: string }) =>
+  new DynamoDbReminderStore(getDocumentClient(), config.TABLE_NAME);
+
+/** What the intake needs: the table and the clock. */
+export function recordDependencies(config: ConfigOf<'ingest'>): RecordEventDeps {
+  return { store: storeFor(config), clock };
+}
+
+/** What the planner needs: the table, EventBridge Scheduler (timers that invoke the sender) and the clock. */
+export function planDependencies(config: ConfigOf<'planner'>): PlanEventDeps {
+  return {
+    store: storeFor(config),
+    timers: new SchedulerTimerService(getSchedulerClient(), {
+      groupName: config.SCHEDULE_GROUP,
+      targetArn: config.SENDER_FUNCTION_ARN,
+      roleArn: config.SCHEDULER_ROLE_ARN,
+      deadLetterArn: config.SCHEDULER_DLQ_ARN,
+    }),
+    clock,
+  };
+}
 
 /** What the sender and the reconciler need: the table, SES v2 and the clock. */
 export function sendDependencies(config: ConfigOf<'sender'>): SendDueDeps {
   return {
-    store: new DynamoDbReminderStore(getDocumentClient(), config.TABLE_NAME),
+    store: storeFor(config),
     mailer: new SesMailer(getSesClient(), {
       from: config.MAIL_FROM,
       configurationSetName: config.SES_CONFIGURATION_SET,

@@ -3,6 +3,11 @@ import { contentHash, derivedEventId, userIdFor } from '../domain/ids.ts';
 import { IdempotencyConflictError } from '../errors.ts';
 import type { Clock, ReminderStore } from '../ports.ts';
 
+export interface RecordEventDeps {
+  readonly store: ReminderStore;
+  readonly clock: Clock;
+}
+
 export interface RecordEventResult {
   readonly eventId: string;
   readonly userId: string;
@@ -20,10 +25,7 @@ export interface RecordEventResult {
  *    under the same `id` is a client bug and raises `IdempotencyConflictError` (409).
  * Planning happens downstream, from the table's stream.
  */
-export async function recordEvent(
-  input: JobEventInput,
-  deps: { readonly store: ReminderStore; readonly clock: Clock },
-): Promise<RecordEventResult> {
+export async function recordEvent(input: JobEventInput, deps: RecordEventDeps): Promise<RecordEventResult> {
   const now = deps.clock.now();
   const userId = userIdFor(input.user.email);
   // Without `id` or `occurredAt`, identical content received on the same UTC day is one event: a retried
