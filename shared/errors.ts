@@ -81,3 +81,49 @@ export class ConfigError extends ReboundError {
     this.name = 'ConfigError';
   }
 }
+
+/**
+ * Retrying cannot fix it: the same input fails the same way every time. The planner records such an event
+ * as `failed`, with this error's message as the reason, and moves on instead of holding up the stream.
+ * Everything that is not a `PermanentError` (throttling, 5xx, timeouts, unknown errors) counts as transient
+ * and is retried. Adapters translate the SDK errors they know to be permanent into a subclass of this one.
+ */
+export class PermanentError extends ReboundError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PermanentError';
+  }
+}
+
+/** A stored item does not satisfy the event contract (it was stored under older rules, or by hand). */
+export class InvalidStoredEventError extends PermanentError {
+  public constructor(
+    public readonly issues: readonly ValidationIssue[],
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Stored event violates the contract: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      options,
+    );
+    this.name = 'InvalidStoredEventError';
+  }
+}
+
+/** An AWS API refused a request as invalid (a `ValidationException`): sending it again gets the same answer. */
+export class RequestRejectedError extends PermanentError {
+  public constructor(
+    public readonly operation: string,
+    options: ErrorOptions & { readonly cause: Error },
+  ) {
+    super(`${operation} was refused: ${options.cause.message}`, options);
+    this.name = 'RequestRejectedError';
+  }
+}
+
+/** A stream record not applied because an earlier record with the same user failed in the same batch. */
+export class SkippedAfterFailureError extends ReboundError {
+  public constructor(key: string, options?: ErrorOptions) {
+    super(`Skipped: an earlier record of ${key} failed in this batch`, options);
+    this.name = 'SkippedAfterFailureError';
+  }
+}

@@ -8,10 +8,12 @@ import type {
   ApplicationState,
   Cancellation,
   Digest,
+  EventFailure,
   NewReminder,
   Reminder,
   UserProfile,
 } from './domain/model.ts';
+import type { KnownState } from './domain/policy.ts';
 
 /** Time is a port: nothing else reads the system clock. */
 export interface Clock {
@@ -22,13 +24,8 @@ export type PutEventResult =
   | { readonly outcome: 'created' }
   | { readonly outcome: 'duplicate'; readonly existing: StoredJobEvent };
 
-/** Everything the planner needs to judge one event. */
-export interface PlanningState {
-  readonly profile?: UserProfile | undefined;
-  /** Absent for `offer.accepted` without an application, or for an application never seen. */
-  readonly application?: ApplicationState | undefined;
-  /** Pending reminders of the user (all applications). */
-  readonly pending: readonly Reminder[];
+/** Everything the planner needs to judge one event: what the policy needs, and whether it was applied. */
+export interface PlanningState extends KnownState {
   /** True when this event was already applied (a stream redelivery). */
   readonly alreadyPlanned: boolean;
 }
@@ -63,10 +60,14 @@ export interface ReminderStore {
    * which is harmless because they are the same event's.
    */
   applyPlan(plan: PlanWrite): Promise<void>;
+  /**
+   * Mark a stored event `failed`, with when and why: it can never be planned, and the stream moves on. The
+   * event's content is kept as it was; an event that is not stored is left alone.
+   */
+  markEventFailed(userId: string, eventId: string, failure: EventFailure): Promise<void>;
   /** Reminders an event created or cancelled: used to redo the timer side after a redelivery. */
   remindersTouchedBy(userId: string, eventId: string): Promise<readonly Reminder[]>;
   getProfile(userId: string): Promise<UserProfile | undefined>;
-  getReminder(userId: string, reminderId: string): Promise<Reminder | undefined>;
   /** Pending reminders of a user whose `dueAt` is at or before `until`. */
   listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]>;
   /** Pending reminders of all users due at or before `until`, oldest first (the reconciler's view). */
@@ -88,7 +89,11 @@ export interface TimerRequest {
   readonly reminderId: string;
 }
 
-/** One-time wake-up calls. A timer carries ids only: DynamoDB stays the source of truth. */
+/**
+ * One-time wake-up calls. A timer carries ids only: DynamoDB stays the source of truth. A request the
+ * service refuses as invalid (a due time out of its range, say) throws a `PermanentError`; anything else it
+ * throws may succeed on a retry.
+ */
 export interface TimerService {
   /** Create the timer, or bring it in line if it exists (idempotent). */
   ensure(timer: TimerRequest): Promise<void>;

@@ -14,7 +14,14 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { StoredJobEvent } from '#events/job-event.ts';
-import type { ApplicationState, Digest, NewReminder, Reminder, UserProfile } from '../domain/model.ts';
+import type {
+  ApplicationState,
+  Digest,
+  EventFailure,
+  NewReminder,
+  Reminder,
+  UserProfile,
+} from '../domain/model.ts';
 import { ConcurrencyError } from '../errors.ts';
 import type { ClaimResult, PlanningState, PlanWrite, PutEventResult, ReminderStore } from '../ports.ts';
 
@@ -27,24 +34,19 @@ export const keys = {
   digest: (digestId: string) => `DIGEST#${digestId}`,
   pendingPartition: 'PENDING',
   sendingPartition: 'SENDING',
-  usersPartition: 'USERS',
 } as const;
 
-const ITEM_META = [
-  'pk',
-  'sk',
-  'type',
-  'gsi1pk',
-  'gsi1sk',
-  'gsi2pk',
-  'gsi2sk',
-  'dueKey',
-  'plannedAt',
-] as const;
+/**
+ * Attributes that are the table's bookkeeping, not part of the domain object an item holds. `gsi2pk`/`gsi2sk`
+ * were written on profiles until gsi2 was removed; an old profile drops them at its next rewrite.
+ */
+const ITEM_META = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'dueKey'] as const;
+/** What the planner adds to an event item; the stored event is what intake wrote. */
+const EVENT_META = ['plannedAt', 'status', 'failedAt', 'failureReason'] as const;
 
-function strip<T>(item: Record<string, unknown>): T {
+function strip<T>(item: Record<string, unknown>, extra: readonly string[] = []): T {
   const copy: Record<string, unknown> = { ...item };
-  for (const k of ITEM_META) delete copy[k];
+  for (const k of [...ITEM_META, ...extra]) delete copy[k];
   return copy as T;
 }
 
@@ -76,7 +78,7 @@ export class DynamoDbReminderStore implements ReminderStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         const existing = error.Item
-          ? strip<StoredJobEvent>(unmarshall(error.Item))
+          ? strip<StoredJobEvent>(unmarshall(error.Item), EVENT_META)
           : await this.getEvent(event.userId, event.eventId);
         if (!existing)
           throw new ConcurrencyError('Event vanished after a conditional failure', { cause: error });
@@ -94,7 +96,7 @@ export class DynamoDbReminderStore implements ReminderStore {
         ConsistentRead: true,
       }),
     );
-    return res.Item ? strip<StoredJobEvent>(res.Item) : undefined;
+    return res.Item ? strip<StoredJobEvent>(res.Item, EVENT_META) : undefined;
   }
 
   public async loadPlanningState(
@@ -183,14 +185,7 @@ export class DynamoDbReminderStore implements ReminderStore {
       {
         Put: {
           TableName: this.tableName,
-          Item: {
-            pk,
-            sk: keys.profile(),
-            type: 'profile',
-            gsi2pk: keys.usersPartition,
-            gsi2sk: `${plan.profile.updatedAt}#${plan.profile.userId}`,
-            ...plan.profile,
-          },
+          Item: { pk, sk: keys.profile(), type: 'profile', ...plan.profile },
         },
       },
     ];
@@ -221,6 +216,28 @@ export class DynamoDbReminderStore implements ReminderStore {
     }
   }
 
+  public async markEventFailed(userId: string, eventId: string, failure: EventFailure): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.user(userId), sk: keys.event(eventId) },
+          UpdateExpression: 'SET #status = :failed, failedAt = :at, failureReason = :reason',
+          // An update must not create an item: an event that is not stored has nothing to mark.
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':at': failure.failedAt,
+            ':reason': failure.reason.slice(0, 500),
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
   public async remindersTouchedBy(userId: string, eventId: string): Promise<readonly Reminder[]> {
     return this.queryReminders(userId, {
       FilterExpression: 'sourceEventId = :e OR cancelledBy = :e',
@@ -233,17 +250,6 @@ export class DynamoDbReminderStore implements ReminderStore {
       new GetCommand({ TableName: this.tableName, Key: { pk: keys.user(userId), sk: keys.profile() } }),
     );
     return res.Item ? strip<UserProfile>(res.Item) : undefined;
-  }
-
-  public async getReminder(userId: string, reminderId: string): Promise<Reminder | undefined> {
-    const res = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: keys.user(userId), sk: keys.reminder(reminderId) },
-        ConsistentRead: true,
-      }),
-    );
-    return res.Item ? strip<Reminder>(res.Item) : undefined;
   }
 
   public async listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]> {

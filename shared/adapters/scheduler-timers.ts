@@ -11,8 +11,11 @@ import {
   ResourceNotFoundException,
   type SchedulerClient,
   UpdateScheduleCommand,
+  ValidationException,
 } from '@aws-sdk/client-scheduler';
+import { RequestRejectedError } from '../errors.ts';
 import type { TimerPayload, TimerRequest, TimerService } from '../ports.ts';
+import { TIMER_RETRY_POLICY } from '../wiring.ts';
 
 export interface TimerTargetConfig {
   readonly groupName: string;
@@ -21,9 +24,6 @@ export interface TimerTargetConfig {
   readonly roleArn: string;
   readonly deadLetterArn: string;
 }
-
-/** Retries cover a sender that is throttled or briefly failing; after an hour the reconciler takes over. */
-export const TIMER_RETRY_POLICY = { MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 3600 } as const;
 
 /** `at()` takes a local date-time without zone; we always give UTC (seconds precision). */
 export function atExpression(dueAt: string): string {
@@ -67,9 +67,12 @@ export class SchedulerTimerService implements TimerService {
     try {
       await this.client.send(new CreateScheduleCommand(request));
     } catch (error) {
-      if (!(error instanceof ConflictException)) throw error;
+      if (!(error instanceof ConflictException))
+        throw permanentIfInvalid(`CreateSchedule ${timer.scheduleName}`, error);
       // It exists (a retry after a partial failure): make it match what DynamoDB says.
-      await this.client.send(new UpdateScheduleCommand(request));
+      await this.client.send(new UpdateScheduleCommand(request)).catch((updateError: unknown) => {
+        throw permanentIfInvalid(`UpdateSchedule ${timer.scheduleName}`, updateError);
+      });
     }
   }
 
@@ -79,8 +82,17 @@ export class SchedulerTimerService implements TimerService {
         new DeleteScheduleCommand({ Name: scheduleName, GroupName: this.config.groupName }),
       );
     } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw error;
       // Already fired (ActionAfterCompletion DELETE) or deleted by an earlier attempt.
+      if (error instanceof ResourceNotFoundException) return;
+      throw permanentIfInvalid(`DeleteSchedule ${scheduleName}`, error);
     }
   }
+}
+
+/**
+ * The Scheduler's `ValidationException` (a date out of range, a malformed name) gets the same answer however
+ * often it is sent: it becomes a `RequestRejectedError`. Throttling, 5xx and timeouts pass through as they are.
+ */
+function permanentIfInvalid(operation: string, error: unknown): unknown {
+  return error instanceof ValidationException ? new RequestRejectedError(operation, { cause: error }) : error;
 }

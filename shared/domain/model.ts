@@ -104,6 +104,12 @@ export interface Cancellation {
   readonly reason: string;
 }
 
+/** Why an event can never be planned; kept on the event item (`status: failed`) for the admin view. */
+export interface EventFailure {
+  readonly failedAt: string;
+  readonly reason: string;
+}
+
 /** One email: every reminder of a user due in the same slot. */
 export interface Digest {
   readonly digestId: string;

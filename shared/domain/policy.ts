@@ -25,15 +25,19 @@ export const DEFAULT_TIMEZONE = 'UTC';
 
 const HOUR_MS = 60 * 60 * 1000;
 
-export interface PolicyInput {
-  /** `event.event` is the client's input; `occurredAt` is resolved. */
-  readonly event: StoredJobEvent;
+/** What is known before an event is judged; the store loads exactly this (`ReminderStore.loadPlanningState`). */
+export interface KnownState {
   /** The existing profile, if any. */
   readonly profile?: UserProfile | undefined;
-  /** The existing state of `event.event.application.ref`, if any. */
+  /** The existing state of the event's application, if any (absent for an application never seen). */
   readonly application?: ApplicationState | undefined;
   /** All pending reminders of the user, across applications. */
   readonly pending: readonly Reminder[];
+}
+
+export interface PolicyInput extends KnownState {
+  /** `event.event` is the client's input; `occurredAt` is resolved. */
+  readonly event: StoredJobEvent;
   readonly now: Date;
 }
 

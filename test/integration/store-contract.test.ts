@@ -1,16 +1,17 @@
 /**
  * The `ReminderStore` contract (`shared/ports.ts`), run against both implementations: the in-memory fake the
- * unit tests rely on, and the DynamoDB adapter on DynamoDB Local. Every test goes through the port only, so a
- * test that passes for one and fails for the other means the fake no longer tells the truth about the adapter.
+ * unit tests rely on, and the DynamoDB adapter on DynamoDB Local. Every test goes through the port only (but
+ * for `failureOf`, which reads what no port method returns yet), so a test that passes for one and fails for
+ * the other means the fake no longer tells the truth about the adapter.
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobEventInput, StoredJobEvent } from '#events/job-event.ts';
 import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
 import { contentHash, digestIdFor, reminderIdFor, scheduleNameFor, userIdFor } from '#shared/domain/ids.ts';
-import type { Digest, NewReminder, Reminder, UserProfile } from '#shared/domain/model.ts';
+import type { Digest, EventFailure, NewReminder, Reminder, UserProfile } from '#shared/domain/model.ts';
 import { decide } from '#shared/domain/policy.ts';
 import { ConcurrencyError } from '#shared/errors.ts';
 import type { PlanWrite, ReminderStore } from '#shared/ports.ts';
@@ -29,16 +30,41 @@ beforeAll(() => {
   documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 });
 
-/** Each implementation by name, with a factory for a store that has nothing in it. */
-const implementations: [name: string, create: () => Promise<ReminderStore>][] = [
-  ['InMemoryReminderStore', async () => new InMemoryReminderStore()],
+/**
+ * A store that has nothing in it, and a way to see what `markEventFailed` recorded: no port method reads it
+ * back (the admin view will), so each implementation is inspected as that view will read it.
+ */
+interface Subject {
+  readonly store: ReminderStore;
+  failureOf(userId: string, eventId: string): Promise<EventFailure | undefined>;
+}
+
+/** Each implementation by name, with a factory for an empty subject. */
+const implementations: [name: string, create: () => Promise<Subject>][] = [
+  [
+    'InMemoryReminderStore',
+    async () => {
+      const store = new InMemoryReminderStore();
+      return { store, failureOf: async (userId, eventId) => store.eventFailure(userId, eventId) };
+    },
+  ],
   [
     'DynamoDbReminderStore on DynamoDB Local',
     async () => {
       // A table per test: listAllPendingDue and listStuckDigests read across all users.
       const table = `store-contract-${randomUUID()}`;
       await ensureTable(client, table);
-      return new DynamoDbReminderStore(documentClient, table);
+      return {
+        store: new DynamoDbReminderStore(documentClient, table),
+        failureOf: async (userId, eventId) => {
+          const { Item: item } = await documentClient.send(
+            new GetCommand({ TableName: table, Key: { pk: `USER#${userId}`, sk: `EVENT#${eventId}` } }),
+          );
+          return item?.status === 'failed'
+            ? { failedAt: String(item.failedAt), reason: String(item.failureReason) }
+            : undefined;
+        },
+      };
     },
   ],
 ];
@@ -143,10 +169,17 @@ const sortedIds = (rs: readonly { readonly reminderId: string }[]): string[] =>
 
 describe.each(implementations)('ReminderStore contract: %s', (_name, create) => {
   let store: ReminderStore;
+  let failureOf: Subject['failureOf'];
 
   beforeEach(async () => {
-    store = await create();
+    ({ store, failureOf } = await create());
   });
+
+  /** The reminder as the store now holds it, read through the port: the event that created it touched it. */
+  async function current(reminder: NewReminder): Promise<Reminder | undefined> {
+    const touched = await store.remindersTouchedBy(reminder.userId, reminder.sourceEventId);
+    return touched.find((r) => r.reminderId === reminder.reminderId);
+  }
 
   /** What the planner writes for `event`: the real policy applied to the state the store reports. */
   async function planFor(event: StoredJobEvent, now: string): Promise<PlanWrite> {
@@ -260,6 +293,46 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
     });
   });
 
+  describe('markEventFailed', () => {
+    it('records when and why the event failed, and keeps its stored copy as it was', async () => {
+      // Prepare
+      const event = storedEvent(submitted(newUser()));
+      await store.putEvent(event);
+      const failure = { failedAt: LATER, reason: 'CreateSchedule rebound-r-1 was refused: out of range' };
+
+      // Act
+      await store.markEventFailed(event.userId, event.eventId, failure);
+
+      // Assess
+      expect(await failureOf(event.userId, event.eventId)).toEqual(failure);
+      expect(await store.putEvent(event)).toEqual({ outcome: 'duplicate', existing: event });
+    });
+
+    it('keeps at most 500 characters of the reason', async () => {
+      // Prepare
+      const event = storedEvent(submitted(newUser()));
+      await store.putEvent(event);
+
+      // Act
+      await store.markEventFailed(event.userId, event.eventId, { failedAt: LATER, reason: 'x'.repeat(600) });
+
+      // Assess
+      expect((await failureOf(event.userId, event.eventId))?.reason).toBe('x'.repeat(500));
+    });
+
+    it('creates nothing for an event that is not stored', async () => {
+      // Prepare
+      const event = storedEvent(submitted(newUser()));
+
+      // Act
+      await store.markEventFailed(event.userId, event.eventId, { failedAt: LATER, reason: 'gone' });
+
+      // Assess
+      expect(await failureOf(event.userId, event.eventId)).toBeUndefined();
+      expect(await store.putEvent(event)).toEqual({ outcome: 'created' });
+    });
+  });
+
   describe('loadPlanningState', () => {
     it('knows nothing about a user it has never seen', async () => {
       // Prepare
@@ -339,7 +412,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       // Assess
       expect(plan.create).toHaveLength(2);
       for (const r of plan.create) {
-        expect(await store.getReminder(r.userId, r.reminderId)).toEqual(asPending(r));
+        expect(await current(r)).toEqual(asPending(r));
       }
     });
 
@@ -350,8 +423,8 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       await claimed(user, [sending], at(18));
       const done = await claimed(user, [sent], at(19));
       await store.completeDigest(done, 'msg-1', at(19, 8, 1));
-      const sendingBefore = await store.getReminder(user.userId, sending.reminderId);
-      const sentBefore = await store.getReminder(user.userId, sent.reminderId);
+      const sendingBefore = await current(sending);
+      const sentBefore = await current(sent);
       const event = storedEvent(interviewed(user));
       await store.putEvent(event);
 
@@ -369,7 +442,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       });
 
       // Assess
-      expect(await store.getReminder(user.userId, waiting.reminderId)).toEqual({
+      expect(await current(waiting)).toEqual({
         ...waiting,
         status: 'cancelled',
         cancelledAt: LATER,
@@ -377,9 +450,9 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
         cancelReason: 'superseded by interview.completed',
       });
       expect(sendingBefore?.status).toBe('sending');
-      expect(await store.getReminder(user.userId, sending.reminderId)).toEqual(sendingBefore);
+      expect(await current(sending)).toEqual(sendingBefore);
       expect(sentBefore?.status).toBe('sent');
-      expect(await store.getReminder(user.userId, sent.reminderId)).toEqual(sentBefore);
+      expect(await current(sent)).toEqual(sentBefore);
     });
 
     it('upserts the profile and the application, and cancels what the policy cancels', async () => {
@@ -421,7 +494,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       // Assess
       await expect(attempt).rejects.toBeInstanceOf(ConcurrencyError);
       expect(await store.getProfile(user.userId)).toEqual(first.profile);
-      expect(await store.getReminder(user.userId, extra.reminderId)).toBeUndefined();
+      expect(await current(extra)).toBeUndefined();
     });
   });
 
@@ -526,7 +599,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       // Assess
       expect(result).toEqual({ outcome: 'claimed', digest });
       for (const r of [first, second]) {
-        expect(await store.getReminder(user.userId, r.reminderId)).toEqual({
+        expect(await current(r)).toEqual({
           ...r,
           status: 'sending',
           claimedAt: digest.claimedAt,
@@ -543,7 +616,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       const user = await userWithReminders({ a: at(17), b: at(18), c: at(19) });
       const { a, b, c } = user.reminders;
       const first = await claimed(user, [a, b], at(18));
-      const bBefore = await store.getReminder(user.userId, b.reminderId);
+      const bBefore = await current(b);
 
       // Act
       const result = await store.claimDigest(digestOf(user.userId, [b, c], at(19)));
@@ -551,8 +624,8 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       // Assess
       expect(result).toEqual({ outcome: 'lost' });
       expect(bBefore).toMatchObject({ status: 'sending', digestId: first.digestId });
-      expect(await store.getReminder(user.userId, b.reminderId)).toEqual(bBefore);
-      expect(await store.getReminder(user.userId, c.reminderId)).toEqual(asPending(c));
+      expect(await current(b)).toEqual(bBefore);
+      expect(await current(c)).toEqual(asPending(c));
       expect(await store.listPendingDue(user.userId, FAR_FUTURE)).toEqual([asPending(c)]);
       expect(await store.listStuckDigests(FAR_FUTURE, 10)).toEqual([first]);
     });
@@ -568,8 +641,8 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
 
       // Assess
       expect(result).toEqual({ outcome: 'lost' });
-      expect(await store.getReminder(user.userId, a.reminderId)).toEqual(asPending(a));
-      expect(await store.getReminder(user.userId, b.reminderId)).toMatchObject({
+      expect(await current(a)).toEqual(asPending(a));
+      expect(await current(b)).toMatchObject({
         status: 'cancelled',
         cancelledBy: canceller.eventId,
       });
@@ -590,7 +663,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
 
       // Assess
       for (const r of [a, b]) {
-        expect(await store.getReminder(user.userId, r.reminderId)).toMatchObject({
+        expect(await current(r)).toMatchObject({
           status: 'sent',
           messageId: 'msg-1',
           sentAt: at(17, 8, 32),
@@ -607,7 +680,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       const user = await userWithReminders({ a: at(17) });
       const digest = await claimed(user, [user.reminders.a], at(17, 8, 1));
       await store.completeDigest(digest, 'msg-1', at(17, 8, 2));
-      const before = await store.getReminder(user.userId, user.reminders.a.reminderId);
+      const before = await current(user.reminders.a);
 
       // Act
       const attempt = store.releaseDigest(digest, 'too late');
@@ -616,7 +689,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       // The error type is not part of the port (the adapter lets the SDK's error through).
       await expect(attempt).rejects.toThrow();
       expect(before?.status).toBe('sent');
-      expect(await store.getReminder(user.userId, user.reminders.a.reminderId)).toEqual(before);
+      expect(await current(user.reminders.a)).toEqual(before);
       expect(await store.listAllPendingDue(FAR_FUTURE, 10)).toEqual([]);
     });
   });
@@ -633,8 +706,8 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
 
       // Assess
       const released = [a, b].map((r) => ({ ...asPending(r), failedSends: 1 }));
-      expect(await store.getReminder(user.userId, a.reminderId)).toEqual(released[0]);
-      expect(await store.getReminder(user.userId, b.reminderId)).toEqual(released[1]);
+      expect(await current(a)).toEqual(released[0]);
+      expect(await current(b)).toEqual(released[1]);
       expect(await store.listPendingDue(user.userId, new Date(at(18)))).toEqual(released);
       expect(await store.listAllPendingDue(new Date(at(18)), 10)).toEqual(released);
       expect(await store.listStuckDigests(FAR_FUTURE, 10)).toEqual([]);
@@ -655,7 +728,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       expect(retry.digestId).not.toBe(failed.digestId);
       expect(result).toEqual({ outcome: 'claimed', digest: retry });
       for (const r of [a, b]) {
-        expect(await store.getReminder(user.userId, r.reminderId)).toMatchObject({
+        expect(await current(r)).toMatchObject({
           status: 'sending',
           digestId: retry.digestId,
           claimedAt: retry.claimedAt,

@@ -6,8 +6,8 @@
  * against DynamoDB. Reads return copies: nothing a test or a use case holds can change the stored state.
  */
 import type { StoredJobEvent } from '#events/job-event.ts';
-import type { ApplicationState, Digest, Reminder, UserProfile } from '#shared/domain/model.ts';
-import { ConcurrencyError } from '#shared/errors.ts';
+import type { ApplicationState, Digest, EventFailure, Reminder, UserProfile } from '#shared/domain/model.ts';
+import { ConcurrencyError, RequestRejectedError } from '#shared/errors.ts';
 import type {
   ClaimResult,
   Clock,
@@ -35,6 +35,7 @@ export class ConditionFailedError extends Error {
 interface StoredEventItem {
   readonly event: StoredJobEvent;
   plannedAt?: string;
+  failure?: EventFailure;
 }
 
 type DigestItem = Digest & { readonly failure?: string };
@@ -111,6 +112,11 @@ export class InMemoryReminderStore implements ReminderStore {
       this.reminders.set(key(r.userId, r.reminderId), { ...copy(r), status: 'pending' });
   }
 
+  public async markEventFailed(userId: string, eventId: string, failure: EventFailure): Promise<void> {
+    const item = this.events.get(key(userId, eventId));
+    if (item) item.failure = { failedAt: failure.failedAt, reason: failure.reason.slice(0, 500) };
+  }
+
   public async remindersTouchedBy(userId: string, eventId: string): Promise<readonly Reminder[]> {
     return this.remindersOf(userId).filter((r) => r.sourceEventId === eventId || r.cancelledBy === eventId);
   }
@@ -118,11 +124,6 @@ export class InMemoryReminderStore implements ReminderStore {
   public async getProfile(userId: string): Promise<UserProfile | undefined> {
     const profile = this.profiles.get(userId);
     return profile && copy(profile);
-  }
-
-  public async getReminder(userId: string, reminderId: string): Promise<Reminder | undefined> {
-    const reminder = this.reminders.get(key(userId, reminderId));
-    return reminder && copy(reminder);
   }
 
   public async listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]> {
@@ -209,6 +210,18 @@ export class InMemoryReminderStore implements ReminderStore {
     return item && copy(item.event);
   }
 
+  /** Why the event was marked failed, if it was. */
+  public eventFailure(userId: string, eventId: string): EventFailure | undefined {
+    const failure = this.events.get(key(userId, eventId))?.failure;
+    return failure && copy(failure);
+  }
+
+  /** One reminder as stored, whatever its status. */
+  public reminder(userId: string, reminderId: string): Reminder | undefined {
+    const reminder = this.reminders.get(key(userId, reminderId));
+    return reminder && copy(reminder);
+  }
+
   public eventCount(): number {
     return this.events.size;
   }
@@ -250,16 +263,28 @@ export class FakeTimerService implements TimerService {
   public readonly ensured: TimerRequest[] = [];
   public readonly removed: string[] = [];
   private ensureFailures = 0;
+  private ensureRefusals = 0;
 
   /** The next `count` calls to `ensure` throw (after nothing was created), as a throttled Scheduler would. */
   public failNextEnsures(count: number): void {
     this.ensureFailures = count;
   }
 
+  /** The next `count` calls to `ensure` are refused as invalid, as the Scheduler refuses a date out of range. */
+  public refuseNextEnsures(count: number): void {
+    this.ensureRefusals = count;
+  }
+
   public async ensure(timer: TimerRequest): Promise<void> {
     if (this.ensureFailures > 0) {
       this.ensureFailures -= 1;
       throw new Error(`Scheduler unavailable: ${timer.scheduleName}`);
+    }
+    if (this.ensureRefusals > 0) {
+      this.ensureRefusals -= 1;
+      throw new RequestRejectedError(`CreateSchedule ${timer.scheduleName}`, {
+        cause: new Error(`Invalid Schedule Expression at(${timer.dueAt})`),
+      });
     }
     this.ensured.push({ ...timer });
     this.timers.set(timer.scheduleName, { ...timer });

@@ -4,7 +4,9 @@ import {
   DeleteScheduleCommand,
   ResourceNotFoundException,
   type SchedulerClient,
+  ThrottlingException,
   UpdateScheduleCommand,
+  ValidationException,
 } from '@aws-sdk/client-scheduler';
 import { describe, expect, it } from 'vitest';
 import { TimerPayloadSchema } from '#events/timer-payload.ts';
@@ -15,6 +17,7 @@ import {
   type TimerTargetConfig,
 } from '#shared/adapters/scheduler-timers.ts';
 import { reminderIdFor, scheduleNameFor, userIdFor } from '#shared/domain/ids.ts';
+import { PermanentError, RequestRejectedError } from '#shared/errors.ts';
 import type { TimerRequest } from '#shared/ports.ts';
 
 const CONFIG: TimerTargetConfig = {
@@ -52,6 +55,14 @@ const conflict = () =>
     Message: 'Schedule already exists.',
     $metadata: {},
   });
+const invalid = () =>
+  new ValidationException({
+    message: 'Invalid Schedule Expression at(+10000-01-01T00:00:00).',
+    Message: 'Invalid Schedule Expression at(+10000-01-01T00:00:00).',
+    $metadata: {},
+  });
+const throttled = () =>
+  new ThrottlingException({ message: 'Rate exceeded', Message: 'Rate exceeded', $metadata: {} });
 const notFound = () =>
   new ResourceNotFoundException({
     message: 'Schedule does not exist.',
@@ -227,5 +238,55 @@ describe('SchedulerTimerService', () => {
 
     // Assess
     await expect(attempt).rejects.toThrow('access denied');
+  });
+
+  it('reports a schedule the Scheduler refuses as invalid as a permanent failure, keeping the cause', async () => {
+    // Prepare
+    const refusal = invalid();
+    const client = new FakeSchedulerClient(() => {
+      throw refusal;
+    });
+    const timers = new SchedulerTimerService(client.asClient(), CONFIG);
+
+    // Act
+    const attempt = timers.ensure(timerDueAt('2027-01-04T08:00:00.000Z'));
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(RequestRejectedError);
+    await expect(attempt).rejects.toMatchObject({ cause: refusal });
+    expect(client.commands).toHaveLength(1);
+  });
+
+  it('reports an update the Scheduler refuses as invalid as a permanent failure', async () => {
+    // Prepare
+    const client = new FakeSchedulerClient((command) => {
+      throw command instanceof CreateScheduleCommand ? conflict() : invalid();
+    });
+    const timers = new SchedulerTimerService(client.asClient(), CONFIG);
+
+    // Act
+    const attempt = timers.ensure(timerDueAt('2027-01-04T08:00:00.000Z'));
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(RequestRejectedError);
+    expect(client.commands.map((c) => (c as object).constructor)).toEqual([
+      CreateScheduleCommand,
+      UpdateScheduleCommand,
+    ]);
+  });
+
+  it('passes on throttling as it is, so the record is retried', async () => {
+    // Prepare
+    const client = new FakeSchedulerClient(() => {
+      throw throttled();
+    });
+    const timers = new SchedulerTimerService(client.asClient(), CONFIG);
+
+    // Act
+    const attempt = timers.ensure(timerDueAt('2027-01-04T08:00:00.000Z'));
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(ThrottlingException);
+    await expect(attempt).rejects.not.toBeInstanceOf(PermanentError);
   });
 });

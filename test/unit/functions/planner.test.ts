@@ -1,11 +1,13 @@
 /**
- * The planner's batch contract: per-user order, cross-user parallelism, and failures reported item by item
- * so the stream retries from the first failed record.
+ * The planner's batch contract: Powertools parses each stream record, records of one user are planned in
+ * order while users run in parallel, transient failures are reported item by item so the stream retries from
+ * the first, and an event that can never be planned is marked failed and counted, not retried.
  */
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredJobEvent } from '#events/job-event.ts';
+import { metrics } from '#shared/adapters/observability.ts';
 import { fixture, intake } from '../../support/events.ts';
 import { FakeTimerService, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
 
@@ -26,17 +28,32 @@ beforeAll(async () => {
   planner = await import('../../../functions/planner.ts');
 });
 
-function streamRecord(stored: StoredJobEvent, sequence: number): DynamoDBRecord {
+beforeEach(() => {
+  metrics.clearMetrics();
+});
+
+const sequenceNumber = (n: number) => String(n).padStart(21, '0');
+
+/** The INSERT record DynamoDB Streams delivers for a stored event item (`NEW_IMAGE` view). */
+function streamRecord(item: Record<string, unknown>, sequence: number): DynamoDBRecord {
+  const keys = { pk: `USER#${String(item.userId)}`, sk: `EVENT#${String(item.eventId)}` };
   return {
     eventID: String(sequence),
     eventName: 'INSERT',
+    eventVersion: '1.1',
     eventSource: 'aws:dynamodb',
+    awsRegion: 'us-east-1',
+    eventSourceARN:
+      'arn:aws:dynamodb:us-east-1:000000000000:table/rebound-test/stream/2026-03-01T00:00:00.000',
     dynamodb: {
-      SequenceNumber: String(sequence).padStart(21, '0'),
-      NewImage: marshall(
-        { pk: `USER#${stored.userId}`, sk: `EVENT#${stored.eventId}`, type: 'event', ...stored },
-        { removeUndefinedValues: true },
-      ) as NonNullable<DynamoDBRecord['dynamodb']>['NewImage'],
+      ApproximateCreationDateTime: 1_773_651_600,
+      Keys: marshall(keys) as NonNullable<DynamoDBRecord['dynamodb']>['Keys'],
+      NewImage: marshall({ ...keys, type: 'event', ...item }, { removeUndefinedValues: true }) as NonNullable<
+        DynamoDBRecord['dynamodb']
+      >['NewImage'],
+      SequenceNumber: sequenceNumber(sequence),
+      SizeBytes: 512,
+      StreamViewType: 'NEW_IMAGE',
     },
   };
 }
@@ -52,61 +69,101 @@ async function setup() {
     user: { ...sam.user, email: 'alex@example.com' },
   };
   const samLater = { ...fixture('interview.completed'), id: 'sam-2' };
-  const events = [
+  const events: StoredJobEvent[] = [
     await intake(sam, { store, clock }),
     await intake(alex, { store, clock }),
     await intake(samLater, { store, clock }),
   ];
   const batch: DynamoDBStreamEvent = { Records: events.map((e, i) => streamRecord(e, i + 1)) };
-  return { store, clock, timers, events, batch };
+  return { deps: { store, clock, timers }, store, timers, events, batch };
+}
+
+/** The total of each metric the invocation added, by name (what `logMetrics` would publish). */
+function metricTotals(): Record<string, number> {
+  if (!metrics.hasStoredMetrics()) return {};
+  const emf = metrics.serializeMetrics() as unknown as Record<string, number | number[]>;
+  const names = (emf as unknown as EmfNames)._aws.CloudWatchMetrics.flatMap((m) =>
+    m.Metrics.map((d) => d.Name),
+  );
+  return Object.fromEntries(names.map((name) => [name, [emf[name] ?? []].flat().reduce((a, b) => a + b, 0)]));
+}
+
+interface EmfNames {
+  readonly _aws: { readonly CloudWatchMetrics: readonly { readonly Metrics: readonly { Name: string }[] }[] };
 }
 
 describe('the planner handler', () => {
   it('plans every record of a healthy batch and reports no failures', async () => {
     // Prepare
-    const { store, clock, timers, batch } = await setup();
-    const handler = planner.createRecordHandler({ store, clock, timers });
+    const { deps, store, batch } = await setup();
 
     // Act
-    const results = await Promise.allSettled(batch.Records.map((r) => handler.handle(r)));
+    const response = await planner.plan(batch, deps);
 
     // Assess
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect(response.batchItemFailures).toEqual([]);
     // Sam: two follow-ups from the submission, cancelled by the interview, which adds a thank-you and a follow-up.
     expect(store.allReminders().filter((r) => r.status === 'pending')).toHaveLength(4);
   });
 
   it("fails a user's later record after its earlier one failed, while other users go on", async () => {
-    // Prepare: the first timer call fails (Sam's submission)
-    const { store, clock, timers, batch, events } = await setup();
+    // Prepare: the first timer call fails (Sam's submission), as a throttled Scheduler would
+    const { deps, store, timers, batch, events } = await setup();
     timers.failNextEnsures(1);
-    const handler = planner.createRecordHandler({ store, clock, timers });
 
     // Act
-    const results = await Promise.allSettled(batch.Records.map((r) => handler.handle(r)));
+    const response = await planner.plan(batch, deps);
 
-    // Assess
-    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
-    const skipped = results[2];
-    expect(skipped?.status === 'rejected' && (skipped.reason as Error).name).toBe('SkippedAfterFailureError');
-    // Sam's interview was not applied ahead of the submission it follows: no thank-you exists yet.
+    // Assess: the stream retries from Sam's first record, so his interview is replayed after it.
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: sequenceNumber(1) },
+      { itemIdentifier: sequenceNumber(3) },
+    ]);
     expect(store.allReminders().some((r) => r.kind === 'thank_you')).toBe(false);
     const alexId = events[1]?.userId;
     expect(store.allReminders().filter((r) => r.userId === alexId)).toHaveLength(2);
   });
 
-  it('answers the stream with the sequence numbers of the failed records', async () => {
-    // Prepare: a record that is not a stored event at all
-    const { batch } = await setup();
-    const poison: DynamoDBRecord = {
-      ...batch.Records[0],
-      dynamodb: { SequenceNumber: '9'.padStart(21, '0'), NewImage: { pk: { S: 'USER#x' } } },
-    };
+  it('reports a record it cannot read as a stored event as failed', async () => {
+    // Prepare: an item without the user and event ids of a stored event
+    const { deps } = await setup();
+    const unreadable = streamRecord({ userId: '', eventId: 'evt-x' }, 9);
 
     // Act
-    const response = await planner.plan({ Records: [poison] });
+    const response = await planner.plan({ Records: [unreadable] }, deps);
 
     // Assess
-    expect(response.batchItemFailures).toEqual([{ itemIdentifier: '9'.padStart(21, '0') }]);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: sequenceNumber(9) }]);
+  });
+
+  it('marks an event that violates the contract as failed, counts it, and lets the stream move on', async () => {
+    // Prepare: Sam's submission was stored under rules that no longer hold
+    const { deps, store, batch, events } = await setup();
+    const [samFirst, alex, samLater] = events as [StoredJobEvent, StoredJobEvent, StoredJobEvent];
+    const poison = streamRecord({ ...samFirst, occurredAt: 'last Tuesday' }, 1);
+    const records = [poison, ...batch.Records.slice(1)];
+
+    // Act
+    const response = await planner.plan({ Records: records }, deps);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(store.eventFailure(samFirst.userId, samFirst.eventId)?.reason).toMatch(/occurredAt/);
+    expect(metricTotals()).toMatchObject({ PoisonEvents: 1 });
+    // Sam's later event and Alex's were planned all the same.
+    const sources = new Set(store.allReminders().map((r) => r.sourceEventId));
+    expect(sources).toEqual(new Set([alex.eventId, samLater.eventId]));
+  });
+
+  it('counts the reminders a planned event created and cancelled', async () => {
+    // Prepare
+    const { deps, batch } = await setup();
+
+    // Act
+    await planner.plan(batch, deps);
+
+    // Assess: 2 + 2 + 2 created; the interview cancelled Sam's two follow-ups.
+    expect(metricTotals()).toMatchObject({ RemindersCreated: 6, RemindersCancelled: 2 });
+    expect(metricTotals()).not.toHaveProperty('PoisonEvents');
   });
 });

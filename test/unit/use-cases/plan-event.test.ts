@@ -38,7 +38,7 @@ describe('planEvent', () => {
     const result = await planEvent(stored, deps());
 
     // Assess
-    expect(result).toEqual({ eventId: stored.eventId, created: 2, cancelled: 0, replay: false });
+    expect(result).toEqual({ outcome: 'planned', eventId: stored.eventId, created: 2, cancelled: 0 });
     const reminders = store.allReminders();
     expect(reminders.map((r) => [r.kind, r.sequence, r.status, r.dueAt])).toEqual([
       ['follow_up', 1, 'pending', FIRST_FOLLOW_UP],
@@ -67,7 +67,7 @@ describe('planEvent', () => {
     const replay = await planEvent(stored, deps());
 
     // Assess
-    expect(replay).toEqual({ eventId: stored.eventId, created: 2, cancelled: 0, replay: true });
+    expect(replay).toEqual({ outcome: 'replayed', eventId: stored.eventId, created: 2, cancelled: 0 });
     expect(store.allReminders()).toEqual(remindersBefore);
     expect(timers.timers).toEqual(timersBefore);
     expect(timers.ensured).toEqual([...firstEnsures, ...firstEnsures]);
@@ -87,9 +87,9 @@ describe('planEvent', () => {
     const result = await planEvent(stored, deps());
 
     // Assess
-    expect(result.cancelled).toBe(2);
+    expect(result).toMatchObject({ outcome: 'planned', cancelled: 2 });
     for (const followUp of followUps) {
-      const now = await store.getReminder(followUp.userId, followUp.reminderId);
+      const now = store.reminder(followUp.userId, followUp.reminderId);
       expect(now).toMatchObject({ status: 'cancelled', cancelledBy: stored.eventId });
       expect(timers.timers.has(followUp.scheduleName)).toBe(false);
     }
@@ -113,7 +113,7 @@ describe('planEvent', () => {
     const result = await planEvent(stored, deps());
 
     // Assess
-    expect(result).toMatchObject({ created: 0, cancelled: 4 });
+    expect(result).toMatchObject({ outcome: 'planned', created: 0, cancelled: 4 });
     expect(timers.timers.size).toBe(0);
     expect(store.allReminders().map((r) => r.status)).toEqual([
       'cancelled',
@@ -135,7 +135,7 @@ describe('planEvent', () => {
     const retry = await planEvent(stored, deps());
 
     // Assess
-    expect(retry).toMatchObject({ replay: true, created: 2 });
+    expect(retry).toMatchObject({ outcome: 'replayed', created: 2 });
     expect(store.allReminders()).toHaveLength(2);
     expect([...timers.timers.values()].map((t) => t.dueAt)).toEqual([FIRST_FOLLOW_UP, SECOND_FOLLOW_UP]);
     expect([...timers.timers.keys()]).toEqual(store.allReminders().map((r) => r.scheduleName));
@@ -164,7 +164,74 @@ describe('planEvent', () => {
     const replay = await planEvent(stored, deps());
 
     // Assess
-    expect(replay).toMatchObject({ replay: true, created: 0, cancelled: 2 });
+    expect(replay).toMatchObject({ outcome: 'replayed', created: 0, cancelled: 2 });
     expect(timers.timers.size).toBe(0);
+  });
+
+  describe('when retrying cannot help', () => {
+    it('marks an event whose stored item violates the contract as failed, and plans nothing', async () => {
+      // Prepare: an item stored under rules that no longer hold
+      const stored = await intake(fixture('application.submitted'), { store, clock });
+      const item = { ...stored, occurredAt: 'last Tuesday' };
+
+      // Act
+      const result = await planEvent(item, deps());
+
+      // Assess
+      expect(result).toMatchObject({ outcome: 'failed', eventId: stored.eventId });
+      expect(result.outcome === 'failed' && result.reason).toMatch(
+        /^Stored event violates the contract: occurredAt/,
+      );
+      expect(store.eventFailure(stored.userId, stored.eventId)).toEqual({
+        failedAt: clock.now().toISOString(),
+        reason: result.outcome === 'failed' ? result.reason : '',
+      });
+      expect(store.allReminders()).toEqual([]);
+      expect(timers.ensured).toEqual([]);
+    });
+
+    it('marks the event failed when the Scheduler refuses a timer, leaving its reminders for the reconciler', async () => {
+      // Prepare
+      const stored = await intake(fixture('application.submitted'), { store, clock });
+      timers.refuseNextEnsures(1);
+
+      // Act
+      const result = await planEvent(stored, deps());
+
+      // Assess
+      expect(result).toMatchObject({ outcome: 'failed', eventId: stored.eventId });
+      expect(store.eventFailure(stored.userId, stored.eventId)?.reason).toMatch(/^CreateSchedule rebound-r-/);
+      expect(store.allReminders().map((r) => r.status)).toEqual(['pending', 'pending']);
+    });
+
+    it("plans the user's next event after an earlier one failed for good", async () => {
+      // Prepare
+      const submission = await intake(fixture('application.submitted'), { store, clock });
+      timers.refuseNextEnsures(1);
+      await planEvent(submission, deps());
+      clock.set('2026-03-19T15:00:05.000Z');
+      const interview = await intake(fixture('interview.completed'), { store, clock });
+
+      // Act
+      const result = await planEvent(interview, deps());
+
+      // Assess
+      expect(result).toMatchObject({ outcome: 'planned', eventId: interview.eventId });
+      expect(store.allReminders().some((r) => r.kind === 'thank_you' && r.status === 'pending')).toBe(true);
+      expect(store.eventFailure(interview.userId, interview.eventId)).toBeUndefined();
+    });
+
+    it('rethrows a transient failure without marking the event failed, so the record is retried', async () => {
+      // Prepare
+      const stored = await intake(fixture('application.submitted'), { store, clock });
+      timers.failNextEnsures(1);
+
+      // Act
+      const attempt = planEvent(stored, deps());
+
+      // Assess
+      await expect(attempt).rejects.toThrow('Scheduler unavailable');
+      expect(store.eventFailure(stored.userId, stored.eventId)).toBeUndefined();
+    });
   });
 });
