@@ -8,7 +8,7 @@ import {
   type DynamoDbLocal,
   localClientConfig,
   startDynamoDbLocal,
-} from '../../../infra/local/dynamodb-local.ts';
+} from '../../../infra/local/dynamodb/launcher.ts';
 
 export interface LocalDynamo {
   /** A scratch directory for the file (checkpoints and the like); removed afterwards. */
