@@ -1,4 +1,5 @@
 /** A tiny HTTP client for the twin's public API and local controls. */
+import type { TwinUrls } from '../infra/local/controls.ts';
 import type { RecordedEmail } from '../infra/local/ses-recorder.ts';
 
 /** What `GET /_local/emails` returns: the twin's own record of each sent email. */
@@ -16,13 +17,7 @@ export interface Schedule {
 /** What `GET /_local/health` answers once every part is up. */
 export interface TwinHealth {
   readonly status: 'ok';
-  readonly urls: {
-    readonly api: string;
-    readonly mailViewer: string;
-    readonly deadLetters: string;
-    readonly scheduler: string;
-    readonly dynamodb: string;
-  };
+  readonly urls: TwinUrls;
 }
 
 export class TwinClient {

@@ -5,23 +5,24 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { type Route, readBody, sendJson } from './support/http.ts';
 
-/** API Gateway's own payload limit is 10 MB; the function applies the contract's tighter one. */
-export const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+type HttpFunction = (
+  event: APIGatewayProxyEventV2,
+) => Promise<APIGatewayProxyStructuredResultV2 | string | undefined>;
 
-export async function readBody(
-  req: IncomingMessage,
-  limit = GATEWAY_MAX_BODY_BYTES,
-): Promise<Buffer | 'too_large'> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) return 'too_large';
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
+/**
+ * A route that does what API Gateway does for one `routeKey` with a Lambda proxy integration: 413 over its
+ * own 10 MB limit, otherwise the function's result. `onResult` sees each status (the console's request log).
+ */
+export function lambdaRoute(routeKey: string, fn: HttpFunction, onResult?: (status: number) => void): Route {
+  return async (req, res) => {
+    const body = await readBody(req);
+    if (body === 'too_large') return sendJson(res, 413, { message: 'Request Entity Too Large' });
+    const result = await fn(toApiGatewayEvent(req, body, routeKey));
+    onResult?.(typeof result === 'object' ? (result.statusCode ?? 200) : 200);
+    writeResult(res, result);
+  };
 }
 
 const TEXTUAL = /^(application\/(json|x-www-form-urlencoded|xml)|text\/)/i;
@@ -82,8 +83,4 @@ export function writeResult(
   res.writeHead(result.statusCode ?? 200, headers as Record<string, string>);
   const body = result.body ?? '';
   res.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }

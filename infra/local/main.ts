@@ -1,10 +1,25 @@
-/** `npm start`: run the local twin until Ctrl-C. */
+/** `npm start`: run the local twin until Ctrl-C. The one place that reads the twin's environment. */
 import * as z from 'zod';
 import { startTwin, type Twin } from './twin.ts';
 
+/** An on/off switch: `1`, `true`, `yes`, `on` (or their opposites); empty means unset. */
+const flag = z.preprocess((v) => (v === '' ? undefined : v), z.stringbool().default(false));
+const logLevel = z.preprocess(
+  (v) => (typeof v === 'string' && v !== '' ? v.toUpperCase() : undefined),
+  z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']).optional(),
+);
+
 const EnvSchema = z.object({
+  /** The API's port; the SES emulator, the Scheduler emulator and DynamoDB Local take the next three. */
   PORT: z.coerce.number().int().min(1).max(65_532).default(3000),
   REBOUND_DATA_DIR: z.string().min(1).default('.rebound'),
+  /** Leave the one-line-per-request log out of the console (the bench sets it). */
+  REBOUND_QUIET: flag,
+  /** Print the emulators' own diagnostics. */
+  REBOUND_TWIN_DEBUG: flag,
+  /** The functions' log level; `LOG_LEVEL` is the documented short form. Default WARN. */
+  POWERTOOLS_LOG_LEVEL: logLevel,
+  LOG_LEVEL: logLevel,
 });
 
 const env = EnvSchema.safeParse(process.env);
@@ -17,10 +32,15 @@ const { PORT: port, REBOUND_DATA_DIR: dataDir } = env.data;
 const startedAt = Date.now();
 let twin: Twin;
 try {
-  twin = await startTwin({ port, dataDir });
+  twin = await startTwin({
+    port,
+    dataDir,
+    quiet: env.data.REBOUND_QUIET,
+    debug: env.data.REBOUND_TWIN_DEBUG,
+    logLevel: env.data.POWERTOOLS_LOG_LEVEL ?? env.data.LOG_LEVEL ?? 'WARN',
+  });
 } catch (error) {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') {
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(
       `Port ${port} (or one of the next three) is in use. Start with another base port: PORT=4000 npm start`,
     );

@@ -3,12 +3,18 @@
  * small recording proxy. The proxy keeps a persisted log of every accepted SendEmail with the *virtual*
  * send time, because the emulator keeps mail in memory only and stamps it with the real clock.
  */
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { createServer, request, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  request,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname } from 'node:path';
 import type { Clock } from '../../shared/ports.ts';
 import { listen, readBody } from './support/http.ts';
+import { JsonLines } from './support/json-file.ts';
 
 export interface RecordedEmail {
   readonly messageId: string;
@@ -35,9 +41,14 @@ interface SendEmailBody {
 
 export interface SesTwin {
   readonly endpoint: string;
-  readonly port: number;
   emails(): Promise<readonly RecordedEmail[]>;
   close(): Promise<void>;
+}
+
+/** `sam@example.com` → `s**@example.com`: enough to tell users apart on a console, no more. */
+export function maskEmail(address: string): string {
+  const [local = '', domain = ''] = address.split('@');
+  return `${local.slice(0, 1)}${'*'.repeat(Math.max(1, Math.min(local.length - 1, 6)))}@${domain}`;
 }
 
 export async function startSes(opts: {
@@ -52,51 +63,24 @@ export async function startSes(opts: {
   const start = typeof mod.default === 'function' ? mod.default : mod.default.default;
   const inner = await start({ host: '127.0.0.1', port: 0 });
   const innerPort = (inner.address() as AddressInfo).port;
-  await mkdir(dirname(opts.logFile), { recursive: true });
+  const log = new JsonLines<RecordedEmail>(opts.logFile);
 
-  const proxy = createServer(async (req, res) => {
+  const relay = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req);
-    if (body === 'too_large') {
-      res.writeHead(413).end();
-      return;
-    }
+    if (body === 'too_large') return void res.writeHead(413).end();
     const sentAt = opts.clock.now().toISOString();
-    const upstream = request(
-      { host: '127.0.0.1', port: innerPort, method: req.method, path: req.url, headers: req.headers },
-      async (up) => {
-        const chunks: Buffer[] = [];
-        for await (const c of up) chunks.push(c as Buffer);
-        const payload = Buffer.concat(chunks);
-        if (
-          req.method === 'POST' &&
-          req.url?.startsWith('/v2/email/outbound-emails') &&
-          up.statusCode === 200
-        ) {
-          try {
-            const { MessageId } = JSON.parse(payload.toString('utf8')) as { MessageId: string };
-            const sent = JSON.parse(body.toString('utf8')) as SendEmailBody;
-            const simple = sent.Content?.Simple;
-            const record: RecordedEmail = {
-              messageId: MessageId,
-              from: sent.FromEmailAddress ?? '',
-              to: sent.Destination?.ToAddresses ?? [],
-              subject: simple?.Subject?.Data ?? '',
-              text: simple?.Body?.Text?.Data ?? '',
-              html: simple?.Body?.Html?.Data ?? '',
-              headers: (simple?.Headers ?? []).map((h) => ({ name: h.Name, value: h.Value })),
-              sentAt,
-            };
-            await appendFile(opts.logFile, `${JSON.stringify(record)}\n`);
-            opts.onEmail?.(record);
-          } catch {
-            // Not a simple-content send we can read back; the emulator still has it.
-          }
-        }
-        res.writeHead(up.statusCode ?? 502, up.headers).end(payload);
-      },
-    );
-    upstream.on('error', () => res.writeHead(502).end());
-    upstream.end(body);
+    const up = await forward(innerPort, req, body);
+    if (req.method === 'POST' && req.url?.startsWith('/v2/email/outbound-emails') && up.status === 200) {
+      const record = readBack(body, up.body, sentAt);
+      if (record) {
+        await log.append(record);
+        opts.onEmail?.(record);
+      }
+    }
+    res.writeHead(up.status, up.headers).end(up.body);
+  };
+  const proxy = createServer((req, res) => {
+    void relay(req, res).catch(() => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
   });
   let port: number;
   try {
@@ -108,18 +92,55 @@ export async function startSes(opts: {
   }
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    port,
-    emails: async () => {
-      try {
-        const lines = (await readFile(opts.logFile, 'utf8')).split('\n').filter(Boolean);
-        return lines.map((l) => JSON.parse(l) as RecordedEmail);
-      } catch {
-        return [];
-      }
-    },
+    emails: () => log.read(),
     close: async () => {
+      proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
       await new Promise<void>((resolve) => inner.close(() => resolve()));
     },
   };
+}
+
+/** Pass the request on to the emulator unchanged; its whole answer. */
+function forward(
+  port: number,
+  req: IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const upstream = request(
+      { host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        const chunks: Buffer[] = [];
+        up.on('data', (chunk: Buffer) => chunks.push(chunk));
+        up.on('end', () =>
+          resolve({ status: up.statusCode ?? 502, headers: up.headers, body: Buffer.concat(chunks) }),
+        );
+        up.on('error', reject);
+      },
+    );
+    upstream.on('error', reject);
+    upstream.end(body);
+  });
+}
+
+/** The email a SendEmail call sent, or `undefined` when it is not simple content we can read back. */
+function readBack(request: Buffer, response: Buffer, sentAt: string): RecordedEmail | undefined {
+  try {
+    const { MessageId } = JSON.parse(response.toString('utf8')) as { MessageId: string };
+    const sent = JSON.parse(request.toString('utf8')) as SendEmailBody;
+    const simple = sent.Content?.Simple;
+    return {
+      messageId: MessageId,
+      from: sent.FromEmailAddress ?? '',
+      to: sent.Destination?.ToAddresses ?? [],
+      subject: simple?.Subject?.Data ?? '',
+      text: simple?.Body?.Text?.Data ?? '',
+      html: simple?.Body?.Html?.Data ?? '',
+      headers: (simple?.Headers ?? []).map((h) => ({ name: h.Name, value: h.Value })),
+      sentAt,
+    };
+  } catch {
+    return undefined; // the emulator still has it
+  }
 }

@@ -2,26 +2,23 @@
  * The twin's clock: it flows with real time from a persisted starting point, and can be moved forward.
  * It never moves backwards. It is saved on every move (and on stop), so a restart resumes where it was.
  */
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { Clock } from '../../shared/ports.ts';
+import { JsonFile } from './support/json-file.ts';
 
 export class VirtualClock implements Clock {
+  private readonly file: JsonFile<{ now: string }>;
   private offsetMs = 0;
   /** While frozen (during an advance), time stands still so each timer fires at exactly its instant. */
   private frozenAtMs: number | undefined;
 
-  public constructor(private readonly file: string) {}
+  public constructor(path: string) {
+    this.file = new JsonFile(path);
+  }
 
   /** Resume from the saved instant; a fresh data directory starts at the real time. */
   public async load(): Promise<void> {
-    try {
-      const saved = JSON.parse(await readFile(this.file, 'utf8')) as { now: string };
-      const at = Date.parse(saved.now);
-      if (Number.isFinite(at)) this.offsetMs = at - Date.now();
-    } catch {
-      this.offsetMs = 0;
-    }
+    const at = Date.parse((await this.file.read())?.now ?? '');
+    this.offsetMs = Number.isFinite(at) ? at - Date.now() : 0;
   }
 
   public now(): Date {
@@ -51,10 +48,7 @@ export class VirtualClock implements Clock {
     return this.now();
   }
 
-  public async save(): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.tmp`;
-    await writeFile(tmp, JSON.stringify({ now: this.now().toISOString() }));
-    await rename(tmp, this.file);
+  public save(): Promise<void> {
+    return this.file.write({ now: this.now().toISOString() });
   }
 }

@@ -18,3 +18,51 @@ export const TWIN_WIRING = {
   powertools: POWERTOOLS,
   timerRetryPolicy: TIMER_RETRY_POLICY,
 } as const;
+
+const ACCOUNT = '000000000000';
+export const REGION = 'us-east-1';
+
+/** Names that exist only in the twin, where CDK would generate them. */
+export const LOCAL_NAMES = {
+  table: 'rebound-local',
+  senderArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:rebound-sender`,
+  reconcilerArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:rebound-reconciler`,
+  schedulerRoleArn: `arn:aws:iam::${ACCOUNT}:role/rebound-scheduler`,
+  schedulerDlqArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:rebound-scheduler-dlq`,
+  reconcilerSchedule: 'rebound-reconciler',
+  mailFrom: 'Rebound <reminders@rebound.local>',
+} as const;
+
+/**
+ * The environment of the functions, which run in the twin's process and read it once at cold start, as on
+ * Lambda. The SDK clients find the emulators through its standard `AWS_ENDPOINT_URL_<SERVICE>` variables.
+ */
+export function functionEnvironment(opts: {
+  readonly dynamodb: string;
+  readonly ses: string;
+  readonly scheduler: string;
+  readonly logLevel: string;
+}): Record<string, string> {
+  return {
+    AWS_REGION: REGION,
+    // Never the developer's own credentials: every call stays on this machine.
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: opts.dynamodb,
+    AWS_ENDPOINT_URL_DYNAMODB_STREAMS: opts.dynamodb,
+    AWS_ENDPOINT_URL_SESV2: opts.ses,
+    AWS_ENDPOINT_URL_SCHEDULER: opts.scheduler,
+    TABLE_NAME: LOCAL_NAMES.table,
+    SCHEDULE_GROUP: TWIN_WIRING.scheduleGroup,
+    SENDER_FUNCTION_ARN: LOCAL_NAMES.senderArn,
+    SCHEDULER_ROLE_ARN: LOCAL_NAMES.schedulerRoleArn,
+    SCHEDULER_DLQ_ARN: LOCAL_NAMES.schedulerDlqArn,
+    MAIL_FROM: LOCAL_NAMES.mailFrom,
+    POWERTOOLS_SERVICE_NAME: TWIN_WIRING.powertools.service,
+    POWERTOOLS_METRICS_NAMESPACE: TWIN_WIRING.powertools.namespace,
+    POWERTOOLS_LOG_LEVEL: opts.logLevel,
+    // No CloudWatch here: metrics would only be printed as EMF lines.
+    POWERTOOLS_METRICS_DISABLED: 'true',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+}

@@ -1,5 +1,5 @@
-/** The twin's one copy of HTTP plumbing: listen, read a bounded body, answer JSON. */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+/** The twin's one copy of HTTP plumbing: serve routes, listen, read a bounded body, answer JSON. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** API Gateway's own payload limit is 10 MB; the functions apply their tighter ones. */
@@ -44,4 +44,38 @@ export function listen(server: Server, port: number): Promise<number> {
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** Answers one request; `url` is the parsed request URL. */
+export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
+/** Routes by `METHOD /path`, for example `'POST /events'`. */
+export type Routes = Readonly<Record<string, Route>>;
+
+export interface Served {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Serve `routes` on 127.0.0.1:`port`: 404 for anything else, a logged 500 when a route throws. */
+export async function serve(port: number, routes: Routes, log: (line: string) => void): Promise<Served> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = routes[`${req.method} ${url.pathname}`];
+    if (!route) return sendJson(res, 404, { message: 'Not Found' });
+    void (async () => route(req, res, url))().catch((error: unknown) => {
+      log(
+        `[http] ${req.method} ${url.pathname}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      );
+      if (!res.headersSent) sendJson(res, 500, { message: 'Internal Server Error' });
+      else res.destroy();
+    });
+  });
+  const bound = await listen(server, port);
+  return {
+    port: bound,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }

@@ -1,0 +1,138 @@
+/**
+ * The local controls, `/_local/*`: what a developer or a test uses to look inside the twin and move its
+ * time. None of them exists on AWS. The README lists them; their paths and shapes are kept stable.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { DateTime, Duration } from 'luxon';
+// A namespace import lets esbuild drop what is unused (all locales but the default).
+import * as z from 'zod';
+import type { Clock } from '../../shared/ports.ts';
+import type { EmulatedSchedule } from './scheduler-emulator.ts';
+import type { RecordedEmail } from './ses-recorder.ts';
+import { type Routes, readBody, sendJson } from './support/http.ts';
+import type { World } from './world.ts';
+
+/** The twin's own time zone: calendar durations (`P1M`) are added on the UTC calendar. */
+export const TWIN_ZONE = 'UTC';
+const CONTROL_MAX_BODY_BYTES = 4096;
+
+/** Every part's URL, as `GET /_local/health` and `npm start` show them. */
+export interface TwinUrls {
+  readonly api: string;
+  readonly mailViewer: string;
+  readonly deadLetters: string;
+  readonly scheduler: string;
+  readonly dynamodb: string;
+}
+
+export const AdvanceRequestSchema = z.union([
+  z.strictObject({
+    by: z.string().refine((value) => {
+      const duration = Duration.fromISO(value);
+      return duration.isValid && Object.values(duration.toObject()).every((n) => n >= 0);
+    }, 'must be a non-negative ISO 8601 duration such as P3D, PT2H or P1M'),
+  }),
+  z.strictObject({ to: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }) }),
+]);
+export type AdvanceRequest = z.infer<typeof AdvanceRequestSchema>;
+
+const FireRequestSchema = z.strictObject({ name: z.string().min(1), group: z.string().min(1).optional() });
+
+/** Where an advance lands: `by` is calendar arithmetic in the twin's zone (P1M from 31 Jan is 28 Feb). */
+export function advanceTarget(now: Date, request: AdvanceRequest): Date {
+  if ('to' in request) return new Date(request.to);
+  return DateTime.fromJSDate(now, { zone: TWIN_ZONE }).plus(Duration.fromISO(request.by)).toJSDate();
+}
+
+export interface ControlsDeps {
+  readonly clock: Clock;
+  readonly world: Pick<World, 'advanceTo' | 'runAndSettle'>;
+  readonly timers: {
+    list(): readonly EmulatedSchedule[];
+    fireNow(name: string, group: string): Promise<void>;
+    deadLetters(): readonly unknown[];
+  };
+  /** The group `POST /_local/schedules/fire` uses when the body names none. */
+  readonly scheduleGroup: string;
+  emails(): Promise<readonly RecordedEmail[]>;
+  streamDeadLetters(): Promise<readonly unknown[]>;
+  /** The parts' URLs once everything is up; `undefined` while the twin starts. */
+  urls(): TwinUrls | undefined;
+  readonly log: (line: string) => void;
+}
+
+export function localControls(deps: ControlsDeps): Routes {
+  const { clock } = deps;
+  return {
+    'GET /_local/health': (_req, res) => {
+      const urls = deps.urls();
+      if (urls) sendJson(res, 200, { status: 'ok', urls });
+      else sendJson(res, 503, { status: 'starting' });
+    },
+    'GET /_local/clock': (_req, res) => sendJson(res, 200, { now: clock.now().toISOString() }),
+    'POST /_local/clock/advance': async (req, res) => {
+      const hint = 'Send {"by":"P3D"} or {"to":"2027-01-01T09:00:00Z"}';
+      const request = await readRequest(req, res, AdvanceRequestSchema, hint);
+      if (!request) return;
+      const target = advanceTarget(clock.now(), request);
+      if (target.getTime() < clock.now().getTime()) {
+        return sendJson(res, 400, {
+          error: 'invalid_request',
+          message: `The clock only moves forward; it is now ${clock.now().toISOString()}`,
+          issues: [{ path: 'to', message: 'must not be before the current virtual time' }],
+        });
+      }
+      const now = await deps.world.advanceTo(target);
+      deps.log(`[clock] now ${now.toISOString()}`);
+      sendJson(res, 200, { now: now.toISOString() });
+    },
+    'GET /_local/emails': async (_req, res) => sendJson(res, 200, await deps.emails()),
+    'GET /_local/schedules': (_req, res) => sendJson(res, 200, deps.timers.list()),
+    'GET /_local/dead-letters': async (_req, res) =>
+      sendJson(res, 200, { scheduler: deps.timers.deadLetters(), stream: await deps.streamDeadLetters() }),
+    'POST /_local/schedules/fire': async (req, res) => {
+      const request = await readRequest(req, res, FireRequestSchema, 'Send {"name":"<schedule name>"}');
+      if (!request) return;
+      const { name, group = deps.scheduleGroup } = request;
+      const found = await deps.world.runAndSettle(async () => {
+        if (!deps.timers.list().some((s) => s.name === name && s.groupName === group)) return false;
+        await deps.timers.fireNow(name, group);
+        return true;
+      });
+      if (!found) {
+        return sendJson(res, 404, { error: 'not_found', message: `No schedule ${name} in group ${group}` });
+      }
+      sendJson(res, 200, { fired: name });
+    },
+  };
+}
+
+/** The body parsed by `schema`, or `undefined` once a 400 (or 413) has been sent. */
+async function readRequest<T>(
+  req: IncomingMessage,
+  res: ServerResponse,
+  schema: z.ZodType<T>,
+  hint: string,
+): Promise<T | undefined> {
+  const body = await readBody(req, CONTROL_MAX_BODY_BYTES);
+  if (body === 'too_large') {
+    sendJson(res, 413, { error: 'payload_too_large', message: `At most ${CONTROL_MAX_BODY_BYTES} bytes` });
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8') || '{}');
+  } catch {
+    sendJson(res, 400, {
+      error: 'invalid_request',
+      message: hint,
+      issues: [{ path: '', message: 'Malformed JSON' }],
+    });
+    return undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  sendJson(res, 400, { error: 'invalid_request', message: hint, issues });
+  return undefined;
+}

@@ -1,0 +1,150 @@
+/**
+ * The twin's world: the virtual clock, the timers and the table's stream, moved one step at a time under
+ * one lock. One loop keeps the world going in real time (stream drained, due timers fired); an advance
+ * freezes the clock and steps from timer to timer up to its target. docs/local-twin.md explains both.
+ */
+import { Mutex } from './support/mutex.ts';
+
+/** The clock as the world moves it: frozen during an advance, so each timer fires at exactly its instant. */
+export interface WorldClock {
+  now(): Date;
+  freeze(): void;
+  thaw(): void;
+  moveTo(to: Date): Promise<Date>;
+}
+
+export interface WorldParts {
+  readonly clock: WorldClock;
+  /** Fire every timer due now; resolves with the number of invocations. */
+  fireDueTimers(): Promise<number>;
+  /** The earliest instant a one-time timer is due, if any. */
+  nextTimerAt(): Date | undefined;
+  /** Deliver what the stream holds; rejects when it has not gone quiet within `timeoutMs`. */
+  drainStream(timeoutMs: number): Promise<void>;
+  /** Grows whenever a stream record is handled or dead-lettered: tells a slow drain from a stalled one. */
+  streamProgress(): number;
+  readonly log: (line: string) => void;
+}
+
+export interface WorldOptions {
+  /** The loop's period. @default 250 */
+  readonly tickMs?: number;
+  /** A drain that handles nothing for this long counts as stalled. @default 2000 */
+  readonly stallMs?: number;
+  /** While the stream is stalled, the loop tries it again this often (timers keep firing). @default 5000 */
+  readonly stalledRetryMs?: number;
+}
+
+/** Fire-and-drain rounds per settle: a chain of timers that keeps creating due timers is a bug, not work. */
+const MAX_ROUNDS = 1000;
+
+export class World {
+  private readonly lock = new Mutex();
+  private readonly tickMs: number;
+  private readonly stallMs: number;
+  private readonly stalledRetryMs: number;
+  private ticker: NodeJS.Timeout | undefined;
+  private stopping = false;
+  /** When the stream last stalled (real time), until a drain succeeds again. */
+  private stalledAt: number | undefined;
+
+  public constructor(
+    private readonly parts: WorldParts,
+    options: WorldOptions = {},
+  ) {
+    this.tickMs = options.tickMs ?? 250;
+    this.stallMs = options.stallMs ?? 2000;
+    this.stalledRetryMs = options.stalledRetryMs ?? 5000;
+  }
+
+  /** Run `fn` alone (nothing else moves the world meanwhile), then settle what it set going. */
+  public runAndSettle<T>(fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(async () => {
+      const result = await fn();
+      await this.settleUnlocked({ stream: true });
+      return result;
+    });
+  }
+
+  /** Settle now: drain the stream and fire what is due, until nothing moves. */
+  public settle(): Promise<void> {
+    return this.runAndSettle(async () => undefined);
+  }
+
+  /**
+   * Move the clock to `to`: freeze it, settle, then step to each timer's instant in turn and settle
+   * there, so every email is sent at its own virtual time; finally move to `to`, settle and thaw.
+   * A stalled stream is logged and left behind for the rest of this advance: time still moves.
+   * @returns the clock's time afterwards
+   */
+  public advanceTo(to: Date): Promise<Date> {
+    return this.lock.run(async () => {
+      const { clock } = this.parts;
+      const state = { stream: true };
+      clock.freeze();
+      try {
+        await this.settleUnlocked(state);
+        for (let due = this.parts.nextTimerAt(); due && due <= to; due = this.parts.nextTimerAt()) {
+          await clock.moveTo(due);
+          await this.settleUnlocked(state);
+          if (this.parts.nextTimerAt()?.getTime() === due.getTime()) break; // a timer that cannot leave
+        }
+        await clock.moveTo(to);
+        await this.settleUnlocked(state);
+        return clock.now();
+      } finally {
+        clock.thaw();
+      }
+    });
+  }
+
+  /**
+   * Start the one loop that keeps the world going in real time. A tick skips its turn while anything
+   * holds or waits for the lock, so ticks never pile up in front of an advance.
+   */
+  public start(): void {
+    this.ticker ??= setInterval(() => {
+      if (this.lock.pending > 0) return;
+      const stream = this.stalledAt === undefined || Date.now() - this.stalledAt >= this.stalledRetryMs;
+      void this.lock
+        .run(() => this.settleUnlocked({ stream }))
+        .catch((error: unknown) => this.parts.log(`[twin] tick failed: ${String(error)}`));
+    }, this.tickMs);
+  }
+
+  /** Stop the loop and wait for whatever holds the lock (stop the stream meanwhile, so a drain ends). */
+  public async stop(): Promise<void> {
+    this.stopping = true;
+    clearInterval(this.ticker);
+    this.ticker = undefined;
+    await this.lock.run(async () => undefined);
+  }
+
+  private async settleUnlocked(state: { stream: boolean }): Promise<void> {
+    if (state.stream) state.stream = await this.drain();
+    for (let round = 0; round < MAX_ROUNDS; round += 1) {
+      const fired = await this.parts.fireDueTimers();
+      if (fired === 0) return;
+      if (state.stream) state.stream = await this.drain();
+    }
+  }
+
+  /** Drain in slices; false when a whole slice handled nothing (a stalled stream, logged once per stall). */
+  private async drain(): Promise<boolean> {
+    for (;;) {
+      const before = this.parts.streamProgress();
+      try {
+        await this.parts.drainStream(this.stallMs);
+        if (this.stalledAt !== undefined) this.parts.log('[stream] flowing again');
+        this.stalledAt = undefined;
+        return true;
+      } catch (error) {
+        if (this.stopping) return false;
+        if (this.parts.streamProgress() !== before) continue; // slow, not stuck
+        if (this.stalledAt === undefined) this.parts.log(`[stream] stalled: ${String(error)}`);
+        this.stalledAt = Date.now();
+        return false;
+      }
+    }
+  }
+}

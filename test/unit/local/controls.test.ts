@@ -1,0 +1,188 @@
+/** The local controls over real HTTP on loopback, with the world and the emulators faked: no Java needed. */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  advanceTarget,
+  type ControlsDeps,
+  localControls,
+  type TwinUrls,
+} from '../../../infra/local/controls.ts';
+import type { EmulatedSchedule } from '../../../infra/local/scheduler-emulator.ts';
+import { type Served, serve } from '../../../infra/local/support/http.ts';
+
+const URLS: TwinUrls = {
+  api: 'http://127.0.0.1:3000',
+  mailViewer: 'http://127.0.0.1:3001',
+  deadLetters: 'http://127.0.0.1:3000/_local/dead-letters',
+  scheduler: 'http://127.0.0.1:3002',
+  dynamodb: 'http://127.0.0.1:3003',
+};
+
+function schedule(name: string, groupName = 'rebound'): EmulatedSchedule {
+  return { name, groupName, expression: 'at(2027-01-11T08:00:00)' } as EmulatedSchedule;
+}
+
+let served: Served | undefined;
+afterEach(async () => {
+  await served?.close();
+  served = undefined;
+});
+
+/** Serve the controls over a clock at `now`; records what reaches the world and the timers. */
+async function controls(now: string, overrides: Partial<ControlsDeps> = {}) {
+  let clock = new Date(now);
+  const advancedTo: string[] = [];
+  const fired: string[] = [];
+  const deps: ControlsDeps = {
+    clock: { now: () => clock },
+    world: {
+      advanceTo: async (to) => {
+        advancedTo.push(to.toISOString());
+        clock = to;
+        return to;
+      },
+      runAndSettle: (fn) => fn(),
+    },
+    timers: {
+      list: () => [schedule('reminder-1')],
+      fireNow: async (name, group) => {
+        fired.push(`${group}/${name}`);
+      },
+      deadLetters: () => [],
+    },
+    scheduleGroup: 'rebound',
+    emails: async () => [],
+    streamDeadLetters: async () => [],
+    urls: () => URLS,
+    log: () => undefined,
+    ...overrides,
+  };
+  served = await serve(0, localControls(deps), () => undefined);
+  const base = `http://127.0.0.1:${served.port}`;
+  const post = async (path: string, body: string) => {
+    const res = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  return { base, post, advancedTo, fired };
+}
+
+describe('advanceTarget', () => {
+  it.each([
+    ['2027-01-31T10:00:00Z', 'P1M', '2027-02-28T10:00:00.000Z'],
+    ['2027-03-01T00:00:00Z', 'P1M', '2027-04-01T00:00:00.000Z'],
+    ['2028-01-31T10:00:00Z', 'P1M', '2028-02-29T10:00:00.000Z'],
+    ['2027-01-15T10:00:00Z', 'P1Y', '2028-01-15T10:00:00.000Z'],
+    ['2027-01-15T10:00:00Z', 'P1DT2H', '2027-01-16T12:00:00.000Z'],
+  ])('moves %s by %s to %s on the calendar, not by a fixed number of days', (now, by, expected) => {
+    expect(advanceTarget(new Date(now), { by }).toISOString()).toBe(expected);
+  });
+});
+
+describe('POST /_local/clock/advance', () => {
+  it('moves the clock by one calendar month for {"by":"P1M"}', async () => {
+    // Prepare
+    const twin = await controls('2027-03-01T00:00:00Z');
+
+    // Act
+    const res = await twin.post('/_local/clock/advance', JSON.stringify({ by: 'P1M' }));
+
+    // Assess: 31 days, where a 30-day month would have stopped on 31 March
+    expect(res).toEqual({ status: 200, body: { now: '2027-04-01T00:00:00.000Z' } });
+    expect(twin.advancedTo).toEqual(['2027-04-01T00:00:00.000Z']);
+  });
+
+  it.each([
+    ['a malformed duration', { by: 'three days' }, 'by'],
+    ['a negative duration', { by: '-P1D' }, 'by'],
+    ['a date in the past', { to: '2001-01-01T00:00:00Z' }, 'to'],
+    ['both forms at once', { by: 'P1D', to: '2099-01-01T00:00:00Z' }, undefined],
+    ['malformed JSON', '{"by":', ''],
+  ])('refuses %s with 400 and leaves the clock where it was', async (_name, body, path) => {
+    // Prepare
+    const twin = await controls('2027-01-04T10:00:00Z');
+
+    // Act
+    const res = await twin.post(
+      '/_local/clock/advance',
+      typeof body === 'string' ? body : JSON.stringify(body),
+    );
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    if (path !== undefined) {
+      expect((res.body.issues as { path: string }[]).map((i) => i.path)).toContain(path);
+    }
+    expect(twin.advancedTo).toEqual([]);
+  });
+});
+
+describe('POST /_local/schedules/fire', () => {
+  it('fires a schedule of the default group by name', async () => {
+    // Prepare
+    const twin = await controls('2027-01-04T10:00:00Z');
+
+    // Act
+    const res = await twin.post('/_local/schedules/fire', JSON.stringify({ name: 'reminder-1' }));
+
+    // Assess
+    expect(res).toEqual({ status: 200, body: { fired: 'reminder-1' } });
+    expect(twin.fired).toEqual(['rebound/reminder-1']);
+  });
+
+  it.each([
+    ['malformed JSON', '{"name":'],
+    ['no name', '{}'],
+    ['a name that is not a string', '{"name":42}'],
+    ['an unknown field', '{"name":"reminder-1","when":"now"}'],
+  ])('answers 400 for %s and fires nothing', async (_name, body) => {
+    // Prepare
+    const twin = await controls('2027-01-04T10:00:00Z');
+
+    // Act
+    const res = await twin.post('/_local/schedules/fire', body);
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    expect(twin.fired).toEqual([]);
+  });
+
+  it.each([
+    ['an unknown name', { name: 'no-such-schedule' }],
+    ['a known name in another group', { name: 'reminder-1', group: 'default' }],
+  ])('answers 404 for %s and fires nothing', async (_name, body) => {
+    // Prepare
+    const twin = await controls('2027-01-04T10:00:00Z');
+
+    // Act
+    const res = await twin.post('/_local/schedules/fire', JSON.stringify(body));
+
+    // Assess
+    expect(res.status).toBe(404);
+    expect(res.body.error).toBe('not_found');
+    expect(twin.fired).toEqual([]);
+  });
+});
+
+describe('GET /_local/health', () => {
+  it('answers 503 while the twin starts and 200 with every URL once it is up', async () => {
+    // Prepare
+    let up = false;
+    const twin = await controls('2027-01-04T10:00:00Z', { urls: () => (up ? URLS : undefined) });
+
+    // Act
+    const starting = await fetch(`${twin.base}/_local/health`);
+    up = true;
+    const ready = await fetch(`${twin.base}/_local/health`);
+
+    // Assess
+    expect(starting.status).toBe(503);
+    expect(await starting.json()).toEqual({ status: 'starting' });
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', urls: URLS });
+  });
+});
