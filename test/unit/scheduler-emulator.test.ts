@@ -1,7 +1,7 @@
 /**
- * The EventBridge Scheduler emulator, driven only through the real `@aws-sdk/client-scheduler` (plus the
- * emulator's local controls: fireDue, fireNow, list, deadLetters). Each test starts its own emulator on a
- * free port with its own data file and fake clock, so firing in one test cannot leak into another.
+ * The Scheduler emulator, driven through the real `@aws-sdk/client-scheduler` plus its local controls
+ * (fireDue, fireNow, list, deadLetters). Each test starts its own emulator on a free port, with its own data
+ * file and clock, so firing in one test cannot leak into another.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,62 +12,34 @@ import {
   type CreateScheduleCommandInput,
   CreateScheduleGroupCommand,
   DeleteScheduleCommand,
-  DeleteScheduleGroupCommand,
   GetScheduleCommand,
   GetScheduleGroupCommand,
-  ListScheduleGroupsCommand,
   ListSchedulesCommand,
-  ListTagsForResourceCommand,
-  paginateListSchedules,
   ResourceNotFoundException,
   SchedulerClient,
-  TagResourceCommand,
-  UntagResourceCommand,
+  SchedulerServiceException,
   UpdateScheduleCommand,
   ValidationException,
 } from '@aws-sdk/client-scheduler';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SchedulerEmulator } from '../../infra/local/scheduler-emulator.ts';
+import { SchedulerEmulator, SchedulerResourceNotFoundError } from '../../infra/local/scheduler-emulator.ts';
+import { SettableClock } from '../support/fakes.ts';
 
 const ROLE_ARN = 'arn:aws:iam::000000000000:role/rebound-scheduler';
 const DLQ_ARN = 'arn:aws:sqs:us-east-1:000000000000:rebound-scheduler-dlq';
 const SENDER_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:rebound-sender';
 const RECONCILER_ARN = 'arn:aws:lambda:us-east-1:000000000000:function:rebound-reconciler';
 
-class FakeClock {
-  private current: number;
-  public constructor(start: string) {
-    this.current = Date.parse(start);
-  }
-  public now(): Date {
-    return new Date(this.current);
-  }
-  public set(instant: string): void {
-    this.current = Date.parse(instant);
-  }
-  public advance(ms: number): void {
-    this.current += ms;
-  }
-}
-
 interface Invocation {
   readonly targetArn: string;
   readonly input: string | undefined;
 }
 
-interface Harness {
-  readonly emulator: SchedulerEmulator;
-  readonly client: SchedulerClient;
-  readonly clock: FakeClock;
-  readonly calls: Invocation[];
-  readonly dataFile: string;
-}
-
 interface StartOptions {
   readonly dataFile?: string;
-  readonly clock?: FakeClock;
-  /** Replaces the recording target; it still records before delegating. */
-  readonly target?: (call: Invocation) => Promise<void>;
+  readonly clock?: SettableClock;
+  /** Runs after the call is recorded; a rejection is a failed invocation. */
+  readonly target?: (call: Invocation, client: SchedulerClient) => Promise<void>;
 }
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -76,38 +48,39 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
-async function tempDataFile(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'rebound-scheduler-'));
-  cleanups.push(() => rm(dir, { recursive: true, force: true }));
-  // A nested path proves the emulator creates missing directories.
-  return join(dir, 'nested', 'scheduler.json');
-}
-
-async function start(options: StartOptions = {}): Promise<Harness> {
-  const dataFile = options.dataFile ?? (await tempDataFile());
-  const clock = options.clock ?? new FakeClock('2027-01-10T12:00:00Z');
+async function start(options: StartOptions = {}) {
+  let dataFile = options.dataFile;
+  if (!dataFile) {
+    const dir = await mkdtemp(join(tmpdir(), 'rebound-scheduler-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    // A nested path proves the emulator creates missing directories.
+    dataFile = join(dir, 'nested', 'scheduler.json');
+  }
+  const clock = options.clock ?? new SettableClock('2027-01-10T12:00:00Z');
   const calls: Invocation[] = [];
+  let client: SchedulerClient | undefined;
   const emulator = new SchedulerEmulator({
     dataFile,
     clock,
     invoke: async (targetArn, input) => {
       calls.push({ targetArn, input });
-      await options.target?.({ targetArn, input });
+      if (client) await options.target?.({ targetArn, input }, client);
     },
   });
   await emulator.load();
   const port = await emulator.listen(0);
-  const client = new SchedulerClient({
+  client = new SchedulerClient({
     endpoint: `http://127.0.0.1:${port}`,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
   });
+  const sdk = client;
   cleanups.push(async () => {
-    client.destroy();
+    sdk.destroy();
     await emulator.close();
   });
-  return { emulator, client, clock, calls, dataFile };
+  return { emulator, client: sdk, clock, calls, dataFile };
 }
 
 function oneTime(
@@ -125,6 +98,13 @@ function oneTime(
   };
 }
 
+const RECONCILER: CreateScheduleCommandInput = {
+  Name: 'reconciler',
+  ScheduleExpression: 'rate(5 minutes)',
+  FlexibleTimeWindow: { Mode: 'OFF' },
+  Target: { Arn: RECONCILER_ARN, RoleArn: ROLE_ARN, Input: '{}' },
+};
+
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
@@ -139,6 +119,13 @@ describe('the Scheduler API through the real SDK client', () => {
     // Prepare
     const { client } = await start();
     await client.send(new CreateScheduleGroupCommand({ Name: 'rebound' }));
+    const target = {
+      Arn: SENDER_ARN,
+      RoleArn: ROLE_ARN,
+      Input: '{"reminderId":"r1"}',
+      DeadLetterConfig: { Arn: DLQ_ARN },
+      RetryPolicy: { MaximumRetryAttempts: 5, MaximumEventAgeInSeconds: 3600 },
+    };
 
     // Act
     const created = await client.send(
@@ -147,13 +134,7 @@ describe('the Scheduler API through the real SDK client', () => {
           GroupName: 'rebound',
           ScheduleExpressionTimezone: 'Europe/Berlin',
           Description: 'dentist',
-          Target: {
-            Arn: SENDER_ARN,
-            RoleArn: ROLE_ARN,
-            Input: '{"reminderId":"r1"}',
-            DeadLetterConfig: { Arn: DLQ_ARN },
-            RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
-          },
+          Target: target,
         }),
       ),
     );
@@ -171,33 +152,21 @@ describe('the Scheduler API through the real SDK client', () => {
       State: 'ENABLED',
       ActionAfterCompletion: 'DELETE',
       FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: {
-        Arn: SENDER_ARN,
-        RoleArn: ROLE_ARN,
-        Input: '{"reminderId":"r1"}',
-        DeadLetterConfig: { Arn: DLQ_ARN },
-        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
-      },
+      Target: target,
     });
-    expect(got.CreationDate).toBeInstanceOf(Date);
-    expect(got.CreationDate?.toISOString()).toBe('2027-01-10T12:00:00.000Z');
-    expect(got.LastModificationDate).toBeInstanceOf(Date);
+    expect(got.CreationDate).toEqual(new Date('2027-01-10T12:00:00Z'));
+    expect(got.LastModificationDate).toEqual(new Date('2027-01-10T12:00:00Z'));
   });
 
-  it('fills in the AWS defaults for state, completion action, time zone and retry policy', async () => {
+  it('fills in the AWS defaults for group, state, completion action, time zone and retry policy', async () => {
     // Prepare
     const { client } = await start();
 
     // Act
     await client.send(
-      new CreateScheduleCommand({
-        Name: 'plain',
-        ScheduleExpression: 'rate(1 hour)',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: { Arn: RECONCILER_ARN, RoleArn: ROLE_ARN },
-      }),
+      new CreateScheduleCommand({ ...RECONCILER, Target: { Arn: RECONCILER_ARN, RoleArn: ROLE_ARN } }),
     );
-    const got = await client.send(new GetScheduleCommand({ Name: 'plain' }));
+    const got = await client.send(new GetScheduleCommand({ Name: 'reconciler' }));
 
     // Assess
     expect(got).toMatchObject({
@@ -209,21 +178,7 @@ describe('the Scheduler API through the real SDK client', () => {
     });
   });
 
-  it('answers ConflictException when a schedule of that name already exists in the group', async () => {
-    // Prepare
-    const { client } = await start();
-    await client.send(new CreateScheduleCommand(oneTime('dup', '2027-02-01T00:00:00')));
-
-    // Act
-    const error = await rejectionOf(
-      client.send(new CreateScheduleCommand(oneTime('dup', '2027-03-01T00:00:00'))),
-    );
-
-    // Assess
-    expect(error).toBeInstanceOf(ConflictException);
-  });
-
-  it('replays the first answer for a repeated ClientToken instead of answering ConflictException', async () => {
+  it('answers ConflictException for a name that exists, but replays the first answer for a repeated ClientToken', async () => {
     // Prepare
     const { client, emulator } = await start();
     const request = oneTime('retried', '2027-02-01T00:00:00', { ClientToken: 'token-1' });
@@ -241,89 +196,90 @@ describe('the Scheduler API through the real SDK client', () => {
     expect(emulator.list()).toHaveLength(1);
   });
 
-  it('answers ResourceNotFoundException for getting or deleting a schedule that does not exist', async () => {
+  it('answers ResourceNotFoundException for a deleted schedule, and for a schedule in a group that does not exist', async () => {
     // Prepare
-    const { client } = await start();
-
-    // Act
-    const getError = await rejectionOf(client.send(new GetScheduleCommand({ Name: 'missing' })));
-    const deleteError = await rejectionOf(client.send(new DeleteScheduleCommand({ Name: 'missing' })));
-
-    // Assess
-    expect(getError).toBeInstanceOf(ResourceNotFoundException);
-    expect(deleteError).toBeInstanceOf(ResourceNotFoundException);
-  });
-
-  it('deletes a schedule once: the second delete is ResourceNotFoundException', async () => {
-    // Prepare
-    const { client } = await start();
+    const { client, emulator } = await start();
     await client.send(new CreateScheduleCommand(oneTime('gone', '2027-02-01T00:00:00')));
 
     // Act
     await client.send(new DeleteScheduleCommand({ Name: 'gone' }));
-    const again = await rejectionOf(client.send(new DeleteScheduleCommand({ Name: 'gone' })));
+    const errors = await Promise.all([
+      rejectionOf(client.send(new GetScheduleCommand({ Name: 'gone' }))),
+      rejectionOf(client.send(new UpdateScheduleCommand(oneTime('gone', '2027-02-01T00:00:00')))),
+      rejectionOf(client.send(new DeleteScheduleCommand({ Name: 'gone' }))),
+      rejectionOf(
+        client.send(
+          new CreateScheduleCommand(oneTime('orphan', '2027-02-01T00:00:00', { GroupName: 'nope' })),
+        ),
+      ),
+    ]);
 
     // Assess
-    expect(again).toBeInstanceOf(ResourceNotFoundException);
+    for (const error of errors) expect(error).toBeInstanceOf(ResourceNotFoundException);
+    expect(emulator.list()).toEqual([]);
   });
 
   it.each([
-    ['a 65-character name', { Name: 'n'.repeat(65) }, "at 'name'"],
-    ['a name with a space and a slash', { Name: 'bad name/x' }, "at 'name'"],
-    ['month 13 in at()', { ScheduleExpression: 'at(2026-13-01T00:00:00)' }, 'Invalid Schedule Expression'],
-    ['30 February in at()', { ScheduleExpression: 'at(2027-02-30T09:00:00)' }, 'Invalid Schedule Expression'],
     [
-      'an at() without seconds',
-      { ScheduleExpression: 'at(2027-02-01T09:00)' },
-      'Invalid Schedule Expression',
-    ],
-    ['rate in seconds', { ScheduleExpression: 'rate(30 seconds)' }, 'Invalid Schedule Expression'],
-    ['rate of zero', { ScheduleExpression: 'rate(0 minutes)' }, 'Invalid Schedule Expression'],
-    ['cron with five fields', { ScheduleExpression: 'cron(0 9 * * ?)' }, 'Invalid Schedule Expression'],
-    [
-      'cron without a ? day field',
-      { ScheduleExpression: 'cron(0 9 * * * *)' },
-      'Invalid Schedule Expression',
-    ],
-    ['FLEXIBLE without a window', { FlexibleTimeWindow: { Mode: 'FLEXIBLE' } }, 'MaximumWindowInMinutes'],
-    [
-      'a window of 1441 minutes',
-      { FlexibleTimeWindow: { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 1441 } },
-      'flexibleTimeWindow.maximumWindowInMinutes',
-    ],
-    ['an unknown time zone', { ScheduleExpressionTimezone: 'Mars/Olympus' }, 'ScheduleExpressionTimezone'],
-    ['a 513-character description', { Description: 'd'.repeat(513) }, "at 'description'"],
-    ['a state that does not exist', { State: 'PAUSED' as 'ENABLED' }, "at 'state'"],
-    [
-      '186 retries',
-      { Target: { Arn: SENDER_ARN, RoleArn: ROLE_ARN, RetryPolicy: { MaximumRetryAttempts: 186 } } },
-      'target.retryPolicy.maximumRetryAttempts',
-    ],
-    [
-      'an event age under 60 seconds',
-      { Target: { Arn: SENDER_ARN, RoleArn: ROLE_ARN, RetryPolicy: { MaximumEventAgeInSeconds: 59 } } },
-      'target.retryPolicy.maximumEventAgeInSeconds',
-    ],
-    [
-      'an Input of 8193 characters',
-      { Target: { Arn: SENDER_ARN, RoleArn: ROLE_ARN, Input: 'x'.repeat(8193) } },
-      "at 'target.input'",
-    ],
-    [
-      'a target without a role',
-      { Target: { Arn: SENDER_ARN, RoleArn: undefined } },
-      "null at 'target.roleArn'",
+      'a 65-character name',
+      { Name: 'n'.repeat(65) },
+      "at 'name' failed to satisfy constraint: Member must have length less than or equal to 64",
     ],
     [
       'a role that is no IAM role ARN',
       { Target: { Arn: SENDER_ARN, RoleArn: 'scheduler-role' } },
-      'target.roleArn',
+      "'scheduler-role' at 'target.roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern",
+    ],
+    [
+      'a target without a role',
+      { Target: { Arn: SENDER_ARN, RoleArn: undefined } },
+      "null at 'target.roleArn' failed to satisfy constraint: Member must not be null",
+    ],
+    [
+      'a state that does not exist',
+      { State: 'PAUSED' as 'ENABLED' },
+      'Member must satisfy enum value set: [ENABLED, DISABLED]',
+    ],
+    [
+      '186 retries',
+      { Target: { Arn: SENDER_ARN, RoleArn: ROLE_ARN, RetryPolicy: { MaximumRetryAttempts: 186 } } },
+      "at 'target.retryPolicy.maximumRetryAttempts' failed to satisfy constraint: Member must have value less than or equal to 185",
+    ],
+    [
+      '30 February in at()',
+      { ScheduleExpression: 'at(2027-02-30T09:00:00)' },
+      'Invalid Schedule Expression at(2027-02-30T09:00:00).',
+    ],
+    [
+      'rate in seconds',
+      { ScheduleExpression: 'rate(30 seconds)' },
+      'Invalid Schedule Expression rate(30 seconds).',
+    ],
+    [
+      'an unknown time zone',
+      { ScheduleExpressionTimezone: 'Mars/Olympus' },
+      'Invalid ScheduleExpressionTimezone Mars/Olympus.',
+    ],
+    [
+      'FLEXIBLE without a window',
+      { FlexibleTimeWindow: { Mode: 'FLEXIBLE' } },
+      'MaximumWindowInMinutes must be set',
+    ],
+    [
+      'a cron() expression',
+      { ScheduleExpression: 'cron(0 9 ? * MON-FRI *)' },
+      'cron() expressions are not supported by the local twin',
+    ],
+    [
+      'a StartDate',
+      { StartDate: new Date('2027-02-01T00:00:00Z') },
+      'StartDate not supported by the local twin',
     ],
   ] satisfies [string, Partial<CreateScheduleCommandInput>, string][])(
     'answers ValidationException for %s',
     async (_case, override, messagePart) => {
       // Prepare
-      const { client } = await start();
+      const { client, emulator } = await start();
 
       // Act
       const error = await rejectionOf(
@@ -333,38 +289,13 @@ describe('the Scheduler API through the real SDK client', () => {
       // Assess
       expect(error).toBeInstanceOf(ValidationException);
       expect((error as ValidationException).message).toContain(messagePart);
+      expect(emulator.list()).toEqual([]);
     },
   );
 
-  it('accepts a well-formed cron expression and stores it', async () => {
-    // Prepare
-    const { client, emulator } = await start();
-
-    // Act
-    await client.send(
-      new CreateScheduleCommand(oneTime('daily', '', { ScheduleExpression: 'cron(0 9 ? * MON-FRI *)' })),
-    );
-
-    // Assess
-    expect(emulator.list()).toMatchObject([{ name: 'daily', expression: 'cron(0 9 ? * MON-FRI *)' }]);
-  });
-
-  it('answers ResourceNotFoundException for a schedule in a group that does not exist', async () => {
-    // Prepare
-    const { client } = await start();
-
-    // Act
-    const error = await rejectionOf(
-      client.send(new CreateScheduleCommand(oneTime('orphan', '2027-02-01T00:00:00', { GroupName: 'nope' }))),
-    );
-
-    // Assess
-    expect(error).toBeInstanceOf(ResourceNotFoundException);
-  });
-
   it('replaces every field on UpdateSchedule: what the update leaves out goes back to its default', async () => {
     // Prepare
-    const { client } = await start();
+    const { client, emulator, clock, calls } = await start();
     await client.send(
       new CreateScheduleCommand(
         oneTime('upd', '2027-02-01T09:00:00', {
@@ -379,6 +310,7 @@ describe('the Scheduler API through the real SDK client', () => {
         }),
       ),
     );
+    const before = await client.send(new GetScheduleCommand({ Name: 'upd' }));
 
     // Act
     await client.send(
@@ -391,6 +323,8 @@ describe('the Scheduler API through the real SDK client', () => {
       }),
     );
     const got = await client.send(new GetScheduleCommand({ Name: 'upd' }));
+    clock.set('2027-03-02T00:00:00Z');
+    const attempted = await emulator.fireDue();
 
     // Assess
     expect(got).toMatchObject({
@@ -400,123 +334,48 @@ describe('the Scheduler API through the real SDK client', () => {
       State: 'DISABLED',
       ActionAfterCompletion: 'NONE',
       Target: { Input: '{"v":2}' },
+      CreationDate: before.CreationDate,
     });
     expect(got.Description).toBeUndefined();
     expect(got.Target?.DeadLetterConfig).toBeUndefined();
+    expect([attempted, calls.length]).toEqual([0, 0]); // DISABLED never fires
   });
 
-  it('answers ResourceNotFoundException when updating a schedule that does not exist', async () => {
+  it('creates and reads a schedule group once: a second create is ConflictException', async () => {
     // Prepare
     const { client } = await start();
 
     // Act
-    const error = await rejectionOf(
-      client.send(new UpdateScheduleCommand(oneTime('never-created', '2027-02-01T00:00:00'))),
-    );
+    const created = await client.send(new CreateScheduleGroupCommand({ Name: 'rebound' }));
+    const duplicate = await rejectionOf(client.send(new CreateScheduleGroupCommand({ Name: 'rebound' })));
+    const group = await client.send(new GetScheduleGroupCommand({ Name: 'rebound' }));
+    const missing = await rejectionOf(client.send(new GetScheduleGroupCommand({ Name: 'nope' })));
 
     // Assess
-    expect(error).toBeInstanceOf(ResourceNotFoundException);
-  });
-
-  it('pages ListSchedules of one group with paginateListSchedules, in name order', async () => {
-    // Prepare
-    const { client } = await start();
-    await client.send(new CreateScheduleGroupCommand({ Name: 'rebound' }));
-    for (const name of ['e', 'c', 'a', 'd', 'b']) {
-      await client.send(
-        new CreateScheduleCommand(oneTime(name, '2027-02-01T00:00:00', { GroupName: 'rebound' })),
-      );
-    }
-    await client.send(new CreateScheduleCommand(oneTime('other-group', '2027-02-01T00:00:00')));
-
-    // Act
-    const pages: string[][] = [];
-    for await (const page of paginateListSchedules({ client, pageSize: 2 }, { GroupName: 'rebound' })) {
-      pages.push((page.Schedules ?? []).map((s) => s.Name ?? ''));
-    }
-
-    // Assess
-    expect(pages).toEqual([['a', 'b'], ['c', 'd'], ['e']]);
-  });
-
-  it('filters ListSchedules by name prefix and state, and summarises each schedule', async () => {
-    // Prepare
-    const { client } = await start();
-    await client.send(new CreateScheduleCommand(oneTime('rebound-1', '2027-02-01T00:00:00')));
-    await client.send(
-      new CreateScheduleCommand(oneTime('rebound-2', '2027-02-01T00:00:00', { State: 'DISABLED' })),
-    );
-    await client.send(new CreateScheduleCommand(oneTime('other-1', '2027-02-01T00:00:00')));
-
-    // Act
-    const listed = await client.send(new ListSchedulesCommand({ NamePrefix: 'rebound-', State: 'ENABLED' }));
-
-    // Assess
-    expect(listed.NextToken).toBeUndefined();
-    expect(listed.Schedules).toEqual([
-      {
-        Arn: 'arn:aws:scheduler:us-east-1:000000000000:schedule/default/rebound-1',
-        Name: 'rebound-1',
-        GroupName: 'default',
-        State: 'ENABLED',
-        CreationDate: new Date('2027-01-10T12:00:00Z'),
-        LastModificationDate: new Date('2027-01-10T12:00:00Z'),
-        Target: { Arn: SENDER_ARN },
-      },
-    ]);
-  });
-
-  it('tags schedule groups: TagResource merges, UntagResource removes, ListTagsForResource reads', async () => {
-    // Prepare
-    const { client } = await start();
-    const created = await client.send(
-      new CreateScheduleGroupCommand({ Name: 'tagged', Tags: [{ Key: 'app', Value: 'rebound' }] }),
-    );
-    const ResourceArn = created.ScheduleGroupArn;
-
-    // Act
-    await client.send(new TagResourceCommand({ ResourceArn, Tags: [{ Key: 'stage', Value: 'local' }] }));
-    await client.send(new UntagResourceCommand({ ResourceArn, TagKeys: ['app'] }));
-    const listed = await client.send(new ListTagsForResourceCommand({ ResourceArn }));
-    const missing = await rejectionOf(
-      client.send(
-        new ListTagsForResourceCommand({
-          ResourceArn: 'arn:aws:scheduler:us-east-1:000000000000:schedule-group/nope',
-        }),
-      ),
-    );
-
-    // Assess
-    expect(listed.Tags).toEqual([{ Key: 'stage', Value: 'local' }]);
+    expect(created.ScheduleGroupArn).toBe('arn:aws:scheduler:us-east-1:000000000000:schedule-group/rebound');
+    expect(duplicate).toBeInstanceOf(ConflictException);
+    expect(group).toMatchObject({ Arn: created.ScheduleGroupArn, Name: 'rebound', State: 'ACTIVE' });
+    expect(group.CreationDate).toEqual(new Date('2027-01-10T12:00:00Z'));
     expect(missing).toBeInstanceOf(ResourceNotFoundException);
   });
 
-  it('keeps the default group, and deleting a group deletes its schedules', async () => {
+  it('refuses what it does not emulate: tags on a group, and operations such as ListSchedules', async () => {
     // Prepare
-    const { client, emulator } = await start();
-    await client.send(new CreateScheduleGroupCommand({ Name: 'temp' }));
-    await client.send(
-      new CreateScheduleCommand(oneTime('in-temp', '2027-02-01T00:00:00', { GroupName: 'temp' })),
-    );
-    await client.send(new CreateScheduleCommand(oneTime('in-default', '2027-02-01T00:00:00')));
-    const duplicate = await rejectionOf(client.send(new CreateScheduleGroupCommand({ Name: 'temp' })));
-    const group = await client.send(new GetScheduleGroupCommand({ Name: 'temp' }));
+    const { client } = await start();
 
     // Act
-    await client.send(new DeleteScheduleGroupCommand({ Name: 'temp' }));
-    const groups = await client.send(new ListScheduleGroupsCommand({}));
-    const gone = await rejectionOf(client.send(new GetScheduleGroupCommand({ Name: 'temp' })));
+    const tagged = await rejectionOf(
+      client.send(
+        new CreateScheduleGroupCommand({ Name: 'tagged', Tags: [{ Key: 'app', Value: 'rebound' }] }),
+      ),
+    );
+    const listed = await rejectionOf(client.send(new ListSchedulesCommand({})));
 
     // Assess
-    expect(duplicate).toBeInstanceOf(ConflictException);
-    expect(group).toMatchObject({
-      Arn: 'arn:aws:scheduler:us-east-1:000000000000:schedule-group/temp',
-      Name: 'temp',
-      State: 'ACTIVE',
-    });
-    expect(groups.ScheduleGroups?.map((g) => g.Name)).toEqual(['default']);
-    expect(gone).toBeInstanceOf(ResourceNotFoundException);
-    expect(emulator.list().map((s) => s.name)).toEqual(['in-default']);
+    expect(tagged).toBeInstanceOf(ValidationException);
+    expect((tagged as Error).message).toContain('Tags not supported by the local twin');
+    expect(listed).toBeInstanceOf(SchedulerServiceException);
+    expect(listed).toMatchObject({ name: 'UnknownOperationException', $metadata: { httpStatusCode: 404 } });
   });
 });
 
@@ -538,35 +397,6 @@ describe('firing on the virtual clock', () => {
     expect(await rejectionOf(client.send(new GetScheduleCommand({ Name: 'due' })))).toBeInstanceOf(
       ResourceNotFoundException,
     );
-    expect(emulator.nextDueAt()).toBeUndefined();
-  });
-
-  it('does not fire a schedule that is not yet due, and reports when it will be', async () => {
-    // Prepare
-    const { client, emulator, clock, calls } = await start();
-    await client.send(new CreateScheduleCommand(oneTime('later', '2027-01-10T12:30:00')));
-    clock.set('2027-01-10T12:29:59Z');
-
-    // Act
-    const attempted = await emulator.fireDue();
-
-    // Assess
-    expect(attempted).toBe(0);
-    expect(calls).toEqual([]);
-    expect(emulator.nextDueAt()).toEqual(new Date('2027-01-10T12:30:00Z'));
-    expect(emulator.list()[0]?.nextFireAt).toBe('2027-01-10T12:30:00.000Z');
-  });
-
-  it('fires a schedule whose at() was already past when it was created at the next fireDue', async () => {
-    // Prepare
-    const { client, emulator, calls } = await start();
-    await client.send(new CreateScheduleCommand(oneTime('overdue', '2027-01-01T08:00:00')));
-
-    // Act
-    await emulator.fireDue();
-
-    // Assess
-    expect(calls).toHaveLength(1);
   });
 
   it('reads at() in Europe/Berlin: 09:00 is 08:00Z in winter and 07:00Z in summer', async () => {
@@ -581,19 +411,20 @@ describe('firing on the virtual clock', () => {
     const beforeWinter = await emulator.fireDue();
     clock.set('2027-01-15T08:00:00Z');
     const atWinter = await emulator.fireDue();
-    const nextAfterWinter = emulator.nextDueAt();
+    const listedAfterWinter = emulator.list();
     clock.set('2027-07-15T07:00:00Z');
     const atSummer = await emulator.fireDue();
 
     // Assess
     expect([beforeWinter, atWinter, atSummer]).toEqual([0, 1, 1]);
-    expect(nextAfterWinter).toEqual(new Date('2027-07-15T07:00:00Z'));
+    expect(listedAfterWinter).toMatchObject([{ name: 'summer', nextFireAt: '2027-07-15T07:00:00.000Z' }]);
     expect(calls.map((c) => c.input)).toEqual(['{"reminderId":"winter"}', '{"reminderId":"summer"}']);
   });
 
-  it('fires due schedules earliest first', async () => {
+  it('fires due schedules earliest first, including one already past when it was created', async () => {
     // Prepare
     const { client, emulator, clock, calls } = await start();
+    await client.send(new CreateScheduleCommand(oneTime('overdue', '2027-01-01T08:00:00')));
     await client.send(new CreateScheduleCommand(oneTime('third', '2027-01-10T12:03:00')));
     await client.send(new CreateScheduleCommand(oneTime('first', '2027-01-10T12:01:00')));
     await client.send(new CreateScheduleCommand(oneTime('second', '2027-01-10T12:02:00')));
@@ -604,13 +435,14 @@ describe('firing on the virtual clock', () => {
 
     // Assess
     expect(calls.map((c) => c.input)).toEqual([
+      '{"reminderId":"overdue"}',
       '{"reminderId":"first"}',
       '{"reminderId":"second"}',
       '{"reminderId":"third"}',
     ]);
   });
 
-  it('retries a failing target MaximumRetryAttempts times, then dead-letters the event and completes the schedule', async () => {
+  it('retries a failing target MaximumRetryAttempts times, then dead-letters the event if a DLQ is set, and completes the schedule', async () => {
     // Prepare
     const { client, emulator, clock, calls } = await start({
       target: async () => {
@@ -631,6 +463,13 @@ describe('firing on the virtual clock', () => {
         }),
       ),
     );
+    await client.send(
+      new CreateScheduleCommand(
+        oneTime('no-dlq', '2027-01-10T12:30:00', {
+          Target: { Arn: SENDER_ARN, RoleArn: ROLE_ARN, RetryPolicy: { MaximumRetryAttempts: 0 } },
+        }),
+      ),
+    );
     clock.set('2027-01-10T12:31:00Z');
 
     // Act
@@ -638,9 +477,9 @@ describe('firing on the virtual clock', () => {
     const attemptedAgain = await emulator.fireDue();
 
     // Assess
-    expect(attempted).toBe(3);
+    expect(attempted).toBe(3 + 1);
     expect(attemptedAgain).toBe(0);
-    expect(calls).toHaveLength(3);
+    expect(calls).toHaveLength(4);
     expect(emulator.deadLetters()).toEqual([
       {
         at: '2027-01-10T12:31:00.000Z',
@@ -654,31 +493,6 @@ describe('firing on the virtual clock', () => {
       },
     ]);
     expect(emulator.list()).toMatchObject([{ name: 'failing', nextFireAt: undefined }]);
-  });
-
-  it('only logs a failed delivery when the schedule has no dead-letter queue', async () => {
-    // Prepare
-    const { client, emulator, clock, calls } = await start({
-      target: async () => {
-        throw new Error('down');
-      },
-    });
-    await client.send(
-      new CreateScheduleCommand(
-        oneTime('no-dlq', '2027-01-10T12:30:00', {
-          Target: { Arn: SENDER_ARN, RoleArn: ROLE_ARN, RetryPolicy: { MaximumRetryAttempts: 0 } },
-        }),
-      ),
-    );
-    clock.set('2027-01-10T12:30:00Z');
-
-    // Act
-    await emulator.fireDue();
-
-    // Assess
-    expect(calls).toHaveLength(1);
-    expect(emulator.deadLetters()).toEqual([]);
-    expect(emulator.list()).toEqual([]);
   });
 
   it('keeps a completed schedule with ActionAfterCompletion NONE but never fires it again', async () => {
@@ -701,6 +515,30 @@ describe('firing on the virtual clock', () => {
     expect(emulator.list()).toMatchObject([
       { name: 'keep', nextFireAt: undefined, lastFiredAt: '2027-01-10T12:30:00.000Z' },
     ]);
+  });
+
+  it('leaves a schedule re-timed by UpdateSchedule during its own invocation to fire at the new time', async () => {
+    // Prepare
+    const { client, emulator, clock, calls } = await start({
+      target: async ({ input }, sdk) => {
+        if (input === '{"reminderId":"moved"}' && calls.length === 1) {
+          await sdk.send(new UpdateScheduleCommand(oneTime('moved', '2027-01-11T09:00:00')));
+        }
+      },
+    });
+    await client.send(new CreateScheduleCommand(oneTime('moved', '2027-01-10T12:30:00')));
+    clock.set('2027-01-10T12:30:00Z');
+
+    // Act
+    await emulator.fireDue();
+    const listed = emulator.list();
+    clock.set('2027-01-11T09:00:00Z');
+    await emulator.fireDue();
+
+    // Assess
+    expect(listed).toMatchObject([{ name: 'moved', nextFireAt: '2027-01-11T09:00:00.000Z' }]);
+    expect(calls).toHaveLength(2);
+    expect(emulator.list()).toEqual([]);
   });
 
   it('invokes the target on every fireNow call and leaves the one-time schedule to fire when due', async () => {
@@ -730,81 +568,34 @@ describe('firing on the virtual clock', () => {
     const error = await rejectionOf(emulator.fireNow('missing'));
 
     // Assess
-    expect(error).toMatchObject({ awsType: 'ResourceNotFoundException' });
+    expect(error).toBeInstanceOf(SchedulerResourceNotFoundError);
   });
 
   it('coalesces a one-day jump over a rate(5 minutes) schedule into a single invocation', async () => {
     // Prepare
     const { client, emulator, clock, calls } = await start();
-    await client.send(
-      new CreateScheduleCommand({
-        Name: 'reconciler',
-        ScheduleExpression: 'rate(5 minutes)',
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: { Arn: RECONCILER_ARN, RoleArn: ROLE_ARN, Input: '{}' },
-      }),
-    );
-    const firstDue = emulator.nextDueAt();
+    await client.send(new CreateScheduleCommand(RECONCILER));
+    const [firstListed] = emulator.list();
 
     // Act
     clock.advance(86_400_000 + 60_000);
     const afterJump = await emulator.fireDue();
-    const nextDue = emulator.nextDueAt();
+    const [listedAfterJump] = emulator.list();
     clock.advance(4 * 60_000);
     const oneOccurrenceLater = await emulator.fireDue();
 
     // Assess
-    expect(firstDue).toEqual(new Date('2027-01-10T12:05:00Z'));
+    expect(firstListed?.nextFireAt).toBe('2027-01-10T12:05:00.000Z');
     expect(afterJump).toBe(1);
-    expect(nextDue).toEqual(new Date('2027-01-11T12:05:00Z'));
+    expect(listedAfterJump).toMatchObject({
+      nextFireAt: '2027-01-11T12:05:00.000Z',
+      lastFiredAt: '2027-01-11T12:01:00.000Z',
+    });
     expect(oneOccurrenceLater).toBe(1);
     expect(calls).toEqual([
       { targetArn: RECONCILER_ARN, input: '{}' },
       { targetArn: RECONCILER_ARN, input: '{}' },
     ]);
-  });
-
-  it('does not fire rate() occurrences at or after the EndDate', async () => {
-    // Prepare
-    const { client, emulator, clock, calls } = await start();
-    await client.send(
-      new CreateScheduleCommand({
-        Name: 'bounded',
-        ScheduleExpression: 'rate(1 hour)',
-        StartDate: new Date('2027-01-10T12:00:00Z'),
-        EndDate: new Date('2027-01-10T14:00:00Z'),
-        FlexibleTimeWindow: { Mode: 'OFF' },
-        Target: { Arn: RECONCILER_ARN, RoleArn: ROLE_ARN },
-      }),
-    );
-
-    // Act
-    clock.set('2027-01-10T13:00:00Z');
-    await emulator.fireDue();
-    clock.set('2027-01-10T15:00:00Z');
-    const afterEnd = await emulator.fireDue();
-
-    // Assess
-    expect(calls).toHaveLength(1);
-    expect(afterEnd).toBe(0);
-    expect(emulator.nextDueAt()).toBeUndefined();
-  });
-
-  it('never fires a DISABLED schedule', async () => {
-    // Prepare
-    const { client, emulator, clock, calls } = await start();
-    await client.send(
-      new CreateScheduleCommand(oneTime('off', '2027-01-10T12:30:00', { State: 'DISABLED' })),
-    );
-    clock.set('2027-01-11T00:00:00Z');
-
-    // Act
-    const attempted = await emulator.fireDue();
-
-    // Assess
-    expect(attempted).toBe(0);
-    expect(calls).toEqual([]);
-    expect(emulator.nextDueAt()).toBeUndefined();
   });
 
   it('lets a fireDue called during another wait for it, so a schedule fires only once', async () => {
@@ -833,9 +624,9 @@ describe('firing on the virtual clock', () => {
 });
 
 describe('persistence', () => {
-  it('gives a second emulator loaded from the same data file the schedules, timers and dead letters', async () => {
+  it('gives a second emulator loaded from the same data file the groups, schedules, timers and dead letters', async () => {
     // Prepare
-    const clock = new FakeClock('2027-01-10T12:00:00Z');
+    const clock = new SettableClock('2027-01-10T12:00:00Z');
     const first = await start({
       clock,
       target: async ({ input }) => {
@@ -843,23 +634,22 @@ describe('persistence', () => {
       },
     });
     await first.client.send(new CreateScheduleGroupCommand({ Name: 'rebound' }));
+    const brokenTarget = {
+      Arn: SENDER_ARN,
+      RoleArn: ROLE_ARN,
+      Input: '{"reminderId":"broken"}',
+      DeadLetterConfig: { Arn: DLQ_ARN },
+      RetryPolicy: { MaximumRetryAttempts: 0 },
+    };
     await first.client.send(
       new CreateScheduleCommand(
-        oneTime('broken', '2027-01-10T12:10:00', {
-          GroupName: 'rebound',
-          Target: {
-            Arn: SENDER_ARN,
-            RoleArn: ROLE_ARN,
-            Input: '{"reminderId":"broken"}',
-            DeadLetterConfig: { Arn: DLQ_ARN },
-            RetryPolicy: { MaximumRetryAttempts: 0 },
-          },
-        }),
+        oneTime('broken', '2027-01-10T12:10:00', { GroupName: 'rebound', Target: brokenTarget }),
       ),
     );
     await first.client.send(
       new CreateScheduleCommand(oneTime('pending', '2027-02-01T09:00:00', { GroupName: 'rebound' })),
     );
+    await first.client.send(new CreateScheduleCommand(RECONCILER));
     clock.set('2027-01-10T12:10:00Z');
     await first.emulator.fireDue();
     await first.emulator.close();
@@ -867,15 +657,26 @@ describe('persistence', () => {
     // Act
     const second = await start({ dataFile: first.dataFile, clock });
     const got = await second.client.send(new GetScheduleCommand({ Name: 'pending', GroupName: 'rebound' }));
+    const listed = second.emulator.list();
     clock.set('2027-02-01T09:00:00Z');
     await second.emulator.fireDue();
+    await second.emulator.close();
 
     // Assess
     expect(got.ScheduleExpression).toBe('at(2027-02-01T09:00:00)');
+    expect(listed).toMatchObject([
+      { name: 'reconciler', lastFiredAt: '2027-01-10T12:10:00.000Z', nextFireAt: '2027-01-10T12:15:00.000Z' },
+      { name: 'pending', groupName: 'rebound' },
+    ]);
     expect(second.emulator.deadLetters()).toMatchObject([
       { scheduleName: 'broken', groupName: 'rebound', attempts: 1 },
     ]);
-    expect(second.calls).toEqual([{ targetArn: SENDER_ARN, input: '{"reminderId":"pending"}' }]);
-    expect(JSON.parse(await readFile(first.dataFile, 'utf8'))).toMatchObject({ version: 1, schedules: [] });
+    // The reconciler's latest occurrence (08:55) comes before the reminder (09:00).
+    expect(second.calls).toEqual([
+      { targetArn: RECONCILER_ARN, input: '{}' },
+      { targetArn: SENDER_ARN, input: '{"reminderId":"pending"}' },
+    ]);
+    const saved = JSON.parse(await readFile(first.dataFile, 'utf8'));
+    expect(saved.schedules.map((s: { name: string }) => s.name)).toEqual(['reconciler']);
   });
 });
