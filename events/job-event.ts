@@ -4,6 +4,7 @@
  */
 // A namespace import lets esbuild drop what is unused (all locales but the default): ~85 KB instead of ~450 KB.
 import * as z from 'zod';
+import type { ValidationIssue } from '../shared/errors.ts';
 
 export const EVENT_CONTRACT_VERSION = '1';
 
@@ -46,7 +47,22 @@ export function isValidTimeZone(zone: string): boolean {
   return valid;
 }
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+/**
+ * One line of human text: no control characters, no line or paragraph separators, no unpaired UTF-16
+ * surrogates. Names and companies end up in email subject lines and DynamoDB strings (valid UTF-8 only).
+ */
+const SINGLE_LINE = /^[^\p{Cc}\p{Cs}\u2028\u2029]*$/u;
+/** Free text that may span lines: tab, CR and LF are the only control characters allowed. */
+const MULTI_LINE = /^(?:[\t\n\r]|[^\p{Cc}\p{Cs}])*$/u;
+
+/** A trimmed, non-empty single line of at most `max` UTF-16 code units. */
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(max)
+    .regex(SINGLE_LINE, 'must be one line of text without control characters');
 
 export const UserSchema = z.strictObject({
   email: z
@@ -62,11 +78,22 @@ export const UserSchema = z.strictObject({
     .describe('IANA time zone for the 09:00 send slot; remembered per user; UTC the first time if absent.'),
 });
 
-export const ContactSchema = z.strictObject({
-  name: text(120).optional(),
-  email: z.email('must be an email address').max(254).optional(),
-  title: text(120).optional(),
-});
+/**
+ * Whom the suggested messages address. At least a name or an email: the email greets the contact by name or
+ * offers a `mailto:` link to the address; a title alone addresses nobody, and an empty object is stored
+ * as an empty map, which carries nothing and has tripped stream consumers.
+ */
+export const ContactSchema = z
+  .strictObject({
+    name: text(120).optional(),
+    email: z.email('must be an email address').max(254).optional(),
+    title: text(120).optional(),
+  })
+  .refine((contact) => contact.name !== undefined || contact.email !== undefined, {
+    message: 'must have a name or an email',
+  })
+  // The same rule for JSON Schema readers (zod cannot derive it from the refinement).
+  .meta({ anyOf: [{ required: ['name'] }, { required: ['email'] }] });
 
 export const ApplicationSchema = z.strictObject({
   ref: z
@@ -89,8 +116,76 @@ export const RejectionSchema = z.strictObject({
     .describe(
       'not_hiring: "we\'re not hiring"; not_selected: "you have not been selected"; keep_on_file: "we\'ll keep your résumé on file"; only_accepting_applications: "we\'re only accepting applications"; pursuing_other_candidates; other.',
     ),
-  message: z.string().max(2000).optional().describe('The original wording, kept for the record.'),
+  message: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(2000)
+    .regex(MULTI_LINE, 'must be text without control characters other than tab and line breaks')
+    .optional()
+    .describe('The original wording, kept for the record.'),
 });
+
+/**
+ * How far `occurredAt` may run ahead of the server's clock: clients' clocks drift, and a few minutes of skew
+ * is normal for phones and laptops. Anything later did not happen yet.
+ */
+export const OCCURRED_AT_MAX_FUTURE_MINUTES = 5;
+/**
+ * How far back `occurredAt` may lie. A job search takes about 18 weeks and the longest reminder is due 8 weeks
+ * after its event, so a year covers importing a whole (long) search; an older event can only produce reminders
+ * about news more than half a year stale, sent at once.
+ */
+export const OCCURRED_AT_MAX_AGE_DAYS = 365;
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+/** `2026-03-10T15:00:00.123456789+05:30` is 35 characters; more digits of a fraction add nothing. */
+const OCCURRED_AT_MAX_LENGTH = 40;
+
+/**
+ * True when the instant, in UTC, has a four-digit year: `9999-12-31T23:59:59-23:59` is the year 10000 in UTC,
+ * which `toISOString()` writes as `+010000-…` and which no stored timestamp or Scheduler `at()` can carry.
+ */
+function hasFourDigitUtcYear(value: string): boolean {
+  const year = new Date(value).getUTCFullYear();
+  return year >= 0 && year <= 9999;
+}
+
+/**
+ * The rules on `occurredAt` that depend on "now", which comes from the `Clock` port (the local twin's clock
+ * is virtual), so they cannot be a static part of the schema. Call after the schema accepted the event.
+ *
+ * @returns no issue when `occurredAt` is absent (it defaults to now) or lies within
+ *   [now − {@link OCCURRED_AT_MAX_AGE_DAYS} days, now + {@link OCCURRED_AT_MAX_FUTURE_MINUTES} minutes];
+ *   otherwise one issue on the path `occurredAt`.
+ */
+export function occurredAtIssues(
+  event: { readonly occurredAt?: string | undefined },
+  now: Date,
+): ValidationIssue[] {
+  if (event.occurredAt === undefined) return [];
+  const at = Date.parse(event.occurredAt);
+  const latest = now.getTime() + OCCURRED_AT_MAX_FUTURE_MINUTES * MINUTE_MS;
+  const earliest = now.getTime() - OCCURRED_AT_MAX_AGE_DAYS * DAY_MS;
+  if (Number.isNaN(at)) return [{ path: 'occurredAt', message: 'must be an ISO 8601 date-time with a zone' }];
+  if (at > latest) {
+    return [
+      {
+        path: 'occurredAt',
+        message: `must not be more than ${OCCURRED_AT_MAX_FUTURE_MINUTES} minutes in the future (server time ${now.toISOString()})`,
+      },
+    ];
+  }
+  if (at < earliest) {
+    return [
+      {
+        path: 'occurredAt',
+        message: `must not be more than ${OCCURRED_AT_MAX_AGE_DAYS} days in the past (server time ${now.toISOString()})`,
+      },
+    ];
+  }
+  return [];
+}
 
 const common = {
   id: z
@@ -102,9 +197,11 @@ const common = {
     .describe('Idempotency key: a repeat answers duplicate:true; reuse for other content is a 409.'),
   occurredAt: z.iso
     .datetime({ offset: true, message: 'must be an ISO 8601 date-time with a zone' })
+    .max(OCCURRED_AT_MAX_LENGTH, `must be at most ${OCCURRED_AT_MAX_LENGTH} characters`)
+    .refine(hasFourDigitUtcYear, { message: 'must fall between the years 0000 and 9999 in UTC' })
     .optional()
     .describe(
-      'When it happened (defaults to now). Backfilled events are fine: overdue reminders go out at the next slot.',
+      `When it happened (defaults to now). At most ${OCCURRED_AT_MAX_FUTURE_MINUTES} minutes ahead of the server's clock and at most ${OCCURRED_AT_MAX_AGE_DAYS} days behind it. Backfilled events are fine: overdue reminders go out at the next slot.`,
     ),
   user: UserSchema,
 };

@@ -29,4 +29,43 @@ describe('the published JSON Schemas', () => {
     const rejected = schema.oneOf.find((s) => s.properties.type.const === 'application.rejected');
     expect(rejected?.required).toContain('rejection');
   });
+
+  it('bounds every string (a length, an enum or a constant) and closes every object (no other fields)', () => {
+    // Prepare
+    const open: string[] = [];
+    const walk = (node: unknown, path: string): void => {
+      if (node === null || typeof node !== 'object') return;
+      const schema = node as Record<string, unknown>;
+      if (schema.type === 'string' && !('maxLength' in schema || 'enum' in schema || 'const' in schema)) {
+        open.push(`${path} (string without maxLength)`);
+      }
+      if (schema.type === 'object' && schema.additionalProperties !== false)
+        open.push(`${path} (open object)`);
+      for (const [key, child] of Object.entries(schema)) walk(child, `${path}/${key}`);
+    };
+
+    // Act
+    walk(JSON.parse(renderSchema('job-event')), '#');
+
+    // Assess
+    expect(open).toEqual([]);
+  });
+
+  it('publishes that a contact needs a name or an email, and that text is one line without control characters', () => {
+    // Prepare
+    type Node = { properties: Record<string, Node>; anyOf?: unknown; pattern?: string; maxLength?: number };
+    const schema = JSON.parse(renderSchema('job-event')) as { oneOf: Node[] };
+
+    // Act
+    const [submitted] = schema.oneOf;
+    const application = submitted?.properties.application;
+
+    // Assess
+    expect(application?.properties.contact?.anyOf).toEqual([{ required: ['name'] }, { required: ['email'] }]);
+    expect(application?.properties.company).toMatchObject({
+      maxLength: 120,
+      pattern: '^[^\\p{Cc}\\p{Cs}\\u2028\\u2029]*$',
+    });
+    expect(submitted?.properties.occurredAt?.maxLength).toBe(40);
+  });
 });
