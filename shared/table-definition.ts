@@ -8,7 +8,8 @@
  *  - user's reminders ..... Query pk = USER#<userId>, sk begins_with REMINDER#
  *  - pending by due time .. Query GSI1 gsi1pk = PENDING, gsi1sk <= <dueAt>  (sparse: only pending reminders)
  *  - stuck digests ........ Query GSI1 gsi1pk = SENDING, gsi1sk <= <claimedAt> (sparse)
- *  - users by recency ..... Query GSI2 gsi2pk = USERS (sparse: profiles only)
+ *
+ * No TTL attribute yet: no item expires until a feature sets one (CDK and the twin add TTL only if named here).
  */
 export const TABLE_DEFINITION = {
   partitionKey: { name: 'pk', type: 'S' },
@@ -19,15 +20,9 @@ export const TABLE_DEFINITION = {
       partitionKey: { name: 'gsi1pk', type: 'S' },
       sortKey: { name: 'gsi1sk', type: 'S' },
     },
-    {
-      indexName: 'gsi2',
-      partitionKey: { name: 'gsi2pk', type: 'S' },
-      sortKey: { name: 'gsi2sk', type: 'S' },
-    },
   ],
-  /** Epoch seconds; set on items that may expire (none of the core items expire yet). */
-  timeToLiveAttribute: 'expiresAt',
-  streamViewType: 'NEW_AND_OLD_IMAGES',
+  /** The planner reads only the new image of an INSERT; old images would be stream bytes nobody reads. */
+  streamViewType: 'NEW_IMAGE',
 } as const;
 
 export type TableDefinition = typeof TABLE_DEFINITION;
