@@ -18,7 +18,7 @@ import type {
   ReminderKind,
   UserProfile,
 } from './model.ts';
-import { nextSendSlot, notInThePast, slotAtLeast, slotDaysLater } from './slots.ts';
+import { isSchedulable, nextSendSlot, notInThePast, slotAtLeast, slotDaysLater } from './slots.ts';
 
 /** The zone used until a user names one. */
 export const DEFAULT_TIMEZONE = 'UTC';
@@ -340,7 +340,11 @@ function remindersFor(event: ApplicationEvent, context: RuleContext): NewReminde
   for (const rule of rules) {
     const due = dueOf(rule, occurredAt, zone, unclamped.get(`${rule.kind}#${rule.sequence - 1}`));
     unclamped.set(`${rule.kind}#${rule.sequence}`, due);
-    const dueAt = notInThePast(due, now, zone).toISOString();
+    const slot = notInThePast(due, now, zone);
+    // Only an event stored before the contract bounded `occurredAt` can get here. A timer the Scheduler
+    // refuses would fail planning on every retry, so such a reminder is not made.
+    if (!isSchedulable(slot)) continue;
+    const dueAt = slot.toISOString();
     // A backfilled event can clamp two reminders of a kind into the same slot: one email says it.
     if (created.some((reminder) => reminder.kind === rule.kind && reminder.dueAt === dueAt)) continue;
     const reminderId = reminderIdFor(stored.userId, stored.eventId, rule.kind, rule.sequence);

@@ -79,6 +79,21 @@ export function slotAtLeast(from: Date, minimumMs: number, zone: string): Date {
   return nextSendSlot(new Date(from.getTime() + minimumMs), zone);
 }
 
+/**
+ * The instants EventBridge Scheduler takes for a one-time schedule: `at(yyyy-mm-ddThh:mm:ss)` has a
+ * four-digit year, and the service documents the years 1970-2199 for its schedule expressions.
+ */
+export const SCHEDULER_RANGE = {
+  earliest: Date.UTC(1970, 0, 1),
+  latest: Date.UTC(2200, 0, 1) - 1000,
+} as const;
+
+/** True when a timer can be set for `instant`: inside {@link SCHEDULER_RANGE} (false for an invalid date). */
+export function isSchedulable(instant: Date): boolean {
+  const ms = instant.getTime();
+  return ms >= SCHEDULER_RANGE.earliest && ms <= SCHEDULER_RANGE.latest;
+}
+
 /** `slot` when it is at or after `now`; otherwise the next slot from `now` (late or backfilled events). */
 export function notInThePast(slot: Date, now: Date, zone: string): Date {
   return slot.getTime() >= now.getTime() ? new Date(slot.getTime()) : nextSendSlot(now, zone);

@@ -541,6 +541,40 @@ describe('decide: past (backfilled) events', () => {
   });
 });
 
+describe("decide: the Scheduler's range", () => {
+  it('an event stored with the year 10000 in UTC records its application but plans no timer the Scheduler refuses', () => {
+    // Prepare: 9999-12-31T23:59:59-23:59, which the contract accepted before it bounded occurredAt.
+    const stored = eventOf('application.submitted', new Date('9999-12-31T23:59:59-23:59').toISOString());
+
+    // Act
+    const decision = world.receive(stored, '2026-03-10T10:30:00Z');
+
+    // Assess
+    expect(decision.create).toEqual([]);
+    expect(decision.application?.submittedAt).toBe('+010000-01-01T23:58:59.000Z');
+  });
+
+  it("an event in 2199 keeps the reminders that fall inside the Scheduler's range and drops the rest", () => {
+    // Prepare: Friday 2199-12-13; follow-up 1 on Friday 20 December, follow-up 2 on Friday 27 December 2199.
+    const stored = eventOf('application.submitted', '2199-12-13T10:00:00Z', inZone('UTC'));
+    const late = eventOf('application.submitted', '2199-12-20T10:00:00Z', (event) => {
+      inZone('UTC')(event);
+      onApplication(OTHER_REF, 'Globex')(event);
+    });
+
+    // Act
+    const inRange = world.receive(stored, '2199-12-13T10:01:00Z');
+    const partly = world.receive(late, '2199-12-20T10:01:00Z');
+
+    // Assess
+    expect(planned(inRange)).toEqual([
+      ['follow_up', 1, '2199-12-20T09:00:00.000Z'],
+      ['follow_up', 2, '2199-12-27T09:00:00.000Z'],
+    ]);
+    expect(planned(partly)).toEqual([['follow_up', 1, '2199-12-27T09:00:00.000Z']]);
+  });
+});
+
 describe('decide: the end of an application', () => {
   it('a withdrawal cancels every pending reminder of its application and no other', () => {
     // Prepare

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { nextSendSlot, notInThePast, SEND_HOUR, slotAtLeast, slotDaysLater } from '#shared/domain/slots.ts';
+import {
+  isSchedulable,
+  nextSendSlot,
+  notInThePast,
+  SEND_HOUR,
+  slotAtLeast,
+  slotDaysLater,
+} from '#shared/domain/slots.ts';
 import { ReboundError } from '#shared/errors.ts';
 
 // Offsets used below: Berlin CET +01:00 / CEST +02:00; Los Angeles PST -08:00 / PDT -07:00;
@@ -313,5 +320,22 @@ describe('notInThePast', () => {
 
     // Assess
     expect(result.toISOString()).toBe(expected);
+  });
+});
+
+describe('isSchedulable', () => {
+  it.each([
+    ['1969-12-31T23:59:59.000Z', false],
+    ['1970-01-01T00:00:00.000Z', true],
+    ['2026-03-10T08:00:00.000Z', true],
+    ['2199-12-31T23:59:59.000Z', true],
+    ['2200-01-01T00:00:00.000Z', false],
+    ['+010000-01-01T23:58:59.000Z', false],
+  ])("%s lies inside the Scheduler's range: %s", (instant, expected) => {
+    expect(isSchedulable(at(instant))).toBe(expected);
+  });
+
+  it('refuses an invalid date', () => {
+    expect(isSchedulable(new Date(Number.NaN))).toBe(false);
   });
 });
