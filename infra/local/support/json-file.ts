@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { Writer } from 'steno';
 
 export class JsonFile<T> {
-  private writer: Writer | undefined;
+  private writer: Promise<Writer> | undefined;
 
   public constructor(public readonly path: string) {}
 
@@ -24,11 +24,9 @@ export class JsonFile<T> {
   }
 
   public async write(value: T): Promise<void> {
-    if (!this.writer) {
-      await mkdir(dirname(this.path), { recursive: true });
-      this.writer = new Writer(this.path);
-    }
-    await this.writer.write(`${JSON.stringify(value)}\n`);
+    // One writer per file, created once even when the first writes overlap, so steno can coalesce them.
+    this.writer ??= mkdir(dirname(this.path), { recursive: true }).then(() => new Writer(this.path));
+    await (await this.writer).write(`${JSON.stringify(value)}\n`);
   }
 }
 
