@@ -1,10 +1,10 @@
 /**
  * The whole product against the running twin, driven only through HTTP and the local controls.
  * One twin for the file; each scenario has its own user and starts at a Monday 10:00 local after
- * wherever the previous scenario left the clock.
+ * wherever the previous scenario left the clock. No scenario may dead-letter anything.
  */
 import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, nextMonday, nineOnDay, uniqueEmail } from '../../harness/scenario.ts';
 import { TwinClient } from '../../harness/twin-client.ts';
 import { type RunningTwin, startTwinProcess } from '../../harness/twin-process.ts';
@@ -20,6 +20,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await twin?.stop();
+});
+
+// Checked after each scenario that ran, so it proves something also when one scenario runs alone.
+afterEach(async () => {
+  const dead = await api.deadLetters();
+  expect(dead.scheduler).toEqual([]);
+  expect(dead.stream).toEqual([]);
 });
 
 async function startScenario(): Promise<{ email: string; t0: Date }> {
@@ -210,11 +217,5 @@ describe('the reminder pipeline on the local twin', () => {
     const sent = await api.emails(email);
     expect(sent).toHaveLength(2);
     expect(sent[1]?.subject).toMatch(/follow up/i);
-  });
-
-  it('dead-letters nothing during the scenarios above', async () => {
-    const dead = await api.deadLetters();
-    expect(dead.scheduler).toEqual([]);
-    expect(dead.stream).toEqual([]);
   });
 });
