@@ -1,7 +1,8 @@
 import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, type IAlarmAction, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { onePeriodAlarm } from './alarms.ts';
 
 export interface DeadLetterQueueProps {
   /** What lands here, for the alarm text and the queue description in the docs. */
@@ -34,17 +35,13 @@ export class DeadLetterQueue extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself a dead-letter queue (a failure destination); it needs no DLQ of its own.',
     });
-    this.alarm = new Alarm(this, 'DepthAlarm', {
-      alarmDescription: `Dead-letter queue not empty: ${props.purpose}`,
+    this.alarm = onePeriodAlarm(this, 'DepthAlarm', {
+      description: `Dead-letter queue not empty: ${props.purpose}`,
       metric: this.queue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(5),
         statistic: 'Maximum',
       }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      action: props.alarmAction,
     });
-    this.alarm.addAlarmAction(props.alarmAction);
   }
 }

@@ -1,11 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  type IAlarmAction,
-  Metric,
-  TreatMissingData,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { type IAlarmAction, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import {
   ConfigurationSet,
@@ -16,12 +10,14 @@ import {
   Identity,
 } from 'aws-cdk-lib/aws-ses';
 import { Construct } from 'constructs';
+import { onePeriodAlarm } from './alarms.ts';
 
 export interface MailProps {
   /** The `From:` address. */
   readonly mailFrom: string;
   /** Verify this whole domain (Easy DKIM) instead of the single `mailFrom` address. @default - the address */
   readonly domain?: string;
+  /** Notified when the account's bounce or complaint rate nears the level at which SES reviews it. */
   readonly alarmAction: IAlarmAction;
 }
 
@@ -35,11 +31,16 @@ export interface MailProps {
 export class Mail extends Construct {
   public readonly configurationSet: ConfigurationSet;
   public readonly identity: EmailIdentity;
+  /** The `From:` address every email is sent from. */
+  public readonly mailFrom: string;
+  /** The identity's ARN: SendEmail is authorised against it (see `ReboundFunction.allowSendEmail`). */
+  public readonly identityArn: string;
   /** `arn:…:ses:<region>:<account>:configuration-set/<name>`: SendEmail is authorised against it. */
   public readonly configurationSetArn: string;
 
   public constructor(scope: Construct, id: string, props: MailProps) {
     super(scope, id);
+    this.mailFrom = props.mailFrom;
     this.configurationSet = new ConfigurationSet(this, 'ConfigurationSet', {
       reputationMetrics: true,
       sendingEnabled: true,
@@ -59,12 +60,13 @@ export class Mail extends Construct {
       identity: props.domain ? Identity.domain(props.domain) : Identity.email(props.mailFrom),
       configurationSet: this.configurationSet,
     });
+    this.identityArn = this.identity.emailIdentityArn;
 
     // Account-level reputation (no dimension): the numbers SES itself acts on. SES reviews an account at
     // 5 % bounces / 0.1 % complaints; alarm a little earlier. No sending volume means no data: not breaching.
     const reputation = (metricName: string, threshold: number, what: string) =>
-      new Alarm(this, `${what}RateAlarm`, {
-        alarmDescription: `SES ${what.toLowerCase()} rate ≥ ${threshold * 100} % (SES reviews the account above this)`,
+      onePeriodAlarm(this, `${what}RateAlarm`, {
+        description: `SES ${what.toLowerCase()} rate ≥ ${threshold * 100} % (SES reviews the account above this)`,
         metric: new Metric({
           namespace: 'AWS/SES',
           metricName,
@@ -72,11 +74,14 @@ export class Mail extends Construct {
           period: Duration.minutes(15),
         }),
         threshold,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
+        action: props.alarmAction,
       });
-    reputation('Reputation.BounceRate', 0.04, 'Bounce').addAlarmAction(props.alarmAction);
-    reputation('Reputation.ComplaintRate', 0.0008, 'Complaint').addAlarmAction(props.alarmAction);
+    reputation('Reputation.BounceRate', 0.04, 'Bounce');
+    reputation('Reputation.ComplaintRate', 0.0008, 'Complaint');
+  }
+
+  /** The part of a mail-sending function's config that names this identity (`MAIL_FROM`, `SES_CONFIGURATION_SET`). */
+  public get senderConfig(): { readonly MAIL_FROM: string; readonly SES_CONFIGURATION_SET: string } {
+    return { MAIL_FROM: this.mailFrom, SES_CONFIGURATION_SET: this.configurationSet.configurationSetName };
   }
 }
