@@ -1,4 +1,4 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -15,7 +15,26 @@ export interface StatefulStackProps extends StackProps {
   readonly config: StageConfig;
 }
 
-const attribute = (key: { readonly name: string; readonly type: 'S' | 'N' | 'B' }) => ({
+interface KeyDefinition {
+  readonly name: string;
+  readonly type: 'S' | 'N' | 'B';
+}
+
+/** What CDK reads from `TABLE_DEFINITION`. The TTL attribute is optional: the table has one only if it says so. */
+interface TableShape {
+  readonly partitionKey: KeyDefinition;
+  readonly sortKey: KeyDefinition;
+  readonly globalSecondaryIndexes: readonly {
+    readonly indexName: string;
+    readonly partitionKey: KeyDefinition;
+    readonly sortKey: KeyDefinition;
+  }[];
+  readonly timeToLiveAttribute?: string;
+  readonly streamViewType: keyof typeof StreamViewType;
+}
+const TABLE: TableShape = TABLE_DEFINITION;
+
+const attribute = (key: KeyDefinition) => ({
   name: key.name,
   type: { S: AttributeType.STRING, N: AttributeType.NUMBER, B: AttributeType.BINARY }[key.type],
 });
@@ -40,7 +59,7 @@ export class StatefulStack extends Stack {
   public constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
     const { config } = props;
-    const prod = config.removalPolicy === RemovalPolicy.RETAIN;
+    const prod = config.stage === 'prod';
 
     this.alarmTopic = new Topic(this, 'AlarmTopic', {
       displayName: `Rebound ${config.stage} alarms`,
@@ -52,18 +71,18 @@ export class StatefulStack extends Stack {
     this.alarmAction = new SnsAction(this.alarmTopic);
 
     this.table = new Table(this, 'Table', {
-      partitionKey: attribute(TABLE_DEFINITION.partitionKey),
-      sortKey: attribute(TABLE_DEFINITION.sortKey),
+      partitionKey: attribute(TABLE.partitionKey),
+      sortKey: attribute(TABLE.sortKey),
       billingMode: BillingMode.PAY_PER_REQUEST,
-      stream: StreamViewType[TABLE_DEFINITION.streamViewType],
-      timeToLiveAttribute: TABLE_DEFINITION.timeToLiveAttribute,
+      stream: StreamViewType[TABLE.streamViewType],
+      timeToLiveAttribute: TABLE.timeToLiveAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // KMS key owned by the account (aws/dynamodb), so key use shows up in CloudTrail; no key policy to manage.
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: prod,
       removalPolicy: config.removalPolicy,
     });
-    for (const gsi of TABLE_DEFINITION.globalSecondaryIndexes) {
+    for (const gsi of TABLE.globalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({
         indexName: gsi.indexName,
         partitionKey: attribute(gsi.partitionKey),
