@@ -43,12 +43,16 @@ export function buildStacks(app: App, config: StageConfig): ReboundStacks {
 
 /**
  * The whole app: stage from context (`-c stage=dev|prod`), both stacks, and cdk-nag's AWS Solutions pack as
- * a validation plugin (synth fails on any unacknowledged finding).
+ * a validation plugin (synth fails on any unacknowledged finding). The pack is returned too, so tests can
+ * read its findings directly (`nag.validateScope(app)`) instead of from the report file synth writes.
  */
-export function createApp(props: AppProps = {}): { app: App; config: StageConfig } & ReboundStacks {
+export function createApp(
+  props: AppProps = {},
+): { app: App; config: StageConfig; nag: AwsSolutionsChecks } & ReboundStacks {
   const app = new App(props);
   const config = resolveStageConfig((key) => app.node.tryGetContext(key));
   const stacks = buildStacks(app, config);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  return { app, config, ...stacks };
+  const nag = new AwsSolutionsChecks(app, { verbose: true });
+  Validations.of(app).addPlugins(nag);
+  return { app, config, nag, ...stacks };
 }
