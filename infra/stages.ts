@@ -7,7 +7,8 @@
  *  - `sesDomain` ........ verify this domain as the SES identity instead of the single address; `mailFrom`
  *                         must then be an address at that domain
  *  - `alarmEmail` ....... subscribe this address to the alarm topic
- *  - `scheduleGroup` .... EventBridge Scheduler group for reminder timers (default `rebound`)
+ *  - `scheduleGroup` .... EventBridge Scheduler group for reminder timers (default `DEFAULT_SCHEDULE_GROUP`
+ *                         of `shared/wiring.ts`, the group the local twin uses)
  *
  * Invalid or missing values fail synth with the context key's name, the same way `shared/config.ts` fails a
  * function's cold start with the variable's name.
@@ -16,6 +17,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 // A namespace import lets esbuild drop what is unused (all locales but the default): ~85 KB instead of ~450 KB.
 import * as z from 'zod';
+import { DEFAULT_SCHEDULE_GROUP } from '../shared/wiring.ts';
 
 export const STAGE_NAMES = ['dev', 'prod'] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
@@ -61,7 +63,7 @@ export type StageConfig = z.infer<typeof StageConfigSchema>;
 const DEFAULTS: Record<StageName, Omit<StageConfig, 'stage' | 'mailFrom'> & { mailFrom?: string }> = {
   dev: {
     mailFrom: 'reminders@example.com',
-    scheduleGroupName: 'rebound',
+    scheduleGroupName: DEFAULT_SCHEDULE_GROUP,
     logRetention: RetentionDays.ONE_WEEK,
     removalPolicy: RemovalPolicy.DESTROY,
     logLevel: 'DEBUG',
@@ -70,7 +72,7 @@ const DEFAULTS: Record<StageName, Omit<StageConfig, 'stage' | 'mailFrom'> & { ma
   },
   prod: {
     // No default sender on prod: a reminder from example.com would never be delivered.
-    scheduleGroupName: 'rebound',
+    scheduleGroupName: DEFAULT_SCHEDULE_GROUP,
     logRetention: RetentionDays.THREE_MONTHS,
     removalPolicy: RemovalPolicy.RETAIN,
     logLevel: 'INFO',

@@ -1,6 +1,5 @@
 import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
-import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +8,8 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type EnvironmentOf, environmentFor, type FunctionName } from '../../shared/config.ts';
 import { TABLE_DEFINITION } from '../../shared/table-definition.ts';
+import { POWERTOOLS } from '../../shared/wiring.ts';
+import { onePeriodAlarm } from './alarms.ts';
 import { ESBUILD_SETTINGS, type EsbuildSettings, entryFor, REPO_ROOT } from './esbuild-settings.ts';
 
 /**
@@ -18,9 +19,6 @@ import { ESBUILD_SETTINGS, type EsbuildSettings, entryFor, REPO_ROOT } from './e
  * - `read`: point reads and queries on the table and its named indexes.
  * - `readWrite`: `read` plus item writes (single and transactional). No `Scan`, no table management.
  */
-
-/** Where every function publishes its Powertools metrics; alarms on custom metrics read the same names. */
-export const POWERTOOLS_METRICS = { namespace: 'Rebound', service: 'rebound' } as const;
 export type TableAccess = 'append' | 'read' | 'readWrite';
 
 const READ_ACTIONS = [
@@ -74,6 +72,12 @@ export interface ReboundFunctionProps<F extends FunctionName> {
   readonly description?: string;
 }
 
+/** The settings every function of a stage shares; constructs that create functions take them as one prop. */
+export type FunctionDefaults = Pick<
+  ReboundFunctionProps<FunctionName>,
+  'logRetention' | 'logRemovalPolicy' | 'logLevel'
+>;
+
 /**
  * A Rebound Lambda function with the project's defaults baked in:
  * - `functions/<name>.ts`, bundled by the local esbuild (never Docker) with `ESBUILD_SETTINGS`: ESM with the
@@ -81,12 +85,17 @@ export interface ReboundFunctionProps<F extends FunctionName> {
  * - Node.js 24 (the newest Lambda runtime in this aws-cdk-lib) on ARM64;
  * - an explicit log group with the stage's retention, and its own role that may write only to that log
  *   group (no `AWSLambdaBasicExecutionRole`, whose logs statement covers every log group);
- * - environment = `environmentFor(name, config)` + Powertools settings, nothing else;
+ * - environment = `environmentFor(name, config)` + Powertools settings (`POWERTOOLS` from `shared/wiring.ts`,
+ *   which the twin reads too), nothing else;
+ * - no X-Ray tracing: the pipeline's hops (stream, Scheduler) would split every request into unconnected
+ *   traces, while log lines carry the correlation ids (see docs/deploy.md, "Why no X-Ray");
  * - permissions only through intent methods (`bindTable`, `allowSendEmail`).
  */
 export class ReboundFunction<F extends FunctionName> extends NodejsFunction {
   /** The function's role (also reachable as `role`, typed here as the concrete `Role`). */
   public readonly functionRole: Role;
+  /** Which Rebound function this is (`functions/<name>.ts`). */
+  public readonly reboundName: F;
 
   public constructor(scope: Construct, id: string, props: ReboundFunctionProps<F>) {
     // Created in the parent scope because `this` does not exist before `super()`.
@@ -116,12 +125,13 @@ export class ReboundFunction<F extends FunctionName> extends NodejsFunction {
       environment: {
         ...environmentFor(props.name, props.config),
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: POWERTOOLS_METRICS.service,
-        POWERTOOLS_METRICS_NAMESPACE: POWERTOOLS_METRICS.namespace,
+        POWERTOOLS_SERVICE_NAME: POWERTOOLS.service,
+        POWERTOOLS_METRICS_NAMESPACE: POWERTOOLS.namespace,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
       },
     });
     this.functionRole = role;
+    this.reboundName = props.name;
   }
 
   /**
@@ -138,7 +148,10 @@ export class ReboundFunction<F extends FunctionName> extends NodejsFunction {
     );
   }
 
-  /** Allow `ses:SendEmail` (SES v2) from exactly this identity, through exactly this configuration set. */
+  /**
+   * Allow `ses:SendEmail` (SES v2) from exactly this identity, through exactly this configuration set.
+   * The `Mail` construct of the stateful stack is such an object.
+   */
   public allowSendEmail(mail: { readonly identityArn: string; readonly configurationSetArn: string }): void {
     this.addToRolePolicy(
       new PolicyStatement({
@@ -150,15 +163,10 @@ export class ReboundFunction<F extends FunctionName> extends NodejsFunction {
 
   /** Alarm when any invocation errors within five minutes. */
   public addErrorAlarm(action: IAlarmAction): Alarm {
-    const alarm = new Alarm(this, 'ErrorsAlarm', {
-      alarmDescription: `${Stack.of(this).stackName}: the ${this.node.id} function reported errors`,
+    return onePeriodAlarm(this, 'ErrorsAlarm', {
+      description: `${Stack.of(this).stackName}: the ${this.reboundName} function reported errors`,
       metric: this.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      action,
     });
-    alarm.addAlarmAction(action);
-    return alarm;
   }
 }

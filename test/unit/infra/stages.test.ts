@@ -2,6 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { resolveStageConfig, stackName } from '../../../infra/stages.ts';
+import { DEFAULT_SCHEDULE_GROUP } from '../../../shared/wiring.ts';
 
 const contextOf =
   (values: Record<string, unknown>) =>
@@ -9,12 +10,12 @@ const contextOf =
     values[key];
 
 describe('stage config', () => {
-  it('defaults to dev with a placeholder sender, short log retention and DESTROY', () => {
+  it("defaults to dev with a placeholder sender, the twin's schedule group, short log retention and DESTROY", () => {
     const config = resolveStageConfig(contextOf({}));
     expect(config).toMatchObject({
       stage: 'dev',
       mailFrom: 'reminders@example.com',
-      scheduleGroupName: 'rebound',
+      scheduleGroupName: DEFAULT_SCHEDULE_GROUP,
       logRetention: RetentionDays.ONE_WEEK,
       removalPolicy: RemovalPolicy.DESTROY,
     });

@@ -1,9 +1,9 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
-import { PLANNER_STREAM_SETTINGS } from '../../../infra/stacks/stateless-stack.ts';
 import { CONFIG_SCHEMAS, type FunctionName } from '../../../shared/config.ts';
 import { PLANNER_STREAM_FILTER, TABLE_DEFINITION } from '../../../shared/table-definition.ts';
+import { PLANNER_STREAM_MAPPING, POWERTOOLS, RECONCILER_RATE_MINUTES } from '../../../shared/wiring.ts';
 import {
   asArray,
   identityStatements,
@@ -72,6 +72,10 @@ describe('Stateless stack', () => {
       }
     });
 
+    it('are not traced with X-Ray (see docs/deploy.md for why)', () => {
+      for (const name of names) expect(functionProps(name).TracingConfig).toBeUndefined();
+    });
+
     it('log to their own log group, and every log group has the stage retention', () => {
       const groups = template.findResources('AWS::Logs::LogGroup');
       expect(Object.keys(groups).length).toBeGreaterThanOrEqual(names.length + 1);
@@ -107,12 +111,12 @@ describe('Stateless stack', () => {
       });
     });
 
-    it('retries 3 times, bisects failing batches, caps record age and parks failures in a queue', () => {
+    it('retries, bisects failing batches, caps record age as shared/wiring.ts says and parks failures in a queue', () => {
       template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-        BatchSize: PLANNER_STREAM_SETTINGS.batchSize,
-        MaximumRetryAttempts: 3,
+        BatchSize: PLANNER_STREAM_MAPPING.batchSize,
+        MaximumRetryAttempts: PLANNER_STREAM_MAPPING.retryAttempts,
         BisectBatchOnFunctionError: true,
-        MaximumRecordAgeInSeconds: PLANNER_STREAM_SETTINGS.maxRecordAge.toSeconds(),
+        MaximumRecordAgeInSeconds: PLANNER_STREAM_MAPPING.maxRecordAgeSeconds,
         DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
       });
     });
@@ -122,6 +126,8 @@ describe('Stateless stack', () => {
         MetricName: 'IteratorAge',
         Dimensions: [{ Name: 'FunctionName', Value: { Ref: fnId('planner') } }],
         Statistic: 'Maximum',
+        Threshold: 5 * 60 * 1000,
+        ComparisonOperator: 'GreaterThanThreshold',
       });
     });
   });
@@ -173,16 +179,21 @@ describe('Stateless stack', () => {
       }
     });
 
-    it('lets the planner manage schedules only in the Rebound group and pass only the Scheduler role', () => {
+    it('lets the planner create, update and delete schedules only in the Rebound group and pass only the Scheduler role', () => {
       const statements = statementsOfRole(template, roleId('planner'));
       const scheduling = statements.find((s) => actionsOf(s).includes('scheduler:CreateSchedule'));
+      // No GetSchedule: the planner never reads a timer back.
       expect(actionsOf(scheduling as Statement).sort()).toEqual([
         'scheduler:CreateSchedule',
         'scheduler:DeleteSchedule',
-        'scheduler:GetSchedule',
         'scheduler:UpdateSchedule',
       ]);
-      expect(JSON.stringify(scheduling?.Resource)).toMatch(/:schedule\/rebound\/\*"\]\]\}$/);
+      expect(statements.flatMap((s) => actionsOf(s)).filter((a) => a.startsWith('scheduler:'))).toHaveLength(
+        3,
+      );
+      expect(JSON.stringify(scheduling?.Resource)).toContain(
+        `:schedule/${stacks.config.scheduleGroupName}/*"]]}`,
+      );
       const passRole = statements.find((s) => actionsOf(s).includes('iam:PassRole'));
       expect(passRole?.Resource).toEqual(getAtt(logicalIdOf(stacks.stateless.schedulerRole)));
       expect(passRole?.Condition).toEqual({
@@ -246,10 +257,10 @@ describe('Stateless stack', () => {
   });
 
   describe('the reconciler', () => {
-    it('runs every 5 minutes on an EventBridge Scheduler schedule', () => {
+    it('runs at the shared rate on an EventBridge Scheduler schedule', () => {
       template.resourceCountIs('AWS::Scheduler::Schedule', 1);
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
-        ScheduleExpression: 'rate(5 minutes)',
+        ScheduleExpression: `rate(${RECONCILER_RATE_MINUTES} minutes)`,
         State: 'ENABLED',
         Target: Match.objectLike({
           Arn: getAtt(fnId('reconciler')),
@@ -257,22 +268,43 @@ describe('Stateless stack', () => {
         }),
       });
     });
+
+    it('gives up on a run before the next one is due, and never retries an async invocation', () => {
+      const schedule = Object.values(template.findResources('AWS::Scheduler::Schedule'))[0];
+      const retry = schedule?.Properties.Target.RetryPolicy;
+      expect(retry.MaximumRetryAttempts).toBe(2);
+      expect(retry.MaximumEventAgeInSeconds).toBeLessThan(RECONCILER_RATE_MINUTES * 60);
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: fnId('reconciler') },
+        MaximumRetryAttempts: 0,
+      });
+    });
   });
 
   describe('operator alarms', () => {
+    it('each fire on one period, treat no data as not breaching and notify an action', () => {
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      // Four function errors, iterator age, API 5xx, stuck digests, recovered reminders.
+      expect(alarms).toHaveLength(8);
+      for (const alarm of alarms) {
+        expect(alarm.Properties).toMatchObject({ EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
+        expect(alarm.Properties.AlarmActions).toHaveLength(1);
+      }
+    });
+
     it.each(['StuckDigests', 'RemindersRecovered'])(
       "alarm on the reconciler's %s metric in the namespace and service the functions publish to",
       (metricName) => {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-          Namespace: 'Rebound',
+          Namespace: POWERTOOLS.namespace,
           MetricName: metricName,
-          Dimensions: [{ Name: 'service', Value: 'rebound' }],
+          Dimensions: [{ Name: 'service', Value: POWERTOOLS.service }],
           Threshold: 1,
           AlarmActions: Match.anyValue(),
         });
         const env = functionProps('reconciler').Environment.Variables;
-        expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe('Rebound');
-        expect(env.POWERTOOLS_SERVICE_NAME).toBe('rebound');
+        expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(POWERTOOLS.namespace);
+        expect(env.POWERTOOLS_SERVICE_NAME).toBe(POWERTOOLS.service);
       },
     );
   });
@@ -298,10 +330,10 @@ describe('Stateless stack', () => {
       });
     });
 
-    it('outputs the API URL and the admin URL placeholder', () => {
+    it('outputs the API URL, and no URL of a route that does not exist', () => {
       const outputs = template.toJSON().Outputs;
+      expect(Object.keys(outputs)).toEqual(['ApiUrl']);
       expect(JSON.stringify(outputs.ApiUrl.Value)).toContain('.execute-api.');
-      expect(JSON.stringify(outputs.AdminUrl.Value)).toMatch(/\/admin"\]\]\}$/);
     });
   });
 });
