@@ -20,12 +20,13 @@ import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { useClock } from '../../shared/adapters/clock.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
 import { localControls, type TwinUrls } from './controls.ts';
-import { ensureTable, localClientConfig, startDynamoDbLocal } from './dynamodb-local.ts';
+import { localClientConfig, startDynamoDbLocal } from './dynamodb/launcher.ts';
+import { ensureTable } from './dynamodb/table.ts';
 import { lambdaRoute } from './http-gateway.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { type EmulatedSchedule, SchedulerEmulator } from './scheduler-emulator.ts';
 import { maskEmail, startSes } from './ses-recorder.ts';
-import { StreamPoller } from './stream-poller.ts';
+import { StreamPoller } from './stream/index.ts';
 import { serve } from './support/http.ts';
 import { JsonLines } from './support/json-file.ts';
 import { portLayout } from './support/ports.ts';
@@ -138,6 +139,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       maximumRetryAttempts: mapping.retryAttempts,
       bisectBatchOnFunctionError: mapping.bisectBatchOnFunctionError,
       reportBatchItemFailures: mapping.reportBatchItemFailures,
+      maximumRecordAgeSeconds: mapping.maxRecordAgeSeconds,
       onFailure: async ({ records, ...failure }) => {
         streamProgress += records.length;
         const sequenceNumbers = records.map((r) => r.dynamodb?.SequenceNumber);

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, uniqueEmail } from '../../harness/scenario.ts';
 import { TwinClient } from '../../harness/twin-client.ts';
 import { type RunningTwin, startTwinProcess } from '../../harness/twin-process.ts';
-import { localClientConfig } from '../../infra/local/dynamodb-local.ts';
+import { localClientConfig } from '../../infra/local/dynamodb/launcher.ts';
 import { LOCAL_NAMES } from '../../infra/local/wiring.ts';
 
 let twin: RunningTwin;
