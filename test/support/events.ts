@@ -1,8 +1,9 @@
 /**
- * Event fixtures for unit tests: the JSON files in `events/fixtures/`, parsed once with the contract and
- * cloned for every use, plus a helper that takes an event through intake as the ingest handler does.
+ * The one fixture loader of the tests: the JSON files in `events/fixtures/`, read once, handed out as fresh
+ * copies (raw, or parsed with the contract), plus a helper that takes an event through intake as the ingest
+ * handler does.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   type EventType,
   type JobEventInput,
@@ -15,23 +16,35 @@ import type { InMemoryReminderStore, SettableClock } from './fakes.ts';
 export type EventOf<T extends EventType> = Extract<JobEventInput, { type: T }>;
 
 const FIXTURES_DIR = new URL('../../events/fixtures/', import.meta.url);
-const loaded = new Map<EventType, JobEventInput>();
+const texts = new Map<string, string>();
+const parsed = new Map<EventType, JobEventInput>();
+
+/** The names of the event fixtures (`events/fixtures/<name>.json`), sorted. */
+export function fixtureNames(): string[] {
+  return readdirSync(FIXTURES_DIR)
+    .filter((file) => file.endsWith('.json'))
+    .map((file) => file.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** A fresh copy of `events/fixtures/<name>.json` exactly as a client would send it, for tests of parsing. */
+export function fixtureBody(name: string): Record<string, unknown> {
+  let text = texts.get(name);
+  if (text === undefined) {
+    text = readFileSync(new URL(`${name}.json`, FIXTURES_DIR), 'utf8');
+    texts.set(name, text);
+  }
+  return JSON.parse(text) as Record<string, unknown>;
+}
 
 /** A fresh, contract-valid copy of `events/fixtures/<type>.json`. */
 export function fixture<T extends EventType>(type: T): EventOf<T> {
-  let parsed = loaded.get(type);
-  if (parsed === undefined) {
-    parsed = JobEventInputSchema.parse(
-      JSON.parse(readFileSync(new URL(`${type}.json`, FIXTURES_DIR), 'utf8')),
-    );
-    loaded.set(type, parsed);
+  let event = parsed.get(type);
+  if (event === undefined) {
+    event = JobEventInputSchema.parse(fixtureBody(type));
+    parsed.set(type, event);
   }
-  return structuredClone(parsed) as EventOf<T>;
-}
-
-/** The raw text of a fixture, for tests of body parsing. */
-export function fixtureBody(type: EventType): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`${type}.json`, FIXTURES_DIR), 'utf8')) as Record<string, unknown>;
+  return structuredClone(event) as EventOf<T>;
 }
 
 /** Record the event at the clock's now and return it as the table's stream would deliver it. */

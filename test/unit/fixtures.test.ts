@@ -1,27 +1,24 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES, JobEventInputSchema } from '#events/job-event.ts';
+import { fixtureBody, fixtureNames } from '../support/events.ts';
 
-const FIXTURES_DIR = new URL('../../events/fixtures/', import.meta.url);
-const fixtureFiles = readdirSync(FIXTURES_DIR)
-  .filter((name) => name.endsWith('.json'))
-  .sort();
+const names = fixtureNames();
 
 describe('event fixtures', () => {
   it('include one fixture per event type', () => {
     // Prepare
-    const expected = EVENT_TYPES.map((type) => `${type}.json`);
+    const expected = [...EVENT_TYPES];
 
     // Act
-    const present = new Set(fixtureFiles);
+    const present = new Set(names);
 
     // Assess
-    for (const name of expected) expect(present).toContain(name);
+    for (const type of expected) expect(present).toContain(type);
   });
 
-  it.each(fixtureFiles)('%s is a valid JobEventInput', (name) => {
+  it.each(names)('%s is a valid JobEventInput', (name) => {
     // Prepare
-    const body: unknown = JSON.parse(readFileSync(new URL(name, FIXTURES_DIR), 'utf8'));
+    const body = fixtureBody(name);
 
     // Act
     const result = JobEventInputSchema.safeParse(body);
@@ -31,17 +28,26 @@ describe('event fixtures', () => {
     expect(result.success).toBe(true);
   });
 
-  it.each(fixtureFiles.filter((name) => EVENT_TYPES.some((type) => name === `${type}.json`)))(
-    '%s is an event of the type it is named after',
-    (name) => {
-      // Prepare
-      const body = JobEventInputSchema.parse(JSON.parse(readFileSync(new URL(name, FIXTURES_DIR), 'utf8')));
+  it.each(names)('%s is an event of the type it is named after', (name) => {
+    // Prepare
+    const body = JobEventInputSchema.parse(fixtureBody(name));
 
-      // Act
-      const type = body.type;
+    // Act
+    const type = body.type;
 
-      // Assess
-      expect(`${type}.json`).toBe(name);
-    },
-  );
+    // Assess
+    expect(type).toBe(name);
+  });
+
+  it('hands out a fresh copy each time, so a test cannot change what the next one reads', () => {
+    // Prepare
+    const first = fixtureBody('application.submitted');
+    first.type = 'changed';
+
+    // Act
+    const second = fixtureBody('application.submitted');
+
+    // Assess
+    expect(second.type).toBe('application.submitted');
+  });
 });
