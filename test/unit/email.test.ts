@@ -1,8 +1,6 @@
-import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
 import { type ApplicationSnapshot, REMINDER_KINDS, type Reminder } from '#shared/domain/model.ts';
-import { REMINDER_COPY, renderDigest } from '#shared/email/render.ts';
-import { DIGEST_HTML } from '#shared/email/templates.ts';
+import { type DigestLinks, REMINDER_COPY, renderConfirmation, renderDigest } from '#shared/email/render.ts';
 import { ReboundError } from '#shared/errors.ts';
 
 const recipient = { email: 'sam@example.com', name: 'Sam Rivera', timezone: 'Europe/Berlin' };
@@ -33,23 +31,84 @@ function reminder(overrides: Partial<Reminder> = {}): Reminder {
   };
 }
 
-const escaped = (value: string): string => Handlebars.escapeExpression(value);
-
+/** The entities the JSX renderer writes for the five characters HTML gives meaning to. */
 const ENTITIES: Readonly<Record<string, string>> = {
-  '&amp;': '&',
-  '&lt;': '<',
-  '&gt;': '>',
-  '&quot;': '"',
-  '&#x27;': "'",
-  '&#x60;': '`',
-  '&#x3D;': '=',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
 };
+
+/** `value` as it must appear in an HTML text node or attribute. */
+const escaped = (value: string): string => value.replace(/[&<>"']/g, (char) => ENTITIES[char] ?? char);
 
 /** The `href` values of the HTML part, as a browser would read them. */
 function hrefs(html: string): string[] {
+  const decode = Object.fromEntries(Object.entries(ENTITIES).map(([char, entity]) => [entity, char]));
   return [...html.matchAll(/href="([^"]*)"/g)].map(([, raw = '']) =>
-    raw.replace(/&(?:amp|lt|gt|quot|#x27|#x60|#x3D);/g, (entity) => ENTITIES[entity] ?? entity),
+    raw.replace(/&(?:amp|lt|gt|quot|#39);/g, (entity) => decode[entity] ?? entity),
   );
+}
+
+/** The tag names of an HTML document, to prove that no value became markup. */
+function tagNames(html: string): Set<string> {
+  return new Set([...html.matchAll(/<\/?([a-zA-Z][\w-]*)/g)].map(([, name = '']) => name.toLowerCase()));
+}
+
+/** The attribute names of an HTML document: a value that broke out of its quotes would add one. */
+function attributeNames(html: string): Set<string> {
+  return new Set([...html.matchAll(/\s([\w-]+)="/g)].map(([, name = '']) => name.toLowerCase()));
+}
+
+const EMAIL_TAGS = new Set([
+  'html',
+  'head',
+  'meta',
+  'title',
+  'body',
+  'div',
+  'h1',
+  'h2',
+  'h3',
+  'p',
+  'strong',
+  'a',
+  'br',
+  'blockquote',
+  'hr',
+]);
+
+const EMAIL_ATTRIBUTES = new Set([
+  'lang',
+  'dir',
+  'charset',
+  'name',
+  'content',
+  'style',
+  'role',
+  'aria-roledescription',
+  'aria-label',
+  'href',
+]);
+
+/** The email's markup or an entity in a plain-text part ("Jane <jane@acme.test>" is text, not markup). */
+const HTML_IN_TEXT = new RegExp(`</?(?:${[...EMAIL_TAGS].join('|')})\\b|&(?:[a-z]+|#\\d+|#x[\\da-f]+);`, 'i');
+
+/** The links a caller would compute for `reminders`; tokens carry `&`, `=` and `.` like real ones. */
+function linksFor(reminders: readonly Reminder[]): DigestLinks {
+  const url = (action: string, target: string) =>
+    `https://rebound.test/links/${action}?t=eyJ.${target}.c2ln==&via=email`;
+  return {
+    perReminder: Object.fromEntries(
+      reminders.map(({ reminderId }) => [
+        reminderId,
+        { done: url('done', reminderId), snooze: url('snooze', reminderId), stop: url('stop', reminderId) },
+      ]),
+    ),
+    preferences: url('preferences', 'u_1'),
+    unsubscribe: url('unsubscribe', 'u_1'),
+  };
 }
 
 describe('renderDigest', () => {
@@ -274,10 +333,132 @@ describe('renderDigest', () => {
     expect(html).not.toMatch(/<img|<link|<script|<iframe|url\(|\b(?:src|href)="(?:https?:)?\/\//i);
   });
 
-  it('never lets the HTML template bypass escaping', () => {
+  it('turns no value an integrator or user sends into markup', () => {
+    // Prepare
+    const hostile = (field: string) => `<img src=x onerror=alert('${field}')>" onclick="x&`;
+    const reminders = [
+      reminder({
+        application: application({
+          company: hostile('company'),
+          role: hostile('role'),
+          contact: { name: hostile('contact'), email: `${hostile('email')}@acme.test` },
+        }),
+      }),
+      reminder({ reminderId: 'r_2', application: application({ contact: { name: hostile('copy') } }) }),
+    ];
+    const user = { email: hostile('recipient'), name: hostile('user'), timezone: hostile('zone') };
+
+    // Act
+    const email = renderDigest(user, reminders, { links: linksFor(reminders) });
+
     // Assess
-    expect(DIGEST_HTML).not.toContain('{{{');
-    expect(DIGEST_HTML).not.toContain('{{&');
+    expect([...tagNames(email.html)].filter((tag) => !EMAIL_TAGS.has(tag))).toEqual([]);
+    expect([...attributeNames(email.html)].filter((name) => !EMAIL_ATTRIBUTES.has(name))).toEqual([]);
+    expect(email.html).not.toContain('<img');
+    expect(email.html).toContain(escaped(hostile('user')));
+    expect(email.text).toContain(hostile('user'));
+    expect(email.text).toContain(hostile('recipient'));
+  });
+
+  it('shows a company named like an HTML tag as text in the HTML part and verbatim in the text part', () => {
+    // Prepare
+    const company = '<img src=x onerror=alert(1)>';
+    const reminders = [reminder({ application: application({ company }) })];
+
+    // Act
+    const email = renderDigest(recipient, reminders, { links: linksFor(reminders) });
+
+    // Assess
+    expect(email.html).not.toContain('<img');
+    expect(email.html).toContain('<strong>&lt;img src=x onerror=alert(1)&gt;</strong>');
+    expect(email.html).toContain('>Stop reminders for &lt;img src=x onerror=alert(1)&gt;</a>');
+    expect(email.text).toContain(`\n${company} - Backend Engineer\n`);
+    expect(email.text).toContain(`\nStop reminders for ${company}: https://`);
+    expect(email.subject).toBe(`Time to follow up with ${company}`);
+  });
+
+  it('offers done, snooze and stop beside every reminder, and preferences and unsubscribe in the footer, when links are given', () => {
+    // Prepare
+    const reminders = [
+      reminder(),
+      reminder({ reminderId: 'r_2', kind: 'reconnect', application: application({ company: 'Globex' }) }),
+    ];
+    const links = linksFor(reminders);
+
+    // Act
+    const email = renderDigest(recipient, reminders, { links });
+
+    // Assess
+    const actions = Object.values(links.perReminder).flatMap(({ done, snooze, stop }) => [
+      done,
+      snooze,
+      stop,
+    ]);
+    const urls = hrefs(email.html).filter((href) => !href.startsWith('mailto:'));
+    expect(urls).toEqual([...actions, links.preferences, links.unsubscribe]);
+    expect(email.html).toContain(`href="${escaped(links.unsubscribe)}"`);
+    expect(email.html.match(/>I did it<\/a>/g)).toHaveLength(2);
+    expect(email.html.match(/>Snooze<\/a>/g)).toHaveLength(2);
+    expect(email.html).toContain('>Stop reminders for Acme Corp</a>');
+    expect(email.html).toContain('>Stop reminders for Globex</a>');
+    expect(email.html).toContain('>Manage preferences</a>');
+    expect(email.html).toContain('>Unsubscribe</a>');
+    expect(email.text).toContain(`\nI did it: ${links.perReminder.r_1?.done}\n`);
+    expect(email.text).toContain(`\nSnooze: ${links.perReminder.r_1?.snooze}\n`);
+    expect(email.text).toContain(`\nStop reminders for Globex: ${links.perReminder.r_2?.stop}\n`);
+    expect(email.text).toContain(`\nManage preferences: ${links.preferences}\n`);
+    expect(email.text.endsWith(`\nUnsubscribe: ${links.unsubscribe}\n`)).toBe(true);
+  });
+
+  it('offers no actions and no footer links when no links are given', () => {
+    // Prepare
+    const reminders = [reminder()];
+
+    // Act
+    const email = renderDigest(recipient, reminders);
+
+    // Assess
+    expect(hrefs(email.html).every((href) => href.startsWith('mailto:'))).toBe(true);
+    for (const label of ['I did it', 'Snooze', 'Stop reminders for', 'Manage preferences', 'Unsubscribe']) {
+      expect(email.html).not.toContain(label);
+      expect(email.text).not.toContain(label);
+    }
+    expect(email.text).not.toContain('https://');
+  });
+
+  it('leaves out the actions of a reminder the caller has no links for, and keeps the footer', () => {
+    // Prepare
+    const acme = reminder();
+    const reminders = [
+      acme,
+      reminder({ reminderId: 'r_2', application: application({ company: 'Globex' }) }),
+    ];
+    const links = linksFor([acme]);
+
+    // Act
+    const email = renderDigest(recipient, reminders, { links });
+
+    // Assess
+    expect(email.html).toContain('>Stop reminders for Acme Corp</a>');
+    expect(email.html).not.toContain('Stop reminders for Globex');
+    expect(email.html.match(/>I did it<\/a>/g)).toHaveLength(1);
+    expect(email.text).toContain(`\nUnsubscribe: ${links.unsubscribe}\n`);
+  });
+
+  it('writes no HTML in the text part', () => {
+    // Prepare
+    const reminders = [
+      reminder({ application: application({ role: 'R&D Engineer' }) }),
+      reminder({ reminderId: 'r_2', kind: 'ask_feedback', application: application({ contact: undefined }) }),
+    ];
+
+    // Act
+    const email = renderDigest(recipient, reminders, { links: linksFor(reminders) });
+
+    // Assess
+    expect(email.text).not.toMatch(HTML_IN_TEXT);
+    expect(email.text).toContain('R&D Engineer');
+    expect(email.text).toContain('&via=email');
   });
 
   it('refuses to render a digest without reminders', () => {
@@ -286,5 +467,68 @@ describe('renderDigest', () => {
 
     // Assess
     expect(render).toThrow(ReboundError);
+  });
+});
+
+describe('renderConfirmation', () => {
+  const links = {
+    confirmUrl: 'https://rebound.test/links/confirm?t=eyJ.confirm.c2ln==&via=email',
+    notMeUrl: 'https://rebound.test/links/not-me?t=eyJ.not-me.c2ln==&via=email',
+  };
+
+  it('says what Rebound is, who asked for it and that nothing is sent before a yes', () => {
+    // Act
+    const email = renderConfirmation(recipient, links);
+
+    // Assess
+    expect(email.subject).toBe('Do you want job-search reminders from Rebound?');
+    for (const part of [email.html, email.text]) {
+      expect(part).toMatch(/follow up.*say thank you.*ask for feedback.*get back in touch/);
+      expect(part).toContain('You, or a career service helping you, asked us');
+      expect(part).toContain('sam@example.com');
+      expect(part).toContain('We will not send any until you say yes.');
+      expect(part).toContain('Hi Sam Rivera,');
+    }
+  });
+
+  it('offers one button to confirm and a link that stops all email to the address', () => {
+    // Act
+    const email = renderConfirmation(recipient, links);
+
+    // Assess
+    expect(hrefs(email.html)).toEqual([links.confirmUrl, links.notMeUrl]);
+    expect(email.html).toContain(`href="${escaped(links.confirmUrl)}"`);
+    expect(email.html).toMatch(/>Yes, send me reminders<\/a>/);
+    expect(email.html).toMatch(/>This wasn&#39;t me<\/a> stops all email to this address, for good\./);
+    expect(email.text).toContain(`Yes, send me reminders:\n${links.confirmUrl}\n`);
+    expect(email.text).toContain('stops all email to this address, for good');
+    expect(email.text).toContain(`This wasn't me: ${links.notMeUrl}\n`);
+  });
+
+  it('escapes the name and address in the HTML part and keeps them verbatim in the text part', () => {
+    // Prepare
+    const hostile = { email: '"<b>"@example.com', name: '<img src=x onerror=alert(1)>' };
+
+    // Act
+    const email = renderConfirmation(hostile, links);
+
+    // Assess
+    expect(email.html).not.toContain('<img');
+    expect(email.html).not.toContain('<b>');
+    expect(email.html).toContain('Hi &lt;img src=x onerror=alert(1)&gt;,');
+    expect(email.html).toContain(escaped(hostile.email));
+    expect(email.text).toContain(`Hi ${hostile.name},`);
+    expect(email.text).toContain(hostile.email);
+  });
+
+  it('greets neutrally when the name is unknown and writes no HTML in the text part', () => {
+    // Act
+    const email = renderConfirmation({ email: 'sam@example.com', name: '  ' }, links);
+
+    // Assess
+    expect(email.text).toContain('\nHi there,\n');
+    expect(email.text).not.toMatch(HTML_IN_TEXT);
+    expect(email.html).toMatch(/^<!DOCTYPE html>\n<html lang="en"/);
+    expect(email.html).not.toMatch(/<img|<link|<script|<iframe|url\(/i);
   });
 });
