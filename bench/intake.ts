@@ -20,7 +20,7 @@
  * the end, on error and on SIGINT/SIGTERM. Environment (for quick tries): BENCH_DURATION_S (10),
  * BENCH_WARMUP_S (2), BENCH_CONNECTIONS ("1,10,50"), BENCH_LAG_USERS (50).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -150,26 +150,21 @@ async function quiesce(api: string): Promise<number> {
 
 // ---- 1. intake --------------------------------------------------------------------------------------------
 
-const base = JSON.parse(readFileSync(join(ROOT, 'events/fixtures/application.submitted.json'), 'utf8')) as {
-  user: Record<string, unknown>;
-  application: Record<string, unknown>;
-} & Record<string, unknown>;
-
 let sequence = 0;
 const runTag = Date.now().toString(36);
 
-/** A distinct valid event: unique id, one of a handful of users, a new application each time. */
+/** A distinct valid event: unique id, one of the intake users, a new application each time. */
 function nextEventBody(): string {
   const n = sequence++;
-  const user = n % CONFIG.intakeUsers;
-  const ref = `acme-backend-${runTag}-${n}`;
-  const { occurredAt: _drop, ...rest } = base; // occurredAt defaults to now: reminders land 7 days out
-  return JSON.stringify({
-    ...rest,
-    id: `bench-${runTag}-${n}`,
-    user: { ...base.user, email: `bench.intake.${user}@example.com` },
-    application: { ...base.application, ref },
-  });
+  const email = `bench.intake.${n % CONFIG.intakeUsers}@example.com`;
+  // No occurredAt: it defaults to now, so the reminders land 7 days out.
+  return JSON.stringify(
+    fixture('application.submitted', {
+      email,
+      id: `bench-${runTag}-${n}`,
+      ref: `acme-backend-${runTag}-${n}`,
+    }),
+  );
 }
 
 interface LoadRun {

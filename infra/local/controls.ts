@@ -74,11 +74,12 @@ export function localControls(deps: ControlsDeps): Routes {
       const hint = 'Send {"by":"P3D"} or {"to":"2027-01-01T09:00:00Z"}';
       const request = await readRequest(req, res, AdvanceRequestSchema, hint);
       if (!request) return;
-      const target = advanceTarget(clock.now(), request);
-      if (target.getTime() < clock.now().getTime()) {
+      const start = clock.now(); // read once: real time flows, and PT0S must not land in the past
+      const target = advanceTarget(start, request);
+      if (target.getTime() < start.getTime()) {
         return sendJson(res, 400, {
           error: 'invalid_request',
-          message: `The clock only moves forward; it is now ${clock.now().toISOString()}`,
+          message: `The clock only moves forward; it is now ${start.toISOString()}`,
           issues: [{ path: 'to', message: 'must not be before the current virtual time' }],
         });
       }

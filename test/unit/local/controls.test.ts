@@ -94,6 +94,18 @@ describe('POST /_local/clock/advance', () => {
     expect(twin.advancedTo).toEqual(['2027-04-01T00:00:00.000Z']);
   });
 
+  it('accepts {"by":"PT0S"} on a clock that flows between two reads', async () => {
+    // Prepare: every read of the clock is one millisecond later, as real time flows under load
+    let ms = Date.parse('2027-01-04T10:00:00Z');
+    const twin = await controls('2027-01-04T10:00:00Z', { clock: { now: () => new Date(ms++) } });
+
+    // Act
+    const res = await twin.post('/_local/clock/advance', JSON.stringify({ by: 'PT0S' }));
+
+    // Assess
+    expect(res.status).toBe(200);
+  });
+
   it.each([
     ['a malformed duration', { by: 'three days' }, 'by'],
     ['a negative duration', { by: '-P1D' }, 'by'],
