@@ -13,10 +13,35 @@ import { ReboundError } from '../errors.ts';
 import { LINK_ACTIONS, LINK_LIFETIME_SECONDS, type LinkAction, type LinkClaims } from '../links/actions.ts';
 import type { Clock } from '../ports.ts';
 
+/**
+ * The key ring as stored (the Secrets Manager secret on AWS, `link-keys.json` in the twin's data directory):
+ * `{ "current": "k2", "k1": "<secret>", "k2": "<secret>" }`. Flat, so CloudFormation can generate the first
+ * key (`generateStringKey`). Each secret is a string of at least 32 bytes.
+ */
 export interface KeyRing {
   readonly current: string;
-  /** kid → secret, base64 (at least 32 bytes). */
+  /** kid → secret. */
   readonly keys: Readonly<Record<string, string>>;
+}
+
+/** Reads the stored (flat) form; throws `ReboundError` naming what is wrong. */
+export function parseKeyRing(json: string): KeyRing {
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw new ReboundError('Link key ring is not JSON', { cause: error });
+  }
+  if (typeof value !== 'object' || value === null) throw new ReboundError('Link key ring must be an object');
+  const { current, ...keys } = value as Record<string, unknown>;
+  if (typeof current !== 'string')
+    throw new ReboundError('Link key ring needs "current": the kid to sign with');
+  const strings: Record<string, string> = {};
+  for (const [kid, secret] of Object.entries(keys)) {
+    if (typeof secret !== 'string') throw new ReboundError(`Link key "${kid}" must be a string`);
+    strings[kid] = secret;
+  }
+  return { current, keys: strings };
 }
 
 /** Why a link was refused; the page says what to do next for each. */
@@ -42,7 +67,9 @@ export class LinkTokens {
     private readonly ring: KeyRing,
     private readonly clock: Clock,
   ) {
-    this.secrets = new Map(Object.entries(ring.keys).map(([kid, b64]) => [kid, Buffer.from(b64, 'base64')]));
+    this.secrets = new Map(
+      Object.entries(ring.keys).map(([kid, secret]) => [kid, new TextEncoder().encode(secret)]),
+    );
     const current = this.secrets.get(ring.current);
     if (!current) throw new ReboundError(`Link key ring has no key "${ring.current}"`);
     for (const [kid, secret] of this.secrets) {

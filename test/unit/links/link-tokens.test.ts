@@ -1,9 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { InvalidLinkError, type KeyRing, LinkTokens } from '../../../shared/adapters/link-tokens.ts';
+import {
+  InvalidLinkError,
+  type KeyRing,
+  LinkTokens,
+  parseKeyRing,
+} from '../../../shared/adapters/link-tokens.ts';
 import { SettableClock } from '../../support/fakes.ts';
 
-const key = () => randomBytes(32).toString('base64');
+const key = () => randomBytes(32).toString('base64url');
 const ring = (current: string, keys: Record<string, string>): KeyRing => ({ current, keys });
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -94,9 +99,18 @@ describe('link tokens', () => {
     );
   });
 
+  it('reads the flat stored form of the key ring', () => {
+    expect(parseKeyRing('{"current":"k2","k1":"a","k2":"b"}')).toEqual({
+      current: 'k2',
+      keys: { k1: 'a', k2: 'b' },
+    });
+    expect(() => parseKeyRing('{"k1":"a"}')).toThrow(/current/);
+    expect(() => parseKeyRing('not json')).toThrow(/not JSON/);
+  });
+
   it('refuses to start with a key shorter than 32 bytes', () => {
     const clock = new SettableClock('2027-01-04T09:00:00Z');
-    expect(() => new LinkTokens(ring('k1', { k1: randomBytes(16).toString('base64') }), clock)).toThrow(
+    expect(() => new LinkTokens(ring('k1', { k1: 'too-short-secret' }), clock)).toThrow(
       /shorter than 32 bytes/,
     );
   });
