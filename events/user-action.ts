@@ -47,3 +47,18 @@ export const UserActionSchema = z.discriminatedUnion('type', [
 ]);
 export type UserAction = z.infer<typeof UserActionSchema>;
 export type UserActionType = UserAction['type'];
+
+/**
+ * A user action as stored in the timeline (an `EVENT#` item, like an intake event, which carries `event`
+ * instead of `action`). `eventId` is deterministic per source of the change (e.g. a hash of the link token
+ * and the form), so a repeated click or a redelivered SES notification stores nothing new.
+ */
+export const StoredUserActionSchema = z.object({
+  eventId: z.string().min(1).max(200),
+  userId: z.string().min(1).max(200),
+  receivedAt: z.iso.datetime({ offset: true }),
+  occurredAt: z.iso.datetime({ offset: true }),
+  action: UserActionSchema,
+  actor: ActorSchema,
+});
+export type StoredUserAction = z.infer<typeof StoredUserActionSchema>;
