@@ -14,6 +14,17 @@ import type {
   UserProfile,
 } from './domain/model.ts';
 import type { KnownState } from './domain/policy.ts';
+import type { LinkAction, LinkClaims } from './links/actions.ts';
+
+/** Signs the token of a link in an email (`shared/links/actions.ts` says what links exist). */
+export interface LinkSigner {
+  sign(claims: LinkClaims): Promise<string>;
+}
+
+/** Verifies a link's token for the page it was opened on; throws `InvalidLinkError`. */
+export interface LinkVerifier {
+  verify(token: string, expected: LinkAction): Promise<LinkClaims>;
+}
 
 /** Time is a port: nothing else reads the system clock. */
 export interface Clock {

@@ -42,3 +42,8 @@ export interface LinkClaims {
   readonly action: LinkAction;
   readonly target?: string | undefined;
 }
+
+/** The URL of a link: the page of `action`, carrying the signed token. */
+export function linkUrl(baseUrl: string, action: LinkAction, token: string): string {
+  return `${baseUrl}/links/${action}?t=${encodeURIComponent(token)}`;
+}
