@@ -3,14 +3,7 @@
  * small recording proxy. The proxy keeps a persisted log of every accepted SendEmail with the *virtual*
  * send time, because the emulator keeps mail in memory only and stamps it with the real clock.
  */
-import {
-  createServer,
-  type IncomingHttpHeaders,
-  type IncomingMessage,
-  request,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Clock } from '../../shared/ports.ts';
 import { listen, readBody } from './support/http.ts';
@@ -57,15 +50,9 @@ export async function startSes(opts: {
   clock: Clock;
   onEmail?: (email: RecordedEmail) => void;
 }): Promise<SesTwin> {
-  // A CommonJS package: depending on the loader, the default export is the function or the exports object.
-  type Start = (c: { host: string; port: number }) => Promise<Server>;
-  const mod = (await import('aws-ses-v2-local')) as unknown as { default: Start | { default: Start } };
-  const start = typeof mod.default === 'function' ? mod.default : mod.default.default;
-  const inner = await start({ host: '127.0.0.1', port: 0 });
-  const innerPort = (inner.address() as AddressInfo).port;
   const log = new JsonLines<RecordedEmail>(opts.logFile);
-
-  const relay = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  let innerPort = 0;
+  const relay = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const body = await readBody(req);
     if (body === 'too_large') return void res.writeHead(413).end();
     const sentAt = opts.clock.now().toISOString();
@@ -79,17 +66,18 @@ export async function startSes(opts: {
     }
     res.writeHead(up.status, up.headers).end(up.body);
   };
-  const proxy = createServer((req, res) => {
+  const proxy = http.createServer((req, res) => {
     void relay(req, res).catch(() => (res.headersSent ? res.destroy() : res.writeHead(502).end()));
   });
-  let port: number;
-  try {
-    port = await listen(proxy, opts.port);
-  } catch (error) {
-    // A busy port rejects here, so `npm start` can say so, instead of an unhandled 'error' event.
-    await new Promise<void>((resolve) => inner.close(() => resolve()));
-    throw error;
-  }
+  // First, so a busy port rejects (and `npm start` says so) before anything else is running.
+  const port = await listen(proxy, opts.port);
+
+  // A CommonJS package: depending on the loader, the default export is the function or the exports object.
+  type Start = (c: { host: string; port: number }) => Promise<http.Server>;
+  const mod = (await import('aws-ses-v2-local')) as unknown as { default: Start | { default: Start } };
+  const start = typeof mod.default === 'function' ? mod.default : mod.default.default;
+  const inner = await start({ host: '127.0.0.1', port: 0 });
+  innerPort = (inner.address() as AddressInfo).port;
   return {
     endpoint: `http://127.0.0.1:${port}`,
     emails: () => log.read(),
@@ -102,26 +90,14 @@ export async function startSes(opts: {
 }
 
 /** Pass the request on to the emulator unchanged; its whole answer. */
-function forward(
-  port: number,
-  req: IncomingMessage,
-  body: Buffer,
-): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const upstream = request(
-      { host: '127.0.0.1', port, method: req.method, path: req.url, headers: req.headers },
-      (up) => {
-        const chunks: Buffer[] = [];
-        up.on('data', (chunk: Buffer) => chunks.push(chunk));
-        up.on('end', () =>
-          resolve({ status: up.statusCode ?? 502, headers: up.headers, body: Buffer.concat(chunks) }),
-        );
-        up.on('error', reject);
-      },
-    );
-    upstream.on('error', reject);
-    upstream.end(body);
+async function forward(port: number, req: http.IncomingMessage, body: Buffer) {
+  const up = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const { method, url: path, headers } = req;
+    http.request({ host: '127.0.0.1', port, method, path, headers }, resolve).on('error', reject).end(body);
   });
+  const answer = await readBody(up);
+  if (answer === 'too_large') throw new Error('The SES emulator answered more than 10 MB');
+  return { status: up.statusCode ?? 502, headers: up.headers, body: answer };
 }
 
 /** The email a SendEmail call sent, or `undefined` when it is not simple content we can read back. */

@@ -4,17 +4,11 @@
  * freezes the clock and steps from timer to timer up to its target. docs/local-twin.md explains both.
  */
 import { Mutex } from './support/mutex.ts';
-
-/** The clock as the world moves it: frozen during an advance, so each timer fires at exactly its instant. */
-export interface WorldClock {
-  now(): Date;
-  freeze(): void;
-  thaw(): void;
-  moveTo(to: Date): Promise<Date>;
-}
+import type { VirtualClock } from './virtual-clock.ts';
 
 export interface WorldParts {
-  readonly clock: WorldClock;
+  /** Frozen during an advance, so each timer fires at exactly its instant. */
+  readonly clock: Pick<VirtualClock, 'now' | 'freeze' | 'thaw' | 'moveTo'>;
   /** Fire every timer due now; resolves with the number of invocations. */
   fireDueTimers(): Promise<number>;
   /** The earliest instant a one-time timer is due, if any. */
@@ -35,14 +29,13 @@ export interface WorldOptions {
   readonly stalledRetryMs?: number;
 }
 
+const DEFAULTS: Required<WorldOptions> = { tickMs: 250, stallMs: 2000, stalledRetryMs: 5000 };
 /** Fire-and-drain rounds per settle: a chain of timers that keeps creating due timers is a bug, not work. */
 const MAX_ROUNDS = 1000;
 
 export class World {
   private readonly lock = new Mutex();
-  private readonly tickMs: number;
-  private readonly stallMs: number;
-  private readonly stalledRetryMs: number;
+  private readonly options: Required<WorldOptions>;
   private ticker: NodeJS.Timeout | undefined;
   private stopping = false;
   /** When the stream last stalled (real time), until a drain succeeds again. */
@@ -52,9 +45,7 @@ export class World {
     private readonly parts: WorldParts,
     options: WorldOptions = {},
   ) {
-    this.tickMs = options.tickMs ?? 250;
-    this.stallMs = options.stallMs ?? 2000;
-    this.stalledRetryMs = options.stalledRetryMs ?? 5000;
+    this.options = { ...DEFAULTS, ...options };
   }
 
   /** Run `fn` alone (nothing else moves the world meanwhile), then settle what it set going. */
@@ -105,11 +96,12 @@ export class World {
   public start(): void {
     this.ticker ??= setInterval(() => {
       if (this.lock.pending > 0) return;
-      const stream = this.stalledAt === undefined || Date.now() - this.stalledAt >= this.stalledRetryMs;
+      const stream =
+        this.stalledAt === undefined || Date.now() - this.stalledAt >= this.options.stalledRetryMs;
       void this.lock
         .run(() => this.settleUnlocked({ stream }))
         .catch((error: unknown) => this.parts.log(`[twin] tick failed: ${String(error)}`));
-    }, this.tickMs);
+    }, this.options.tickMs);
   }
 
   /** Stop the loop and wait for whatever holds the lock (stop the stream meanwhile, so a drain ends). */
@@ -134,7 +126,7 @@ export class World {
     for (;;) {
       const before = this.parts.streamProgress();
       try {
-        await this.parts.drainStream(this.stallMs);
+        await this.parts.drainStream(this.options.stallMs);
         if (this.stalledAt !== undefined) this.parts.log('[stream] flowing again');
         this.stalledAt = undefined;
         return true;
