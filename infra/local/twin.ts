@@ -16,7 +16,6 @@ import {
   CreateScheduleGroupCommand,
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { useClock } from '../../shared/adapters/clock.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
 import { localControls, type TwinUrls } from './controls.ts';
@@ -44,7 +43,6 @@ export interface TwinOptions {
   readonly debug?: boolean;
   /** The functions' Powertools log level. @default 'WARN' */
   readonly logLevel?: string;
-  readonly log?: (line: string) => void;
 }
 
 export interface Twin {
@@ -52,12 +50,8 @@ export interface Twin {
   stop(): Promise<void>;
 }
 
-interface Part {
-  close(): Promise<void>;
-}
-
 export async function startTwin(options: TwinOptions): Promise<Twin> {
-  const log = options.log ?? ((line: string) => console.log(line));
+  const log = (line: string) => console.log(line);
   const debug = (source: string) =>
     options.debug
       ? (msg: string, data?: object) => log(`[${source}] ${msg} ${JSON.stringify(data ?? {})}`)
@@ -68,7 +62,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
   await clock.load();
   useClock(clock);
 
-  const started: Part[] = [];
+  const started: { close(): Promise<void> }[] = [];
   try {
     const dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb'), port: ports.dynamodb });
     started.push({ close: () => dynamo.stop() });
@@ -127,11 +121,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       streamsClient: new DynamoDBStreamsClient(localClientConfig(dynamo.endpoint)),
       streamArn,
       checkpointFile: join(dataDir, 'stream-checkpoint.json'),
-      handler: async (event: DynamoDBStreamEvent) => {
-        const result = (await planner.handler(event, lambdaContext('rebound-planner'))) as
-          | DynamoDBBatchResponse
-          | undefined;
-        streamProgress += event.Records.length - (result?.batchItemFailures.length ?? 0);
+      handler: async (event) => {
+        const result = await planner.handler(event, lambdaContext('rebound-planner'));
+        streamProgress += event.Records.length - result.batchItemFailures.length;
         return result;
       },
       filter: PLANNER_STREAM_FILTER,
@@ -207,7 +199,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       scheduler: schedulerUrl,
       dynamodb: dynamo.endpoint,
     };
-    return { urls, stop: once(() => closeAll(started)) };
+    let stopped: Promise<void> | undefined;
+    return { urls, stop: () => (stopped ??= closeAll(started)) };
   } catch (error) {
     await closeAll(started).catch(() => undefined);
     throw error;
@@ -249,16 +242,8 @@ async function createReconcilerSchedule(
 }
 
 /** Close the parts, last started first; each one is closed even when an earlier one fails. */
-async function closeAll(parts: readonly Part[]): Promise<void> {
+async function closeAll(parts: readonly { close(): Promise<void> }[]): Promise<void> {
   const errors: unknown[] = [];
   for (const part of [...parts].reverse()) await part.close().catch((error: unknown) => errors.push(error));
   if (errors.length > 0) throw errors[0];
-}
-
-function once(fn: () => Promise<void>): () => Promise<void> {
-  let done: Promise<void> | undefined;
-  return () => {
-    done ??= fn();
-    return done;
-  };
 }
