@@ -4,6 +4,7 @@
 import * as fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
+import { isValidTimeZone } from '#events/job-event.ts';
 import { nextSendSlot, SEND_HOUR, slotAtLeast, slotDaysLater } from '#shared/domain/slots.ts';
 import { DAY_MS, zoneArb } from './support/policy-world.ts';
 import { propertyRuns } from './support/runs.ts';
@@ -69,6 +70,22 @@ describe('send slots in any zone (property)', () => {
         const slot = slotAtLeast(from, minimumMs, zone);
         expect(isSlot(slot, zone)).toBe(true);
         expect(slot.getTime() - from.getTime()).toBeGreaterThanOrEqual(minimumMs);
+      }),
+      propertyRuns(200),
+    );
+  });
+
+  it('every time zone the contract accepts, in any spelling, places a slot', () => {
+    const spelledArb = fc.oneof(
+      zoneArb.map((zone) => zone.toLowerCase()),
+      zoneArb.map((zone) => zone.toUpperCase()),
+      fc.constantFrom('EST', 'EST5EDT', 'SystemV/AST4', 'US/Pacific-New', 'Asia/Calcutta', '+05:30', 'UTC+1'),
+      fc.string({ maxLength: 20 }),
+    );
+    fc.assert(
+      fc.property(instantArb, spelledArb, (after, zone) => {
+        fc.pre(isValidTimeZone(zone));
+        expect(isSlot(nextSendSlot(after, zone), zone)).toBe(true);
       }),
       propertyRuns(200),
     );
