@@ -33,8 +33,8 @@ export interface LinksService {
   verify(token: string, action: LinkAction): Promise<LinkClaims>;
   /** What the page shows; `undefined` when the user or target no longer exists. */
   context(claims: LinkClaims): Promise<LinkContext | undefined>;
-  /** Store the change as an event in the user's timeline (idempotent per token and change). */
-  record(claims: LinkClaims, change: UserAction, via: 'link' | 'one-click'): Promise<void>;
+  /** Store the change as an event in the user's timeline; `token` lets a repeated press count once. */
+  record(claims: LinkClaims, change: UserAction, via: 'link' | 'one-click', token: string): Promise<void>;
 }
 
 const SnoozeForm = z.object({ days: z.enum(['3', '7'], { message: 'Choose when to be reminded again' }) });
@@ -71,7 +71,7 @@ export function createLinksApp(service: LinksService, options: { onError?: (erro
       const claims = await service.verify(token, action);
       const ctx = await service.context(claims);
       if (!ctx) return { refused: c.html(<BadLinkPage problem="gone" />, 410) } as const;
-      return { claims, ctx, formAction: `/links/${action}?t=${encodeURIComponent(token)}` } as const;
+      return { claims, ctx, token, formAction: `/links/${action}?t=${encodeURIComponent(token)}` } as const;
     } catch (error) {
       if (error instanceof InvalidLinkError) {
         return {
@@ -100,8 +100,9 @@ export function createLinksApp(service: LinksService, options: { onError?: (erro
     const oneClick = action === 'unsubscribe' && form['List-Unsubscribe'] === 'One-Click';
     const opened = await open(c, action);
     if ('refused' in opened) return opened.refused;
-    const { claims, ctx, formAction } = opened;
-    const record = (change: UserAction) => service.record(claims, change, oneClick ? 'one-click' : 'link');
+    const { claims, ctx, formAction, token } = opened;
+    const record = (change: UserAction) =>
+      service.record(claims, change, oneClick ? 'one-click' : 'link', token);
 
     switch (action) {
       case 'confirm':
