@@ -4,6 +4,7 @@
  */
 import type { StoredJobEvent } from '#events/job-event.ts';
 import type { TimerPayloadInput } from '#events/timer-payload.ts';
+import type { StoredUserAction } from '#events/user-action.ts';
 import type {
   ApplicationState,
   Cancellation,
@@ -31,9 +32,12 @@ export interface Clock {
   now(): Date;
 }
 
+/** An `EVENT#` item of a user's timeline: an intake event (`event`) or a user action (`action`). */
+export type TimelineEvent = StoredJobEvent | StoredUserAction;
+
 export type PutEventResult =
   | { readonly outcome: 'created' }
-  | { readonly outcome: 'duplicate'; readonly existing: StoredJobEvent };
+  | { readonly outcome: 'duplicate'; readonly existing: TimelineEvent };
 
 /** Everything the planner needs to judge one event: what the policy needs, and whether it was applied. */
 export interface PlanningState extends KnownState {
@@ -56,8 +60,11 @@ export type ClaimResult =
   | { readonly outcome: 'lost' };
 
 export interface ReminderStore {
-  /** Store an intake event once (conditional on its key); a repeat returns the stored copy. */
-  putEvent(event: StoredJobEvent): Promise<PutEventResult>;
+  /**
+   * Store a timeline event (intake event or user action) once, conditional on its key; a repeat returns the
+   * stored copy, whichever kind it is.
+   */
+  putEvent(event: TimelineEvent): Promise<PutEventResult>;
   loadPlanningState(
     userId: string,
     eventId: string,
@@ -79,6 +86,10 @@ export interface ReminderStore {
   /** Reminders an event created or cancelled: used to redo the timer side after a redelivery. */
   remindersTouchedBy(userId: string, eventId: string): Promise<readonly Reminder[]>;
   getProfile(userId: string): Promise<UserProfile | undefined>;
+  /** One reminder, whatever its status (strongly consistent). */
+  getReminder(userId: string, reminderId: string): Promise<Reminder | undefined>;
+  /** One application's state (strongly consistent). */
+  getApplication(userId: string, ref: string): Promise<ApplicationState | undefined>;
   /** Pending reminders of a user whose `dueAt` is at or before `until`. */
   listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]>;
   /** Pending reminders of all users due at or before `until`, oldest first (the reconciler's view). */

@@ -13,7 +13,6 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { StoredJobEvent } from '#events/job-event.ts';
 import type {
   ApplicationState,
   Digest,
@@ -23,7 +22,14 @@ import type {
   UserProfile,
 } from '../domain/model.ts';
 import { ConcurrencyError } from '../errors.ts';
-import type { ClaimResult, PlanningState, PlanWrite, PutEventResult, ReminderStore } from '../ports.ts';
+import type {
+  ClaimResult,
+  PlanningState,
+  PlanWrite,
+  PutEventResult,
+  ReminderStore,
+  TimelineEvent,
+} from '../ports.ts';
 
 export const keys = {
   user: (userId: string) => `USER#${userId}`,
@@ -58,7 +64,7 @@ export class DynamoDbReminderStore implements ReminderStore {
     private readonly tableName: string,
   ) {}
 
-  public async putEvent(event: StoredJobEvent): Promise<PutEventResult> {
+  public async putEvent(event: TimelineEvent): Promise<PutEventResult> {
     try {
       await this.client.send(
         new PutCommand({
@@ -78,7 +84,7 @@ export class DynamoDbReminderStore implements ReminderStore {
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         const existing = error.Item
-          ? strip<StoredJobEvent>(unmarshall(error.Item), EVENT_META)
+          ? strip<TimelineEvent>(unmarshall(error.Item), EVENT_META)
           : await this.getEvent(event.userId, event.eventId);
         if (!existing)
           throw new ConcurrencyError('Event vanished after a conditional failure', { cause: error });
@@ -88,7 +94,7 @@ export class DynamoDbReminderStore implements ReminderStore {
     }
   }
 
-  private async getEvent(userId: string, eventId: string): Promise<StoredJobEvent | undefined> {
+  private async getEvent(userId: string, eventId: string): Promise<TimelineEvent | undefined> {
     const res = await this.client.send(
       new GetCommand({
         TableName: this.tableName,
@@ -96,7 +102,7 @@ export class DynamoDbReminderStore implements ReminderStore {
         ConsistentRead: true,
       }),
     );
-    return res.Item ? strip<StoredJobEvent>(res.Item, EVENT_META) : undefined;
+    return res.Item ? strip<TimelineEvent>(res.Item, EVENT_META) : undefined;
   }
 
   public async loadPlanningState(
@@ -250,6 +256,28 @@ export class DynamoDbReminderStore implements ReminderStore {
       new GetCommand({ TableName: this.tableName, Key: { pk: keys.user(userId), sk: keys.profile() } }),
     );
     return res.Item ? strip<UserProfile>(res.Item) : undefined;
+  }
+
+  public async getReminder(userId: string, reminderId: string): Promise<Reminder | undefined> {
+    const res = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.user(userId), sk: keys.reminder(reminderId) },
+        ConsistentRead: true,
+      }),
+    );
+    return res.Item ? strip<Reminder>(res.Item) : undefined;
+  }
+
+  public async getApplication(userId: string, ref: string): Promise<ApplicationState | undefined> {
+    const res = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.user(userId), sk: keys.application(ref) },
+        ConsistentRead: true,
+      }),
+    );
+    return res.Item ? strip<ApplicationState>(res.Item) : undefined;
   }
 
   public async listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]> {

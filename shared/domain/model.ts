@@ -3,6 +3,7 @@
  * the user's time zone is applied only in pure functions (see `slots.ts`).
  */
 import type { EventType, RejectionReason, RejectionStage } from '#events/job-event.ts';
+import type { ConsentRecord } from './consent.ts';
 
 export const REMINDER_KINDS = [
   'follow_up',
@@ -31,8 +32,8 @@ export interface ApplicationSnapshot {
   readonly contact?: Contact | undefined;
 }
 
-/** A user as the planner keeps it. Later features (consent, opt-outs) add optional attributes here. */
-export interface UserProfile {
+/** A user as the planner keeps it; consent, opt-outs and pause are optional attributes (`ConsentRecord`). */
+export interface UserProfile extends ConsentRecord {
   readonly userId: string;
   readonly email: string;
   readonly name?: string | undefined;

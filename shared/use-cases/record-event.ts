@@ -45,6 +45,8 @@ export async function recordEvent(input: JobEventInput, deps: RecordEventDeps): 
   };
   const result = await deps.store.putEvent(stored);
   if (result.outcome === 'created') return { eventId, userId, duplicate: false };
-  if (result.existing.contentHash !== hash) throw new IdempotencyConflictError(eventId);
+  // A user action under the same key (ids of actions are derived, so only a client could collide) conflicts too.
+  const existing = result.existing;
+  if (!('event' in existing) || existing.contentHash !== hash) throw new IdempotencyConflictError(eventId);
   return { eventId, userId, duplicate: true };
 }

@@ -9,6 +9,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobEventInput, StoredJobEvent } from '#events/job-event.ts';
+import type { StoredUserAction } from '#events/user-action.ts';
 import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
 import { contentHash, digestIdFor, reminderIdFor, scheduleNameFor, userIdFor } from '#shared/domain/ids.ts';
 import type { Digest, EventFailure, NewReminder, Reminder, UserProfile } from '#shared/domain/model.ts';
@@ -161,6 +162,18 @@ function digestOf(
   return { digestId, userId, reminderIds, status: 'sending', claimedAt };
 }
 
+/** A user action as the links function stores it (see `events/user-action.ts`). */
+function storedAction(user: User, eventId = 'act-confirm', receivedAt = RECEIVED_AT): StoredUserAction {
+  return {
+    eventId,
+    userId: user.userId,
+    receivedAt,
+    occurredAt: receivedAt,
+    action: { type: 'reminder.snoozed', reminderId: 'r_1', days: 7 },
+    actor: { type: 'user', via: 'link' },
+  };
+}
+
 const asPending = (r: NewReminder): Reminder => ({ ...r, status: 'pending' });
 const sortedIds = (rs: readonly { readonly reminderId: string }[]): string[] =>
   rs.map((r) => r.reminderId).sort();
@@ -272,7 +285,9 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
 
       // Assess
       expect(result).toEqual({ outcome: 'duplicate', existing: original });
-      expect(result.outcome === 'duplicate' && result.existing.contentHash).toBe(retry.contentHash);
+      expect(
+        result.outcome === 'duplicate' && 'event' in result.existing && result.existing.contentHash,
+      ).toBe(retry.contentHash);
     });
 
     it('keeps the first copy when different content arrives under the same key', async () => {
@@ -290,6 +305,89 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       // Assess
       expect(result).toEqual({ outcome: 'duplicate', existing: original });
       expect(conflicting.contentHash).not.toBe(original.contentHash);
+    });
+  });
+
+  describe('putEvent of a user action', () => {
+    it('stores a user action beside intake events and answers created', async () => {
+      // Prepare
+      const user = newUser();
+      await store.putEvent(storedEvent(submitted(user)));
+      const action = storedAction(user);
+
+      // Act
+      const result = await store.putEvent(action);
+
+      // Assess
+      expect(result).toEqual({ outcome: 'created' });
+    });
+
+    it('answers duplicate with the stored action when the same action is put again', async () => {
+      // Prepare
+      const user = newUser();
+      const original = storedAction(user);
+      await store.putEvent(original);
+
+      // Act
+      const result = await store.putEvent(storedAction(user, original.eventId, LATER));
+
+      // Assess
+      expect(result).toEqual({ outcome: 'duplicate', existing: original });
+    });
+
+    it('answers duplicate with the stored intake event when an action reuses its key', async () => {
+      // Prepare
+      const user = newUser();
+      const intake = storedEvent(submitted(user));
+      await store.putEvent(intake);
+
+      // Act
+      const result = await store.putEvent(storedAction(user, intake.eventId));
+
+      // Assess
+      expect(result).toEqual({ outcome: 'duplicate', existing: intake });
+    });
+  });
+
+  describe('getReminder', () => {
+    it('returns a reminder whatever its status, and nothing for an unknown id or another user', async () => {
+      // Prepare
+      const user = await userWithReminders({ waiting: at(17), sent: at(18) });
+      const { waiting, sent } = user.reminders;
+      const digest = await claimed(user, [sent], at(18));
+      await store.completeDigest(digest, 'msg-1', at(18, 8, 1));
+      const stranger = newUser();
+
+      // Act
+      const [pending, done, unknown, elsewhere] = await Promise.all([
+        store.getReminder(user.userId, waiting.reminderId),
+        store.getReminder(user.userId, sent.reminderId),
+        store.getReminder(user.userId, 'r_unknown'),
+        store.getReminder(stranger.userId, waiting.reminderId),
+      ]);
+
+      // Assess
+      expect(pending).toEqual(asPending(waiting));
+      expect(done).toMatchObject({ reminderId: sent.reminderId, status: 'sent', messageId: 'msg-1' });
+      expect(unknown).toBeUndefined();
+      expect(elsewhere).toBeUndefined();
+    });
+  });
+
+  describe('getApplication', () => {
+    it('returns the application the last plan wrote, and nothing for an unknown ref', async () => {
+      // Prepare
+      const user = newUser();
+      const plan = await intakeAndPlan(submitted(user), PLANNED_AT);
+
+      // Act
+      const known = await store.getApplication(user.userId, 'acme-backend');
+      const unknown = await store.getApplication(user.userId, 'globex-platform');
+
+      // Assess
+      expect(plan.application).toBeDefined();
+      expect(known).toEqual(plan.application);
+      expect(unknown).toBeUndefined();
     });
   });
 

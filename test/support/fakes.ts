@@ -17,6 +17,7 @@ import type {
   PlanWrite,
   PutEventResult,
   ReminderStore,
+  TimelineEvent,
   TimerRequest,
   TimerService,
 } from '#shared/ports.ts';
@@ -33,7 +34,7 @@ export class ConditionFailedError extends Error {
 }
 
 interface StoredEventItem {
-  readonly event: StoredJobEvent;
+  readonly event: TimelineEvent;
   plannedAt?: string;
   failure?: EventFailure;
 }
@@ -58,7 +59,7 @@ export class InMemoryReminderStore implements ReminderStore {
 
   // ------------------------------------------------------------------ ReminderStore
 
-  public async putEvent(event: StoredJobEvent): Promise<PutEventResult> {
+  public async putEvent(event: TimelineEvent): Promise<PutEventResult> {
     const k = key(event.userId, event.eventId);
     const existing = this.events.get(k);
     if (existing) return { outcome: 'duplicate', existing: copy(existing.event) };
@@ -124,6 +125,16 @@ export class InMemoryReminderStore implements ReminderStore {
   public async getProfile(userId: string): Promise<UserProfile | undefined> {
     const profile = this.profiles.get(userId);
     return profile && copy(profile);
+  }
+
+  public async getReminder(userId: string, reminderId: string): Promise<Reminder | undefined> {
+    const reminder = this.reminders.get(key(userId, reminderId));
+    return reminder && copy(reminder);
+  }
+
+  public async getApplication(userId: string, ref: string): Promise<ApplicationState | undefined> {
+    const application = this.applications.get(key(userId, ref));
+    return application && copy(application);
   }
 
   public async listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]> {
@@ -204,8 +215,14 @@ export class InMemoryReminderStore implements ReminderStore {
 
   // ------------------------------------------------------------------ test helpers
 
-  /** The stored event, as the table's stream would deliver it to the planner. */
+  /** The stored intake event, as the table's stream would deliver it to the planner (not a user action). */
   public storedEvent(userId: string, eventId: string): StoredJobEvent | undefined {
+    const item = this.events.get(key(userId, eventId));
+    return item && 'event' in item.event ? copy(item.event) : undefined;
+  }
+
+  /** The stored timeline event of either kind (intake event or user action). */
+  public timelineEvent(userId: string, eventId: string): TimelineEvent | undefined {
     const item = this.events.get(key(userId, eventId));
     return item && copy(item.event);
   }
