@@ -1,0 +1,550 @@
+/**
+ * `npm run simulate -- --users N --weeks W --seed S`: a realistic job search driven through the local twin
+ * over HTTP, then audited, metered and priced (issue 7, §3).
+ *
+ *  1. Start a twin as `npm start` does (child process, fresh temporary data directory, quiet console,
+ *     `LOG_LEVEL=INFO` as on AWS) and reset its meter (`DELETE /_local/meter`).
+ *  2. Generate the workload (`support/workload.ts`, deterministic by seed) starting at the next UTC
+ *     midnight of the twin's clock, and cut it into clock steps that never span a send slot.
+ *  3. For each step: move the virtual clock to the step's last event (`POST /_local/clock/advance`, which
+ *     returns once every timer due by then has fired and the stream is drained), then post the step's
+ *     events (`POST /events`), users in parallel up to `--concurrency`, each user's events in order.
+ *  4. Drain: move the clock to the horizon, then day by day for `--drain-weeks` more, so every reminder
+ *     the search created comes due (the longest, `reconnect` after `not_hiring`, is 8 weeks).
+ *  5. Audit: scan the table from here (not metered) and read SES's record of sent emails: reminders created,
+ *     cancelled, sent; double sends; lost reminders; dead letters. Read `GET /_local/meter` for the
+ *     handlers' AWS calls and invocations ("meter not available" when it answers 404).
+ *  6. Print the report (and `.bench/simulate.json`); exit 1 when a correctness check fails.
+ *
+ * Options: --users (10) --weeks (4) --seed (1) --concurrency (8) --drain-weeks (9) --log-level (INFO)
+ * --cpu-prof (profile the twin with `node --cpu-prof`, summarise the top self-time frames) --keep (keep
+ * the twin's data directory).
+ */
+import { execFileSync } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient, ListTablesCommand, paginateScan } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { type RunningTwin, startTwinProcess } from '../harness/twin-process.ts';
+import { RECONCILER_RATE_MINUTES } from '../shared/wiring.ts';
+import { type CpuProfile, renderProfileSummary, summarizeProfiles } from './support/cpu-profile.ts';
+import {
+  approximateDynamoUnits,
+  costPerMillionReminders,
+  type FunctionUsage,
+  reconcilerMonthlyLambdaUsd,
+} from './support/pricing.ts';
+import { tree } from './support/process-tree.ts';
+import {
+  type AuditItem,
+  auditTable,
+  callsPerReminder,
+  duration,
+  dynamoCalls,
+  itemSizeBytes,
+  type Meter,
+  MeterSchema,
+  PER_REMINDER_FUNCTIONS,
+  perReminderCalls,
+  renderReport,
+  type SimulationReport,
+} from './support/simulate-report.ts';
+import { generateWorkload, planSteps, type WorkloadEvent } from './support/workload.ts';
+
+// The SDK client that scans the table at the end would warn about Node 20 on every run.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(ROOT); // the harness starts `infra/local/main.ts` relative to the working directory
+
+const DAY_MS = 86_400_000;
+const OUT_FILE = join(ROOT, '.bench', 'simulate.json');
+const PROFILE_DIR = join(ROOT, '.bench', 'simulate-cpuprofile');
+/** A reminder pending this long after its due time has been missed by its timer and by the reconciler. */
+const OVERDUE_GRACE_MS = 3 * RECONCILER_RATE_MINUTES * 60_000;
+/** 5 ms between samples: a long run stays a few MB of profile. */
+const CPU_PROF_INTERVAL_US = 5_000;
+
+// ---- options -----------------------------------------------------------------------------------------------
+
+const { values: args } = parseArgs({
+  options: {
+    users: { type: 'string', default: '10' },
+    weeks: { type: 'string', default: '4' },
+    seed: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '8' },
+    'drain-weeks': { type: 'string', default: '9' },
+    'log-level': { type: 'string', default: 'INFO' },
+    'cpu-prof': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+const int = (name: string, raw: string | undefined, min: number, max: number): number => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    console.error(`--${name} must be an integer in [${min}, ${max}]`);
+    process.exit(2);
+  }
+  return n;
+};
+const CONFIG = {
+  users: int('users', args.users, 1, 100_000),
+  weeks: int('weeks', args.weeks, 1, 104),
+  seed: int('seed', args.seed, 0, 2 ** 32 - 1),
+  concurrency: int('concurrency', args.concurrency, 1, 64),
+  drainWeeks: int('drain-weeks', args['drain-weeks'], 0, 52),
+  logLevel: (args['log-level'] ?? 'INFO').toUpperCase(),
+  cpuProf: args['cpu-prof'] ?? false,
+  keep: args.keep ?? false,
+};
+
+// ---- HTTP to the twin (keep-alive; no timeout on clock moves, which may run for minutes) -----------------
+
+const agent = new Agent({ keepAlive: true, maxSockets: CONFIG.concurrency + 2 });
+
+interface Reply {
+  readonly status: number;
+  readonly text: string;
+}
+
+function call(method: string, url: string, body?: unknown, timeoutMs = 0): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      url,
+      {
+        method,
+        agent,
+        headers: payload
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+          : {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    if (timeoutMs > 0) req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${url}: timed out`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/**
+ * `call`, retried on a reset connection: the twin's server closes idle keep-alive sockets after 5 s, and a
+ * request sent on one just as it closes fails with "socket hang up". Only for idempotent requests (a clock
+ * move to an instant, an event with an `id`).
+ */
+async function callRetrying(
+  method: string,
+  url: string,
+  body?: unknown,
+  timeoutMs = 0,
+): Promise<Reply & { attempts: number }> {
+  for (let attempts = 1; ; attempts += 1) {
+    try {
+      return { ...(await call(method, url, body, timeoutMs)), attempts };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reset = code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(String(error));
+      if (!reset || attempts >= 3) throw error;
+    }
+  }
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const reply = await callRetrying('GET', url, undefined, 120_000);
+  if (reply.status !== 200) throw new Error(`GET ${url} → ${reply.status} ${reply.text.slice(0, 300)}`);
+  return JSON.parse(reply.text) as T;
+}
+
+// ---- twin CPU from /proc --------------------------------------------------------------------------------------
+
+let ticksPerSecond: number | undefined;
+function cpuByGroup(root: number): { node: number; java: number } | undefined {
+  try {
+    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    ticksPerSecond = 100;
+  }
+  const out = { node: 0, java: 0 };
+  const procs = tree(root);
+  if (procs.length === 0) return undefined;
+  for (const p of procs) {
+    try {
+      const stat = readFileSync(`/proc/${p.pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ms = ((Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 1000) / ticksPerSecond;
+      if (p.name === 'java') out.java += ms;
+      else out.node += ms;
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+// ---- state for cleanup ------------------------------------------------------------------------------------
+
+let twin: RunningTwin | undefined;
+let dataDir: string | undefined;
+let cleaning: Promise<void> | undefined;
+let interrupted = false;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    if (twin)
+      await twin.stop().catch((error: unknown) => console.error(`stopping the twin: ${String(error)}`));
+    agent.destroy();
+    if (dataDir && !CONFIG.keep) await rm(dataDir, { recursive: true, force: true }).catch(() => undefined);
+  })();
+  return cleaning;
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    interrupted = true;
+    console.error(`\n${signal}: stopping the twin...`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+// ---- the run ----------------------------------------------------------------------------------------------
+
+const wall = { startup: 0, posting: 0, advancing: 0, drain: 0, audit: 0 };
+const posted = { total: 0, byStatus: {} as Record<string, number>, duplicates: 0 };
+const postFailures: string[] = [];
+
+async function advanceTo(api: string, toMs: number): Promise<number> {
+  const reply = await callRetrying('POST', `${api}/_local/clock/advance`, {
+    to: new Date(toMs).toISOString(),
+  });
+  if (reply.status === 200) return Date.parse((JSON.parse(reply.text) as { now: string }).now);
+  // Real time flows between steps: the clock may already stand past a target a few seconds away.
+  if (reply.status === 400 && reply.text.includes('only moves forward')) {
+    return Date.parse((await getJson<{ now: string }>(`${api}/_local/clock`)).now);
+  }
+  throw new Error(`advance to ${new Date(toMs).toISOString()} → ${reply.status} ${reply.text.slice(0, 300)}`);
+}
+
+async function postEvent(api: string, event: WorkloadEvent): Promise<void> {
+  const reply = await callRetrying('POST', `${api}/events`, event.body, 60_000);
+  posted.total += 1;
+  posted.byStatus[reply.status] = (posted.byStatus[reply.status] ?? 0) + 1;
+  if (reply.status === 202) {
+    // After a reset the first attempt may have been stored: a duplicate is then the expected answer.
+    const { duplicate } = JSON.parse(reply.text) as { duplicate?: boolean };
+    if (duplicate && reply.attempts === 1) posted.duplicates += 1;
+  } else if (postFailures.length < 5) {
+    postFailures.push(`${event.body.id}: ${reply.status} ${reply.text.slice(0, 200)}`);
+  }
+}
+
+/** One step's events: users in parallel (bounded), each user's events in their order. */
+async function postStep(api: string, events: readonly WorkloadEvent[]): Promise<void> {
+  const byUser = new Map<number, WorkloadEvent[]>();
+  for (const e of events) byUser.set(e.userIndex, [...(byUser.get(e.userIndex) ?? []), e]);
+  const queues = [...byUser.values()];
+  let next = 0;
+  const worker = async () => {
+    for (let q = queues[next++]; q; q = queues[next++]) {
+      for (const e of q) await postEvent(api, e);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONFIG.concurrency, queues.length) }, worker));
+}
+
+/** Every item of the table, with its approximate size, through the bench's own client (not metered). */
+async function scanTable(endpoint: string): Promise<AuditItem[]> {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    const tables = (await client.send(new ListTablesCommand({}))).TableNames ?? [];
+    const tableName = tables.includes('rebound-local') ? 'rebound-local' : tables[0];
+    if (!tableName) throw new Error('DynamoDB Local has no table');
+    const items: AuditItem[] = [];
+    for await (const page of paginateScan({ client, pageSize: 1000 }, { TableName: tableName })) {
+      for (const raw of page.Items ?? []) {
+        const item = unmarshall(raw) as Record<string, unknown>;
+        const ids = item.reminderIds;
+        items.push({
+          pk: String(item.pk),
+          sk: String(item.sk),
+          status: typeof item.status === 'string' ? item.status : undefined,
+          dueAt: typeof item.dueAt === 'string' ? item.dueAt : undefined,
+          reminderIds:
+            ids instanceof Set ? [...ids].map(String) : Array.isArray(ids) ? ids.map(String) : undefined,
+          messageId: typeof item.messageId === 'string' ? item.messageId : undefined,
+          sizeBytes: itemSizeBytes(raw),
+        });
+      }
+    }
+    return items;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Message ids of every email SES accepted: streamed from the twin's record (GET /_local/emails as fallback). */
+async function sentMessageIds(api: string, dir: string): Promise<string[]> {
+  const file = join(dir, 'emails.jsonl');
+  if (!existsSync(file)) {
+    return (await getJson<{ messageId: string }[]>(`${api}/_local/emails`)).map((e) => e.messageId);
+  }
+  const ids: string[] = [];
+  const lines = createInterface({
+    input: createReadStream(file, 'utf8'),
+    crlfDelay: Number.POSITIVE_INFINITY,
+  });
+  for await (const line of lines) {
+    if (!line) continue;
+    // The recorder writes messageId first; parse the whole line only if that ever changes.
+    const id =
+      /^\{"messageId":"([^"]+)"/.exec(line)?.[1] ?? (JSON.parse(line) as { messageId: string }).messageId;
+    ids.push(id);
+  }
+  return ids;
+}
+
+async function readMeter(api: string): Promise<{ meter: Meter } | { reason: string }> {
+  const reply = await callRetrying('GET', `${api}/_local/meter`, undefined, 60_000);
+  if (reply.status === 404) return { reason: 'GET /_local/meter answered 404' };
+  if (reply.status !== 200) return { reason: `GET /_local/meter answered ${reply.status}` };
+  const parsed = MeterSchema.safeParse(JSON.parse(reply.text));
+  if (!parsed.success) return { reason: `unexpected meter shape: ${parsed.error.issues[0]?.message ?? ''}` };
+  return { meter: parsed.data };
+}
+
+function readProfiles(dir: string): CpuProfile[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile);
+}
+
+async function main(): Promise<number> {
+  const started = performance.now();
+  dataDir = await mkdtemp(join(tmpdir(), 'rebound-simulate-'));
+  const env: Record<string, string> = { REBOUND_QUIET: '1', LOG_LEVEL: CONFIG.logLevel };
+  if (CONFIG.cpuProf) {
+    await rm(PROFILE_DIR, { recursive: true, force: true });
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    // Node 20 refuses --cpu-prof in NODE_OPTIONS; a preload starts the same profiler instead.
+    const preload = join(ROOT, 'bench', 'support', 'cpu-profile-preload.mjs');
+    env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --import=${preload}`.trim();
+    env.CPU_PROFILE_DIR = PROFILE_DIR;
+    env.CPU_PROFILE_INTERVAL_US = String(CPU_PROF_INTERVAL_US);
+  }
+  console.log(
+    `Starting the twin (data ${dataDir}${CONFIG.cpuProf ? `, CPU profile to ${PROFILE_DIR}` : ''})...`,
+  );
+  twin = await startTwinProcess({ dataDir, env });
+  const { api } = twin;
+  wall.startup = performance.now() - started;
+
+  const reset = await call('DELETE', `${api}/_local/meter`, undefined, 30_000);
+  const meterResetOk = reset.status >= 200 && reset.status < 300;
+  const cpuBefore = cpuByGroup(twin.pid);
+
+  const now = Date.parse((await getJson<{ now: string }>(`${api}/_local/clock`)).now);
+  const start = new Date((Math.floor(now / DAY_MS) + 1) * DAY_MS);
+  const workload = generateWorkload({ users: CONFIG.users, weeks: CONFIG.weeks, seed: CONFIG.seed, start });
+  const steps = planSteps(workload.events, workload.zones);
+  console.log(
+    `Workload: ${workload.events.length} events for ${CONFIG.users} users over ${CONFIG.weeks} weeks from ${start.toISOString()}, ${steps.length} clock steps`,
+  );
+
+  // ---- 3. the search ----
+  let week = -1;
+  let weekStarted = performance.now();
+  let weekEvents = 0;
+  for (const step of steps) {
+    const stepWeek = Math.floor((step.advanceTo - start.getTime()) / (7 * DAY_MS));
+    if (stepWeek !== week) {
+      if (week >= 0) {
+        console.log(
+          `  week ${week + 1}/${CONFIG.weeks}: ${weekEvents} events in ${duration(performance.now() - weekStarted)} (total ${duration(performance.now() - started)})`,
+        );
+      }
+      week = stepWeek;
+      weekStarted = performance.now();
+      weekEvents = 0;
+    }
+    let t = performance.now();
+    await advanceTo(api, step.advanceTo);
+    wall.advancing += performance.now() - t;
+    t = performance.now();
+    await postStep(api, step.events);
+    wall.posting += performance.now() - t;
+    weekEvents += step.events.length;
+  }
+  console.log(
+    `  week ${week + 1}/${CONFIG.weeks}: ${weekEvents} events in ${duration(performance.now() - weekStarted)} (total ${duration(performance.now() - started)})`,
+  );
+
+  // ---- 4. drain ----
+  const drainStarted = performance.now();
+  const end = workload.horizon + CONFIG.drainWeeks * 7 * DAY_MS;
+  let clock = await advanceTo(api, workload.horizon);
+  while (clock < end) clock = await advanceTo(api, Math.min(end, clock + DAY_MS));
+  wall.drain = performance.now() - drainStarted;
+  console.log(`  drained to ${new Date(clock).toISOString()} in ${duration(wall.drain)}`);
+  const cpuAfter = cpuByGroup(twin.pid);
+
+  // ---- 5. audit ----
+  const auditStarted = performance.now();
+  const meterReply = await readMeter(api);
+  const endNow = Date.parse((await getJson<{ now: string }>(`${api}/_local/clock`)).now);
+  const [items, messageIds, deadLetters, schedules] = await Promise.all([
+    scanTable(twin.urls.dynamodb),
+    sentMessageIds(api, twin.dataDir),
+    getJson<{ scheduler: unknown[]; stream: unknown[] }>(`${api}/_local/dead-letters`),
+    getJson<{ expression: string; state: string }[]>(`${api}/_local/schedules`),
+  ]);
+  const audit = auditTable(items, messageIds, endNow, OVERDUE_GRACE_MS);
+  wall.audit = performance.now() - auditStarted;
+
+  await twin.stop();
+  twin = undefined;
+  const profile = CONFIG.cpuProf ? readProfiles(PROFILE_DIR) : [];
+  const profileText =
+    profile.length > 0 ? renderProfileSummary(summarizeProfiles(profile, ROOT, 25)) : undefined;
+
+  // ---- the figures ----
+  const sent = audit.reminders.byStatus.sent ?? 0;
+  let meterSection: SimulationReport['meter'];
+  let lambda: Record<string, FunctionUsage> | undefined;
+  let dynamo: { readUnits: number; writeUnits: number } | undefined;
+  let schedulerInvocations: number | undefined;
+  let logBytes: number | undefined;
+  let reconcilerMonthlyUsd: number | undefined;
+  if ('meter' in meterReply && meterResetOk) {
+    const m = meterReply.meter;
+    lambda = Object.fromEntries(
+      PER_REMINDER_FUNCTIONS.map((name) => [
+        name,
+        { invocations: m.invocations[name]?.count ?? 0, durationMs: m.invocations[name]?.durationMs ?? 0 },
+      ]),
+    );
+    const calls = perReminderCalls(m);
+    dynamo = m.dynamodb ?? approximateDynamoUnits(dynamoCalls(calls));
+    schedulerInvocations = m.invocations.sender?.count;
+    logBytes = m.logs?.bytes;
+    const reconciler = m.invocations.reconciler;
+    if (reconciler && reconciler.count > 0) {
+      reconcilerMonthlyUsd = reconcilerMonthlyLambdaUsd(reconciler.durationMs / reconciler.count);
+    }
+    meterSection = {
+      available: true,
+      calls: callsPerReminder(calls, sent),
+      callsScope: m.awsCallsByFunction ? 'ingest, planner, sender' : 'all functions, reconciler included',
+      invocations: m.invocations,
+      dynamoUnits: { ...dynamo, source: m.dynamodb ? 'meter' : 'approximation' },
+      logBytes,
+    };
+  } else {
+    meterSection = {
+      available: false,
+      reason: 'reason' in meterReply ? meterReply.reason : `DELETE /_local/meter answered ${reset.status}`,
+    };
+  }
+  const cost =
+    sent > 0
+      ? costPerMillionReminders({
+          remindersSent: sent,
+          emails: messageIds.length,
+          httpRequests: posted.total,
+          lambda,
+          dynamodb: dynamo,
+          schedulerInvocations,
+          functionLogBytes: logBytes,
+        })
+      : undefined;
+
+  const failures: string[] = [];
+  if (audit.doubleSends.total > 0) failures.push(`${audit.doubleSends.total} double sends`);
+  if (audit.lost.total > 0) failures.push(`${audit.lost.total} lost reminders`);
+  if (audit.reminders.pendingNotDue > 0) {
+    failures.push(`${audit.reminders.pendingNotDue} reminders still pending: drain longer (--drain-weeks)`);
+  }
+  const deadLetterCount = deadLetters.stream.length + deadLetters.scheduler.length;
+  if (deadLetterCount > 0) {
+    const first = JSON.stringify(deadLetters.stream[0] ?? deadLetters.scheduler[0]).slice(0, 400);
+    failures.push(`${deadLetterCount} dead letters, the first: ${first}`);
+  }
+  if ((posted.byStatus[202] ?? 0) !== posted.total) {
+    failures.push(
+      `${posted.total - (posted.byStatus[202] ?? 0)} events not accepted: ${postFailures.join('; ')}`,
+    );
+  }
+  if (posted.duplicates > 0) failures.push(`${posted.duplicates} fresh events answered duplicate`);
+
+  const report: SimulationReport = {
+    config: {
+      users: CONFIG.users,
+      weeks: CONFIG.weeks,
+      seed: CONFIG.seed,
+      concurrency: CONFIG.concurrency,
+      drainWeeks: CONFIG.drainWeeks,
+      logLevel: CONFIG.logLevel,
+    },
+    workload: {
+      ...workload.stats,
+      clockSteps: steps.length,
+      start: start.toISOString(),
+      horizon: new Date(workload.horizon).toISOString(),
+      end: new Date(endNow).toISOString(),
+    },
+    posted,
+    audit,
+    emails: messageIds.length,
+    deadLetters: { stream: deadLetters.stream.length, scheduler: deadLetters.scheduler.length },
+    schedulesLeft: schedules.filter((s) => s.state === 'ENABLED' && s.expression.startsWith('at(')).length,
+    wallMs: { ...wall, total: performance.now() - started },
+    twinCpuMs:
+      cpuBefore && cpuAfter
+        ? { node: cpuAfter.node - cpuBefore.node, java: cpuAfter.java - cpuBefore.java }
+        : undefined,
+    meter: meterSection,
+    cost,
+    reconcilerMonthlyUsd,
+    profile: profileText,
+    ok: failures.length === 0,
+    failures,
+  };
+  console.log(`\n${renderReport(report)}`);
+  mkdirSync(join(ROOT, '.bench'), { recursive: true });
+  writeFileSync(OUT_FILE, `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nJSON: ${OUT_FILE}${CONFIG.keep ? `; twin data kept in ${dataDir}` : ''}`);
+  return report.ok ? 0 : 1;
+}
+
+let exitCode = 1;
+try {
+  exitCode = await main();
+} catch (error) {
+  if (!interrupted) {
+    console.error(
+      `simulate failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    );
+    if (twin) console.error(`--- twin output (tail) ---\n${twin.output().slice(-4000)}`);
+  }
+} finally {
+  await cleanup();
+}
+process.exit(interrupted ? 130 : exitCode);
