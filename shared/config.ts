@@ -13,27 +13,59 @@ const base = {
   TABLE_NAME: z.string().min(3),
 };
 
+/**
+ * Functions that put links in emails (sign) or open them (verify): where links point, and where the key
+ * ring is. On AWS the ring is a Secrets Manager secret; in the twin, a file in the data directory.
+ * Exactly one of the two must be set.
+ */
+const links = {
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+    .transform((u) => u.replace(/\/+$/, '')),
+  LINK_KEYS_SECRET_ARN: arn.optional(),
+  LINK_KEYS_FILE: z.string().min(1).optional(),
+};
+const oneKeySource = (c: {
+  LINK_KEYS_SECRET_ARN?: string | undefined;
+  LINK_KEYS_FILE?: string | undefined;
+}) => (c.LINK_KEYS_SECRET_ARN === undefined) !== (c.LINK_KEYS_FILE === undefined);
+const KEY_SOURCE_RULE = {
+  message: 'set exactly one of LINK_KEYS_SECRET_ARN and LINK_KEYS_FILE',
+  path: ['LINK_KEYS_SECRET_ARN'],
+};
+
+const mail = {
+  MAIL_FROM: z.string().min(3),
+  SES_CONFIGURATION_SET: z.string().min(1).optional(),
+};
+
 export const CONFIG_SCHEMAS = {
   ingest: z.object({ ...base }),
-  planner: z.object({
-    ...base,
-    SCHEDULE_GROUP: z.string().min(1).max(64),
-    SENDER_FUNCTION_ARN: arn,
-    SCHEDULER_ROLE_ARN: arn,
-    SCHEDULER_DLQ_ARN: arn,
-  }),
-  sender: z.object({
-    ...base,
-    MAIL_FROM: z.string().min(3),
-    SES_CONFIGURATION_SET: z.string().min(1).optional(),
-  }),
-  reconciler: z.object({
-    ...base,
-    MAIL_FROM: z.string().min(3),
-    SES_CONFIGURATION_SET: z.string().min(1).optional(),
-    /** A pending reminder this many minutes past due counts as having lost its timer. */
-    RECONCILE_AFTER_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
-  }),
+  planner: z
+    .object({
+      ...base,
+      ...mail,
+      ...links,
+      SCHEDULE_GROUP: z.string().min(1).max(64),
+      SENDER_FUNCTION_ARN: arn,
+      SCHEDULER_ROLE_ARN: arn,
+      SCHEDULER_DLQ_ARN: arn,
+    })
+    .refine(oneKeySource, KEY_SOURCE_RULE),
+  sender: z.object({ ...base, ...mail, ...links }).refine(oneKeySource, KEY_SOURCE_RULE),
+  reconciler: z
+    .object({
+      ...base,
+      ...mail,
+      ...links,
+      /** A pending reminder this many minutes past due counts as having lost its timer. */
+      RECONCILE_AFTER_MINUTES: z.coerce.number().int().min(1).max(1440).default(5),
+    })
+    .refine(oneKeySource, KEY_SOURCE_RULE),
+  /** The pages behind the links in emails. */
+  links: z.object({ ...base, ...links }).refine(oneKeySource, KEY_SOURCE_RULE),
+  /** SES bounces and complaints, from EventBridge. */
+  feedback: z.object({ ...base }),
 } as const;
 
 export type FunctionName = keyof typeof CONFIG_SCHEMAS;

@@ -17,16 +17,19 @@ import {
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
 import { useClock } from '../../shared/adapters/clock.ts';
+import { LINK_ACTIONS } from '../../shared/links/actions.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
+import { STYLESHEET_PATH } from '../../shared/web/layout.tsx';
 import { localControls, type TwinUrls } from './controls.ts';
 import { localClientConfig, startDynamoDbLocal } from './dynamodb/launcher.ts';
 import { ensureTable } from './dynamodb/table.ts';
-import { lambdaRoute } from './http-gateway.ts';
+import { type HttpFunction, lambdaRoute } from './http-gateway.ts';
 import { lambdaContext } from './lambda-context.ts';
+import { ensureLinkKeys } from './link-keys.ts';
 import { type EmulatedSchedule, SchedulerEmulator } from './scheduler-emulator.ts';
 import { maskEmail, startSes } from './ses-recorder.ts';
 import { StreamPoller } from './stream/index.ts';
-import { serve } from './support/http.ts';
+import { type Route, type Routes, serve } from './support/http.ts';
 import { JsonLines } from './support/json-file.ts';
 import { portLayout } from './support/ports.ts';
 import { VirtualClock } from './virtual-clock.ts';
@@ -81,6 +84,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         ses: ses.endpoint,
         scheduler: schedulerUrl,
         logLevel: options.logLevel ?? 'WARN',
+        publicBaseUrl: `http://127.0.0.1:${ports.api}`,
+        linkKeysFile: await ensureLinkKeys(join(dataDir, 'link-keys.json')),
       }),
     );
     const { streamArn } = await ensureTable(
@@ -88,11 +93,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       LOCAL_NAMES.table,
     );
     // Imported only now: the functions read their environment at cold start.
-    const [ingest, planner, sender, reconciler] = await Promise.all([
+    const [ingest, planner, sender, reconciler, links] = await Promise.all([
       import('../../functions/ingest.ts'),
       import('../../functions/planner.ts'),
       import('../../functions/sender.ts'),
       import('../../functions/reconciler.ts'),
+      import('../../functions/links.ts'),
     ]);
 
     const targets = new Map<string, (input: unknown) => Promise<unknown>>([
@@ -174,6 +180,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
             if (!options.quiet) log(`[api] POST /events → ${status}`);
           },
         ),
+        ...linkRoutes((event) => links.handler(event, lambdaContext('rebound-links'))),
         ...localControls({
           clock,
           world,
@@ -239,6 +246,18 @@ async function createReconcilerSchedule(
     }),
   );
   client.destroy();
+}
+
+/** The links function's routes, as the HTTP API declares them on AWS (`/links/{action}`, `/assets/{file}`). */
+function linkRoutes(fn: HttpFunction): Routes {
+  const routes: Record<string, Route> = {
+    [`GET ${STYLESHEET_PATH}`]: lambdaRoute('GET /assets/{file}', fn),
+  };
+  for (const action of LINK_ACTIONS) {
+    routes[`GET /links/${action}`] = lambdaRoute('GET /links/{action}', fn);
+    routes[`POST /links/${action}`] = lambdaRoute('POST /links/{action}', fn);
+  }
+  return routes;
 }
 
 /** Close the parts, last started first; each one is closed even when an earlier one fails. */

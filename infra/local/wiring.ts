@@ -42,6 +42,10 @@ export function functionEnvironment(opts: {
   readonly ses: string;
   readonly scheduler: string;
   readonly logLevel: string;
+  /** Where links in emails point: the twin's API. */
+  readonly publicBaseUrl: string;
+  /** The link key ring in the data directory. */
+  readonly linkKeysFile: string;
 }): Record<string, string> {
   return {
     AWS_REGION: REGION,
@@ -58,6 +62,8 @@ export function functionEnvironment(opts: {
     SCHEDULER_ROLE_ARN: LOCAL_NAMES.schedulerRoleArn,
     SCHEDULER_DLQ_ARN: LOCAL_NAMES.schedulerDlqArn,
     MAIL_FROM: LOCAL_NAMES.mailFrom,
+    PUBLIC_BASE_URL: opts.publicBaseUrl,
+    LINK_KEYS_FILE: opts.linkKeysFile,
     POWERTOOLS_SERVICE_NAME: TWIN_WIRING.powertools.service,
     POWERTOOLS_METRICS_NAMESPACE: TWIN_WIRING.powertools.namespace,
     POWERTOOLS_LOG_LEVEL: opts.logLevel,

@@ -6,12 +6,16 @@
 import type { ConfigOf } from '../config.ts';
 import type { PlanEventDeps } from '../use-cases/plan-event.ts';
 import type { RecordEventDeps } from '../use-cases/record-event.ts';
+import type { RecordFeedbackDeps } from '../use-cases/record-feedback.ts';
 import type { SendDueDeps } from '../use-cases/send-due-reminders.ts';
+import type { LinksDeps } from '../web/links/service.ts';
 import { getDocumentClient, getSchedulerClient, getSesClient } from './aws-clients.ts';
 import { clock } from './clock.ts';
 import { DynamoDbReminderStore } from './dynamodb-store.ts';
+import { KeyRingLinks, keyRingSource } from './link-keys.ts';
 import { SchedulerTimerService } from './scheduler-timers.ts';
 import { SesMailer } from './ses-mailer.ts';
+import { SesSuppressionList } from './ses-suppression.ts';
 
 const storeFor = (config: { readonly TABLE_NAME: string }) =>
   new DynamoDbReminderStore(getDocumentClient(), config.TABLE_NAME);
@@ -45,4 +49,14 @@ export function sendDependencies(config: ConfigOf<'sender'>): SendDueDeps {
     }),
     clock,
   };
+}
+
+/** What the links pages need: the table (read targets, record changes), the key ring and the clock. */
+export function linksDependencies(config: ConfigOf<'links'>): LinksDeps {
+  return { store: storeFor(config), links: new KeyRingLinks(keyRingSource(config), clock), clock };
+}
+
+/** What SES feedback needs: the table (record changes), SES's account suppression list and the clock. */
+export function feedbackDependencies(config: ConfigOf<'feedback'>): RecordFeedbackDeps {
+  return { store: storeFor(config), suppressionList: new SesSuppressionList(getSesClient()), clock };
 }
