@@ -9,6 +9,8 @@
  *  - `alarmEmail` ....... subscribe this address to the alarm topic
  *  - `scheduleGroup` .... EventBridge Scheduler group for reminder timers (default `DEFAULT_SCHEDULE_GROUP`
  *                         of `shared/wiring.ts`, the group the local twin uses)
+ *  - `domainName` ....... serve the HTTP API (and so every link in emails) on this custom domain; needs
+ *  - `certificateArn` ... an ACM certificate for it in the stack's region (both or neither)
  *
  * Invalid or missing values fail synth with the context key's name, the same way `shared/config.ts` fails a
  * function's cold start with the variable's name.
@@ -26,6 +28,9 @@ const email = z.email('must be an email address');
 const domain = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a domain name');
+const acmCertificateArn = z
+  .string()
+  .regex(/^arn:aws[\w-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, 'must be an ACM certificate ARN');
 
 export const StageConfigSchema = z
   .strictObject({
@@ -48,6 +53,13 @@ export const StageConfigSchema = z
     apiThrottle: z.strictObject({ rateLimit: z.number().positive(), burstLimit: z.int().positive() }),
     /** A pending reminder this many minutes past due counts as having lost its timer. */
     reconcileAfterMinutes: z.int().min(1).max(1440),
+    /**
+     * A custom domain for the HTTP API: links in emails then point at `https://<domainName>` instead of the
+     * `execute-api` URL, which changes whenever the API is replaced.
+     */
+    domainName: domain.optional(),
+    /** The ACM certificate (in the stack's region) that covers `domainName`. */
+    certificateArn: acmCertificateArn.optional(),
   })
   .refine(
     (c) => c.sesDomain === undefined || c.mailFrom.toLowerCase().endsWith(`@${c.sesDomain.toLowerCase()}`),
@@ -55,7 +67,11 @@ export const StageConfigSchema = z
       message: 'mailFrom must be an address at sesDomain',
       path: ['mailFrom'],
     },
-  );
+  )
+  .refine((c) => (c.domainName === undefined) === (c.certificateArn === undefined), {
+    message: 'set domainName and certificateArn together (the API domain needs its certificate)',
+    path: ['domainName'],
+  });
 
 export type StageConfig = z.infer<typeof StageConfigSchema>;
 
@@ -106,6 +122,8 @@ export function resolveStageConfig(read: ContextReader): StageConfig {
     sesDomain: optionalString(read('sesDomain')),
     alarmEmail: optionalString(read('alarmEmail')),
     scheduleGroupName: optionalString(read('scheduleGroup')) ?? defaults.scheduleGroupName,
+    domainName: optionalString(read('domainName')),
+    certificateArn: optionalString(read('certificateArn')),
   };
   const result = StageConfigSchema.safeParse(candidate);
   if (!result.success) {

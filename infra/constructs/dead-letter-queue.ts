@@ -1,5 +1,6 @@
 import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { Alarm, IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { onePeriodAlarm } from './alarms.ts';
@@ -43,5 +44,22 @@ export class DeadLetterQueue extends Construct {
       }),
       action: props.alarmAction,
     });
+  }
+
+  /**
+   * Let one EventBridge rule park the events it could not deliver here. EventBridge sends to a rule's DLQ
+   * under the queue's resource policy (there is no role to grant), so the rule is named by ARN: the rule
+   * lives in the stateless stack, and referencing it by token from here would make the stacks depend on
+   * each other.
+   */
+  public allowEventRule(ruleArn: string): void {
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': ruleArn } },
+      }),
+    );
   }
 }

@@ -1,6 +1,8 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  ApiMapping,
+  DomainName,
   HttpApi,
   HttpMethod,
   HttpStage,
@@ -8,6 +10,7 @@ import {
   type ThrottleSettings,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -26,17 +29,27 @@ export interface IntakeApiProps {
   readonly alarmAction: IAlarmAction;
   /** @default - none */
   readonly description?: string;
+  /**
+   * Serve the API on this custom domain too (regional endpoint; point a DNS record at `domainTarget`).
+   * @default - the `execute-api` URL only
+   */
+  readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
 }
 
 /**
- * The intake: an HTTP API (`POST /events`) in front of the ingest function, on a `$default` stage with
- * throttling and JSON access logs, and an alarm on 5xx answers.
+ * The public HTTP API, created with the intake: `POST /events` in front of the ingest function, on a `$default`
+ * stage with throttling and JSON access logs, an alarm on 5xx answers, and optionally a custom domain. Other
+ * constructs add their routes to `api` (the link pages: `LinkPages`).
  */
 export class IntakeApi extends Construct {
   public readonly ingest: ReboundFunction<'ingest'>;
   public readonly api: HttpApi;
-  /** Base URL of the API, ending in `/`. */
+  /** Base URL of the API (`https://<id>.execute-api.<region>.<suffix>/`), ending in `/`. */
   public readonly url: string;
+  /** Where links in emails point: `https://<custom domain>` when one is set, otherwise `url`. */
+  public readonly publicUrl: string;
+  /** The host name a DNS record (CNAME or alias) for the custom domain must point at. */
+  public readonly domainTarget?: string;
 
   public constructor(scope: Construct, id: string, props: IntakeApiProps) {
     super(scope, id);
@@ -54,11 +67,19 @@ export class IntakeApi extends Construct {
       // The default stage is created below, with throttling and access logs.
       createDefaultStage: false,
     });
-    this.api.addRoutes({
+    const intakeRoutes = this.api.addRoutes({
       path: '/events',
       methods: [HttpMethod.POST],
       integration: new HttpLambdaIntegration('IngestIntegration', this.ingest),
     });
+    // Per route, so a route added later without an authorization decision is still reported.
+    for (const route of intakeRoutes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Intake is public in this release: bodies are schema-validated and the stage is throttled; an authorizer is tracked as a follow-up.',
+      });
+    }
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       retention: props.functionDefaults.logRetention,
       removalPolicy: props.functionDefaults.logRemovalPolicy,
@@ -85,17 +106,22 @@ export class IntakeApi extends Construct {
       },
     });
     this.url = stage.url;
+    this.publicUrl = this.url;
+    if (props.customDomain) {
+      const domain = new DomainName(this, 'Domain', {
+        domainName: props.customDomain.domainName,
+        certificate: Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
+      });
+      new ApiMapping(this, 'DomainMapping', { api: this.api, domainName: domain, stage });
+      this.publicUrl = `https://${props.customDomain.domainName}`;
+      this.domainTarget = domain.regionalDomainName;
+    }
 
-    // The ingest handler maps its errors to HTTP responses, so 5xx show up here rather than as Lambda errors.
+    // The handlers map their errors to HTTP responses, so 5xx show up here rather than as Lambda errors.
     onePeriodAlarm(this, 'ServerErrorsAlarm', {
-      description: `${Stack.of(this).stackName}: POST /events answered 5xx`,
+      description: `${Stack.of(this).stackName}: the HTTP API (intake or link pages) answered 5xx`,
       metric: this.api.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
       action: props.alarmAction,
-    });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-APIG4',
-      reason:
-        'Intake is public in this release: bodies are schema-validated and the stage is throttled; an authorizer is tracked as a follow-up.',
     });
   }
 }

@@ -89,7 +89,7 @@ export type FunctionDefaults = Pick<
  *   which the twin reads too), nothing else;
  * - no X-Ray tracing: the pipeline's hops (stream, Scheduler) would split every request into unconnected
  *   traces, while log lines carry the correlation ids (see docs/deploy.md, "Why no X-Ray");
- * - permissions only through intent methods (`bindTable`, `allowSendEmail`).
+ * - permissions only through intent methods (`bindTable`, `allowSendEmail`, `allowReadLinkKeys`).
  */
 export class ReboundFunction<F extends FunctionName> extends NodejsFunction {
   /** The function's role (also reachable as `role`, typed here as the concrete `Role`). */
@@ -158,6 +158,17 @@ export class ReboundFunction<F extends FunctionName> extends NodejsFunction {
         actions: ['ses:SendEmail'],
         resources: [mail.identityArn, mail.configurationSetArn],
       }),
+    );
+  }
+
+  /**
+   * Allow reading the link key ring: `secretsmanager:GetSecretValue` on that one secret, nothing else (no
+   * `DescribeSecret`, no versions listing: Powertools' `getSecret` needs only the value). For functions that
+   * sign links (planner, sender, reconciler) or verify them (links).
+   */
+  public allowReadLinkKeys(keyRing: { readonly secretArn: string }): void {
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [keyRing.secretArn] }),
     );
   }
 

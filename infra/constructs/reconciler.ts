@@ -9,6 +9,7 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { POWERTOOLS, RECONCILER_RATE_MINUTES } from '../../shared/wiring.ts';
 import { onePeriodAlarm } from './alarms.ts';
+import { type LinkSigning, linkEnvironment } from './link-key-ring.ts';
 import type { Mail } from './mail.ts';
 import { type FunctionDefaults, ReboundFunction } from './rebound-function.ts';
 
@@ -19,6 +20,8 @@ export interface ReconcilerProps {
   readonly table: ITable;
   /** The SES identity the reconciler sends as. */
   readonly mail: Mail;
+  /** Where the links in the reminder emails it sends point, and the key ring that signs them. */
+  readonly linkSigning: LinkSigning;
   /** A pending reminder this many minutes past due counts as having lost its timer. */
   readonly reconcileAfterMinutes: number;
   /** Where Scheduler parks a run it could not deliver. */
@@ -46,11 +49,13 @@ export class Reconciler extends Construct {
       config: {
         TABLE_NAME: props.table.tableName,
         ...props.mail.senderConfig,
+        ...linkEnvironment(props.linkSigning),
         RECONCILE_AFTER_MINUTES: String(props.reconcileAfterMinutes),
       },
     });
     fn.bindTable(props.table, 'readWrite');
     fn.allowSendEmail(props.mail);
+    fn.allowReadLinkKeys(props.linkSigning.keyRing);
     // The next run is minutes away: a retry would only overlap it.
     fn.configureAsyncInvoke({ retryAttempts: 0 });
     this.function = fn;

@@ -5,6 +5,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentOf, FunctionName } from '../../shared/config.ts';
+import { type LinkSigning, linkEnvironment } from './link-key-ring.ts';
 import type { Mail } from './mail.ts';
 import { type FunctionDefaults, ReboundFunction } from './rebound-function.ts';
 
@@ -17,6 +18,8 @@ export interface ReminderTimersProps {
   readonly table: ITable;
   /** The SES identity the sender sends as. */
   readonly mail: Mail;
+  /** Where the links in reminder emails point, and the key ring that signs them. */
+  readonly linkSigning: LinkSigning;
   /** Where Scheduler parks a timer it could not deliver to the sender. */
   readonly timerDeadLetterQueue: IQueue;
   /** Where Lambda parks a sender invocation that failed after its async retries. */
@@ -53,10 +56,15 @@ export class ReminderTimers extends Construct {
       ...props.functionDefaults,
       name: 'sender',
       description: 'Sends the due reminders of one user (EventBridge Scheduler target)',
-      config: { TABLE_NAME: props.table.tableName, ...props.mail.senderConfig },
+      config: {
+        TABLE_NAME: props.table.tableName,
+        ...props.mail.senderConfig,
+        ...linkEnvironment(props.linkSigning),
+      },
     });
     this.sender.bindTable(props.table, 'readWrite');
     this.sender.allowSendEmail(props.mail);
+    this.sender.allowReadLinkKeys(props.linkSigning.keyRing);
     // Scheduler invokes Lambda asynchronously: Lambda retries twice, then parks the event for a human.
     // The reconciler also picks the reminder up again once it is overdue.
     this.sender.configureAsyncInvoke({

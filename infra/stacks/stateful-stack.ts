@@ -8,7 +8,9 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../../shared/table-definition.ts';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
+import { LinkKeyRing } from '../constructs/link-key-ring.ts';
 import { Mail } from '../constructs/mail.ts';
+import { sesFeedbackRuleArn } from '../constructs/ses-feedback.ts';
 import type { StageConfig } from '../stages.ts';
 
 export interface StatefulStackProps extends StackProps {
@@ -41,7 +43,8 @@ const attribute = (key: KeyDefinition) => ({
 
 /**
  * Everything that holds data or identity and must outlive a redeploy of the code: the table, the
- * dead-letter queues, the schedule group, SES, and the alarm topic. The stateless stack only references it.
+ * dead-letter queues, the schedule group, SES, the link key ring, and the alarm topic. The stateless stack
+ * only references it.
  */
 export class StatefulStack extends Stack {
   public readonly table: Table;
@@ -52,7 +55,11 @@ export class StatefulStack extends Stack {
   public readonly senderDlq: DeadLetterQueue;
   /** Reminder timers that EventBridge Scheduler could not deliver to the sender. */
   public readonly schedulerDlq: DeadLetterQueue;
+  /** SES bounce/complaint events the feedback rule could not deliver, or the feedback function failed on. */
+  public readonly feedbackDlq: DeadLetterQueue;
   public readonly mail: Mail;
+  /** The keys that sign the links in emails (a Secrets Manager secret). */
+  public readonly linkKeys: LinkKeyRing;
   public readonly alarmTopic: Topic;
   public readonly alarmAction: IAlarmAction;
 
@@ -105,6 +112,11 @@ export class StatefulStack extends Stack {
     this.plannerDlq = dlq('PlannerDlq', 'stream batches the planner failed on (shard + sequence numbers)');
     this.senderDlq = dlq('SenderDlq', 'sender invocations that failed after Lambda async retries');
     this.schedulerDlq = dlq('SchedulerDlq', 'timers EventBridge Scheduler could not deliver');
+    this.feedbackDlq = dlq(
+      'FeedbackDlq',
+      'SES bounces/complaints not delivered to, or failed in, the feedback function (addresses not yet suppressed)',
+    );
+    this.feedbackDlq.allowEventRule(sesFeedbackRuleArn(this, config.stage));
 
     this.mail = new Mail(this, 'Mail', {
       mailFrom: config.mailFrom,
@@ -112,10 +124,20 @@ export class StatefulStack extends Stack {
       alarmAction: this.alarmAction,
     });
 
+    this.linkKeys = new LinkKeyRing(this, 'LinkKeys', {
+      description: `Rebound ${config.stage}: keys that sign links in emails ({"current": kid, kid: key, ...}); rotate by hand, see docs/deploy.md`,
+      // Losing the ring breaks every link in every email already sent, unsubscribe links included.
+      removalPolicy: config.removalPolicy,
+    });
+
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'DynamoDB single table' });
     new CfnOutput(this, 'ScheduleGroupName', {
       value: this.scheduleGroup.scheduleGroupName,
       description: 'EventBridge Scheduler group holding one schedule per pending reminder',
+    });
+    new CfnOutput(this, 'LinkKeysSecretArn', {
+      value: this.linkKeys.secretArn,
+      description: 'Secrets Manager secret holding the link key ring (rotation: docs/deploy.md)',
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.alarmTopic.topicArn,

@@ -8,18 +8,22 @@ import {
   Validations,
 } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { ComparisonOperator } from 'aws-cdk-lib/aws-cloudwatch';
+import { ComparisonOperator, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Rule } from 'aws-cdk-lib/aws-events';
 import type { Role } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
-import { PLANNER_STREAM_MAPPING } from '../../shared/wiring.ts';
+import { PLANNER_STREAM_MAPPING, POWERTOOLS } from '../../shared/wiring.ts';
 import { onePeriodAlarm } from '../constructs/alarms.ts';
 import { IntakeApi } from '../constructs/intake-api.ts';
+import { type LinkSigning, linkEnvironment } from '../constructs/link-key-ring.ts';
+import { LinkPages } from '../constructs/link-pages.ts';
 import { type FunctionDefaults, ReboundFunction } from '../constructs/rebound-function.ts';
 import { Reconciler } from '../constructs/reconciler.ts';
 import { ReminderTimers } from '../constructs/reminder-timers.ts';
+import { SesFeedback } from '../constructs/ses-feedback.ts';
 import type { StageConfig } from '../stages.ts';
 import type { StatefulStack } from './stateful-stack.ts';
 
@@ -29,16 +33,22 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /**
- * The code: the intake API, the planner on the table stream, the reminder timers (sender and Scheduler
- * role) and the reconciler. Safe to destroy and redeploy; all state lives in the stateful stack.
+ * The code: the HTTP API (intake and link pages), the planner on the table stream, the reminder timers
+ * (sender and Scheduler role), the reconciler, and the SES feedback rule and function. Safe to destroy and
+ * redeploy; all state lives in the stateful stack.
  */
 export class StatelessStack extends Stack {
   public readonly ingest: ReboundFunction<'ingest'>;
   public readonly planner: ReboundFunction<'planner'>;
   public readonly sender: ReboundFunction<'sender'>;
   public readonly reconciler: ReboundFunction<'reconciler'>;
+  public readonly links: ReboundFunction<'links'>;
+  public readonly feedback: ReboundFunction<'feedback'>;
   public readonly schedulerRole: Role;
   public readonly api: HttpApi;
+  public readonly feedbackRule: Rule;
+  /** What every link in an email starts with (`PUBLIC_BASE_URL`). */
+  public readonly publicBaseUrl: string;
 
   public constructor(scope: Construct, id: string, props: StatelessStackProps) {
     super(scope, id, props);
@@ -53,12 +63,31 @@ export class StatelessStack extends Stack {
       logLevel: config.logLevel,
     };
 
-    // Timers first: the planner's environment names the sender and the Scheduler role.
+    // The API first: every function that signs links needs its URL. Functions depend on the API (its id is
+    // in their environment), routes and integrations on the functions: no cycle.
+    const intake = new IntakeApi(this, 'Intake', {
+      functionDefaults,
+      table,
+      throttle: config.apiThrottle,
+      alarmAction,
+      description: `Rebound ${config.stage} intake and link pages`,
+      customDomain:
+        config.domainName && config.certificateArn
+          ? { domainName: config.domainName, certificateArn: config.certificateArn }
+          : undefined,
+    });
+    this.publicBaseUrl = intake.publicUrl;
+    // Signers (planner: confirmation email; sender, reconciler: reminder emails) and the verifier (links)
+    // all need the key: HS256 signs and verifies with the same secret. Ingest and feedback never see it.
+    const linkSigning: LinkSigning = { publicBaseUrl: this.publicBaseUrl, keyRing: stateful.linkKeys };
+
+    // Timers before the planner: the planner's environment names the sender and the Scheduler role.
     const timers = new ReminderTimers(this, 'Timers', {
       functionDefaults,
       scheduleGroupName: config.scheduleGroupName,
       table,
       mail,
+      linkSigning,
       timerDeadLetterQueue: stateful.schedulerDlq.queue,
       senderDeadLetterQueue: stateful.senderDlq.queue,
     });
@@ -66,11 +95,20 @@ export class StatelessStack extends Stack {
     this.planner = new ReboundFunction(this, 'Planner', {
       ...functionDefaults,
       name: 'planner',
-      description: 'Plans reminders from new intake events (DynamoDB stream) and keeps their timers in sync',
-      config: { TABLE_NAME: table.tableName, ...timers.targetEnvironment },
+      description:
+        'Plans reminders from new timeline events (DynamoDB stream), keeps their timers in sync, sends confirmation emails',
+      config: {
+        TABLE_NAME: table.tableName,
+        ...timers.targetEnvironment,
+        ...mail.senderConfig,
+        ...linkEnvironment(linkSigning),
+      },
     });
     this.planner.bindTable(table, 'readWrite');
     timers.allowManageTimers(this.planner);
+    // The confirmation email of double opt-in goes out from the planner, right away, not at a send slot.
+    this.planner.allowSendEmail(mail);
+    this.planner.allowReadLinkKeys(linkSigning.keyRing);
     this.planner.addEventSource(
       new DynamoEventSource(table, {
         // LATEST would drop the events written while the mapping is being created or re-created.
@@ -97,34 +135,66 @@ export class StatelessStack extends Stack {
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
       action: alarmAction,
     });
-
-    const intake = new IntakeApi(this, 'Intake', {
-      functionDefaults,
-      table,
-      throttle: config.apiThrottle,
-      alarmAction,
-      description: `Rebound ${config.stage} intake`,
+    // An event that can never be planned is marked failed and skipped, so the stream moves on; a person
+    // should still look at why (shared/use-cases/plan-event.ts).
+    onePeriodAlarm(this, 'PlannerPoisonEventsAlarm', {
+      description: `${this.stackName}: the planner marked an event failed for good (PoisonEvents); look at its reason`,
+      metric: new Metric({
+        namespace: POWERTOOLS.namespace,
+        metricName: 'PoisonEvents',
+        dimensionsMap: { service: POWERTOOLS.service },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      action: alarmAction,
     });
 
     const reconciler = new Reconciler(this, 'Reconcile', {
       functionDefaults,
       table,
       mail,
+      linkSigning,
       reconcileAfterMinutes: config.reconcileAfterMinutes,
       deadLetterQueue: stateful.schedulerDlq.queue,
       alarmAction,
     });
 
+    const pages = new LinkPages(this, 'LinkPages', {
+      functionDefaults,
+      table,
+      api: intake.api,
+      signing: linkSigning,
+    });
+
+    const feedback = new SesFeedback(this, 'SesFeedback', {
+      functionDefaults,
+      stage: config.stage,
+      table,
+      configurationSetName: mail.configurationSet.configurationSetName,
+      deadLetterQueue: stateful.feedbackDlq.queue,
+    });
+
     this.ingest = intake.ingest;
     this.sender = timers.sender;
     this.reconciler = reconciler.function;
+    this.links = pages.function;
+    this.feedback = feedback.function;
+    this.feedbackRule = feedback.rule;
     this.schedulerRole = timers.schedulerRole;
     this.api = intake.api;
-    for (const fn of [this.ingest, this.planner, this.sender, this.reconciler]) fn.addErrorAlarm(alarmAction);
+    for (const fn of [this.ingest, this.planner, this.sender, this.reconciler, this.links, this.feedback]) {
+      fn.addErrorAlarm(alarmAction);
+    }
 
     new CfnOutput(this, 'ApiUrl', {
       value: intake.url,
-      description: 'Base URL of the intake API (POST /events)',
+      description: 'Base URL of the HTTP API (POST /events; the link pages when no custom domain is set)',
     });
+    if (intake.domainTarget) {
+      new CfnOutput(this, 'DomainTarget', {
+        value: intake.domainTarget,
+        description: `Point a DNS record (CNAME or alias) for ${config.domainName} at this name`,
+      });
+    }
   }
 }

@@ -6,6 +6,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../infra/bin/create-app.ts';
 import { CREATE_REQUIRE_BANNER } from '../../../infra/constructs/esbuild-settings.ts';
+import { CONFIG_SCHEMAS } from '../../../shared/config.ts';
 
 /**
  * The pack's findings, read from the pack itself. (The report file synth writes lists no plugin at all when
@@ -40,7 +41,7 @@ describe('cdk-nag (AwsSolutionsChecks in the app factory)', () => {
     expect(findingsOf(dev)).toEqual([]);
   });
 
-  it('finds nothing unacknowledged in prod (domain identity, alarm email)', () => {
+  it('finds nothing unacknowledged in prod (domain identity, alarm email, custom API domain)', () => {
     const prod = createApp({
       outdir: freshOutdir(),
       context: {
@@ -48,6 +49,8 @@ describe('cdk-nag (AwsSolutionsChecks in the app factory)', () => {
         mailFrom: 'reminders@mail.example.org',
         sesDomain: 'mail.example.org',
         alarmEmail: 'ops@example.org',
+        domainName: 'links.example.org',
+        certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
         'aws:cdk:bundling-stacks': [],
       },
     });
@@ -70,8 +73,9 @@ describe('cdk-nag (AwsSolutionsChecks in the app factory)', () => {
   });
 
   it('bundles every function locally into one ESM file with the createRequire banner and a source map', () => {
+    const functionCount = Object.keys(CONFIG_SCHEMAS).length;
     const assetDirs = readdirSync(devOutdir).filter((entry) => entry.startsWith('asset.'));
-    expect(assetDirs).toHaveLength(4);
+    expect(assetDirs).toHaveLength(functionCount);
     for (const dir of assetDirs) {
       expect(readdirSync(join(devOutdir, dir)).sort()).toEqual(['index.mjs', 'index.mjs.map']);
       const code = readFileSync(join(devOutdir, dir, 'index.mjs'), 'utf8');
@@ -80,8 +84,8 @@ describe('cdk-nag (AwsSolutionsChecks in the app factory)', () => {
       expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
       expect(code).toMatch(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/);
     }
-    // …and those are the four functions' code.
+    // …and those are the functions' code, one per config schema.
     const template = Template.fromStack(dev.stateless);
-    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(4);
+    expect(Object.keys(template.findResources('AWS::Lambda::Function'))).toHaveLength(functionCount);
   });
 });

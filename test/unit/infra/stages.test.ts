@@ -57,6 +57,25 @@ describe('stage config', () => {
     );
   });
 
+  it('takes a custom API domain together with its certificate, and refuses one without the other', () => {
+    const certificateArn =
+      'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+    expect(resolveStageConfig(contextOf({ domainName: 'links.example.org', certificateArn }))).toMatchObject({
+      domainName: 'links.example.org',
+      certificateArn,
+    });
+    expect(resolveStageConfig(contextOf({})).domainName).toBeUndefined();
+    expect(() => resolveStageConfig(contextOf({ domainName: 'links.example.org' }))).toThrow(
+      /context "domainName": set domainName and certificateArn together/,
+    );
+    expect(() => resolveStageConfig(contextOf({ certificateArn }))).toThrow(/context "domainName"/);
+    expect(() =>
+      resolveStageConfig(
+        contextOf({ domainName: 'links.example.org', certificateArn: 'arn:aws:iam::1:role/x' }),
+      ),
+    ).toThrow(/context "certificateArn": must be an ACM certificate ARN/);
+  });
+
   it('names stacks Rebound-<stage>-Stateful / -Stateless', () => {
     expect(stackName('prod', 'Stateful')).toBe('Rebound-prod-Stateful');
     expect(stackName('dev', 'Stateless')).toBe('Rebound-dev-Stateless');

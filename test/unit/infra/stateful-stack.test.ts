@@ -82,7 +82,8 @@ describe('Stateful stack', () => {
   describe('the dead-letter queues', () => {
     it('are encrypted, keep messages 14 days and refuse plain-HTTP access', () => {
       const queues = dev.findResources('AWS::SQS::Queue');
-      expect(Object.keys(queues)).toHaveLength(3);
+      // Planner stream batches, sender invocations, Scheduler timers, SES feedback events.
+      expect(Object.keys(queues)).toHaveLength(4);
       for (const [id, queue] of Object.entries(queues)) {
         expect(queue.Properties).toMatchObject({
           SqsManagedSseEnabled: true,
@@ -110,6 +111,74 @@ describe('Stateful stack', () => {
           AlarmActions: Match.anyValue(),
         });
       }
+    });
+  });
+
+  describe('the SES feedback dead-letter queue', () => {
+    it('accepts undeliverable events from the feedback rule only (by its fixed name), over TLS', () => {
+      const queueId = logicalIdOf(devStacks.stateful.feedbackDlq.queue);
+      dev.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+              Condition: {
+                ArnEquals: {
+                  'aws:SourceArn': {
+                    'Fn::Join': [
+                      '',
+                      Match.arrayWith([Match.stringLikeRegexp(':rule/rebound-dev-ses-feedback$')]),
+                    ],
+                  },
+                },
+              },
+            },
+          ]),
+        },
+      });
+    });
+
+    it('is the only queue EventBridge may send to', () => {
+      const grants = Object.values(dev.findResources('AWS::SQS::QueuePolicy')).filter((p) =>
+        JSON.stringify(p.Properties.PolicyDocument).includes('events.amazonaws.com'),
+      );
+      expect(grants.map((p) => p.Properties.Queues)).toEqual([
+        [{ Ref: logicalIdOf(devStacks.stateful.feedbackDlq.queue) }],
+      ]);
+    });
+  });
+
+  describe('the link key ring', () => {
+    it('is one secret that CloudFormation generates as {"current":"k1","k1":<64 letters and digits>}', () => {
+      dev.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      dev.hasResourceProperties('AWS::SecretsManager::Secret', {
+        GenerateSecretString: {
+          SecretStringTemplate: '{"current":"k1"}',
+          GenerateStringKey: 'k1',
+          PasswordLength: 64,
+          ExcludePunctuation: true,
+        },
+      });
+    });
+
+    it('has no automatic rotation (rotation is the manual key-ring procedure in docs/deploy.md)', () => {
+      dev.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+    });
+
+    it('is retained on prod and destroyed with a dev stack', () => {
+      prod.hasResource('AWS::SecretsManager::Secret', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+      dev.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
+    });
+
+    it('exports its ARN as a stack output', () => {
+      dev.hasOutput('LinkKeysSecretArn', { Value: { Ref: logicalIdOf(devStacks.stateful.linkKeys.secret) } });
     });
   });
 
@@ -164,8 +233,8 @@ describe('Stateful stack', () => {
   describe('alarm notifications', () => {
     it('come from alarms that fire on one period and treat no data as not breaching', () => {
       const alarms = Object.values(dev.findResources('AWS::CloudWatch::Alarm'));
-      // Three dead-letter queues, SES bounce and complaint rates.
-      expect(alarms).toHaveLength(5);
+      // Four dead-letter queues, SES bounce and complaint rates.
+      expect(alarms).toHaveLength(6);
       for (const alarm of alarms) {
         expect(alarm.Properties).toMatchObject({ EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
         expect(alarm.Properties.AlarmActions).toEqual([{ Ref: logicalIdOf(devStacks.stateful.alarmTopic) }]);

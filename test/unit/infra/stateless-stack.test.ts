@@ -8,6 +8,7 @@ import {
   asArray,
   identityStatements,
   logicalIdOf,
+  rolesAllowedTo,
   type Statement,
   statementsOfRole,
   synthStacks,
@@ -19,7 +20,17 @@ import {
  */
 const STAR_RESOURCE_EXCEPTIONS: Record<string, string> = {
   'dynamodb:ListStreams': 'DynamoEventSource: ListStreams cannot be scoped to a table',
+  'ses:PutSuppressedDestination':
+    'the account suppression list has no resource type (feedback function only)',
 };
+
+/** The functions that sign links (planner, sender, reconciler) or verify them (links): HS256 needs the key for both. */
+const LINK_KEY_READERS = [
+  'links',
+  'planner',
+  'reconciler',
+  'sender',
+] as const satisfies readonly FunctionName[];
 
 const POWERTOOLS_AND_RUNTIME_VARS = [
   'NODE_OPTIONS',
@@ -45,7 +56,7 @@ describe('Stateless stack', () => {
   describe('functions', () => {
     const names = Object.keys(CONFIG_SCHEMAS) as FunctionName[];
 
-    it('are four Node.js 24 functions on ARM64 with source maps enabled', () => {
+    it('are Node.js 24 functions on ARM64 with source maps enabled, one per config schema', () => {
       template.resourceCountIs('AWS::Lambda::Function', names.length);
       for (const name of names) {
         expect(functionProps(name)).toMatchObject({
@@ -69,6 +80,20 @@ describe('Stateless stack', () => {
         );
         for (const variable of variables)
           expect([...schemaKeys, ...POWERTOOLS_AND_RUNTIME_VARS]).toContain(variable);
+      }
+    });
+
+    it('that sign or verify links read the key ring from the secret (never a file) and link to the API URL', () => {
+      const apiUrl = template.toJSON().Outputs.ApiUrl.Value;
+      const secretId = logicalIdOf(stacks.stateful.linkKeys.secret);
+      for (const name of names) {
+        const env = functionProps(name).Environment.Variables;
+        expect(env.LINK_KEYS_FILE, name).toBeUndefined();
+        const signs = (LINK_KEY_READERS as readonly FunctionName[]).includes(name);
+        expect('LINK_KEYS_SECRET_ARN' in CONFIG_SCHEMAS[name].shape, name).toBe(signs);
+        if (!signs) continue;
+        expect(JSON.stringify(env.LINK_KEYS_SECRET_ARN), name).toContain(secretId);
+        expect(env.PUBLIC_BASE_URL, name).toEqual(apiUrl);
       }
     });
 
@@ -225,8 +250,8 @@ describe('Stateless stack', () => {
       expect(invoke?.Resource).toEqual(getAtt(fnId('sender')));
     });
 
-    it('lets sender and reconciler send email only as the identity, through the configuration set', () => {
-      for (const name of ['sender', 'reconciler'] as const) {
+    it('lets sender, reconciler and planner (confirmations) send email only as the identity, through the configuration set', () => {
+      for (const name of ['sender', 'reconciler', 'planner'] as const) {
         const ses = statementsOfRole(template, roleId(name)).filter((s) =>
           actionsOf(s).some((a) => a.startsWith('ses:')),
         );
@@ -237,12 +262,127 @@ describe('Stateless stack', () => {
         expect(resources.some((r) => r.includes(':identity/'))).toBe(true);
         expect(resources.some((r) => r.includes(':configuration-set/'))).toBe(true);
       }
-      for (const name of ['ingest', 'planner'] as const) {
+      expect(rolesAllowedTo(template, 'ses:SendEmail')).toEqual(
+        (['sender', 'reconciler', 'planner'] as const).map(roleId).sort(),
+      );
+      for (const name of ['ingest', 'links'] as const) {
         const ses = statementsOfRole(template, roleId(name)).filter((s) =>
           actionsOf(s).some((a) => a.startsWith('ses:')),
         );
         expect(ses).toEqual([]);
       }
+    });
+
+    it('lets exactly the functions that sign or verify links read the key ring, and nothing else of Secrets Manager', () => {
+      // Not "only the links function" (issue 8): HS256 signs with the same key it verifies with, and the
+      // planner, sender and reconciler sign the links they put in emails. Ingest and feedback cannot read it.
+      expect(rolesAllowedTo(template, 'secretsmanager:GetSecretValue')).toEqual(
+        LINK_KEY_READERS.map(roleId).sort(),
+      );
+      for (const name of ['ingest', 'feedback'] as const) {
+        const secrets = statementsOfRole(template, roleId(name)).filter((s) =>
+          actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
+        );
+        expect(secrets, name).toEqual([]);
+      }
+      const secretId = logicalIdOf(stacks.stateful.linkKeys.secret);
+      const secretStatements = identityStatements(template)
+        .map(({ statement }) => statement)
+        .filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
+      expect(secretStatements).toHaveLength(LINK_KEY_READERS.length);
+      for (const statement of secretStatements) {
+        expect(actionsOf(statement)).toEqual(['secretsmanager:GetSecretValue']);
+        // One resource: the stateful stack's secret (imported by its full ARN), never a pattern.
+        expect(asArray(statement.Resource)).toHaveLength(1);
+        expect(JSON.stringify(statement.Resource)).toContain(secretId);
+      }
+    });
+
+    it('lets only the feedback function add addresses to the SES suppression list, in its own region', () => {
+      expect(rolesAllowedTo(template, 'ses:PutSuppressedDestination')).toEqual([roleId('feedback')]);
+      expect(rolesAllowedTo(Template.fromStack(stacks.stateful), 'ses:PutSuppressedDestination')).toEqual([]);
+      const suppress = statementsOfRole(template, roleId('feedback')).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('ses:')),
+      );
+      expect(suppress).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'ses:PutSuppressedDestination',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:RequestedRegion': { Ref: 'AWS::Region' } } },
+        },
+      ]);
+    });
+
+    it('lets the links and feedback functions read and write the table, without Scan', () => {
+      for (const name of ['links', 'feedback'] as const) {
+        const dynamo = statementsOfRole(template, roleId(name)).filter((s) =>
+          actionsOf(s).some((a) => a.startsWith('dynamodb:')),
+        );
+        expect(dynamo, name).toHaveLength(1);
+        expect(actionsOf(dynamo[0] as Statement), name).toEqual(
+          expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem']),
+        );
+        expect(actionsOf(dynamo[0] as Statement), name).not.toContain('dynamodb:Scan');
+      }
+    });
+  });
+
+  describe('SES feedback', () => {
+    const ruleProps = () => {
+      const rules = Object.values(template.findResources('AWS::Events::Rule'));
+      expect(rules).toHaveLength(1);
+      return rules[0]?.Properties;
+    };
+
+    it('routes bounces and complaints of our configuration set on the default bus, nothing else', () => {
+      const configurationSet = logicalIdOf(stacks.stateful.mail.configurationSet);
+      const rule = ruleProps();
+      expect(rule.EventBusName).toBeUndefined();
+      expect(rule.State).toBe('ENABLED');
+      expect(rule.Name).toBe('rebound-dev-ses-feedback');
+      expect(Object.keys(rule.EventPattern).sort()).toEqual(['detail', 'detail-type', 'source']);
+      expect(rule.EventPattern.source).toEqual(['aws.ses']);
+      expect(rule.EventPattern['detail-type']).toEqual(['Email Bounced', 'Email Complaint Received']);
+      // SES tags every event of mail sent through a configuration set with the set's name.
+      const tag = rule.EventPattern.detail.mail.tags['ses:configuration-set'];
+      expect(tag).toHaveLength(1);
+      expect(JSON.stringify(tag)).toContain(configurationSet);
+    });
+
+    it('targets only the feedback function, with a retry policy and a dead-letter queue', () => {
+      const targets = ruleProps().Targets;
+      expect(targets).toHaveLength(1);
+      expect(targets[0]).toMatchObject({
+        Arn: getAtt(fnId('feedback')),
+        RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 6 * 60 * 60 },
+      });
+      expect(JSON.stringify(targets[0].DeadLetterConfig.Arn)).toContain(
+        logicalIdOf(stacks.stateful.feedbackDlq.queue),
+      );
+    });
+
+    it('retries a failed invocation twice, then parks the event in the same queue', () => {
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: { Ref: fnId('feedback') },
+        MaximumRetryAttempts: 2,
+        DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+      });
+      const config = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig')).find(
+        (c) => JSON.stringify(c.Properties.FunctionName) === JSON.stringify({ Ref: fnId('feedback') }),
+      );
+      expect(JSON.stringify(config?.Properties.DestinationConfig)).toContain(
+        logicalIdOf(stacks.stateful.feedbackDlq.queue),
+      );
+    });
+
+    it('may be invoked by that rule only', () => {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: getAtt(fnId('feedback')),
+        Principal: 'events.amazonaws.com',
+        SourceArn: getAtt(logicalIdOf(stacks.stateless.feedbackRule)),
+      });
     });
   });
 
@@ -284,8 +424,8 @@ describe('Stateless stack', () => {
   describe('operator alarms', () => {
     it('each fire on one period, treat no data as not breaching and notify an action', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      // Four function errors, iterator age, API 5xx, stuck digests, recovered reminders.
-      expect(alarms).toHaveLength(8);
+      // Six function errors, iterator age, poison events, API 5xx, stuck digests, recovered reminders.
+      expect(alarms).toHaveLength(11);
       for (const alarm of alarms) {
         expect(alarm.Properties).toMatchObject({ EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
         expect(alarm.Properties.AlarmActions).toHaveLength(1);
@@ -307,12 +447,61 @@ describe('Stateless stack', () => {
         expect(env.POWERTOOLS_SERVICE_NAME).toBe(POWERTOOLS.service);
       },
     );
+
+    it("alarm on the planner's PoisonEvents metric: any event failed for good in five minutes", () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: POWERTOOLS.namespace,
+        MetricName: 'PoisonEvents',
+        Dimensions: [{ Name: 'service', Value: POWERTOOLS.service }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: Match.anyValue(),
+      });
+      const env = functionProps('planner').Environment.Variables;
+      expect(env.POWERTOOLS_METRICS_NAMESPACE).toBe(POWERTOOLS.namespace);
+      expect(env.POWERTOOLS_SERVICE_NAME).toBe(POWERTOOLS.service);
+    });
   });
 
   describe('the HTTP API', () => {
-    it('routes POST /events to ingest', () => {
-      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /events' });
-      template.resourceCountIs('AWS::ApiGatewayV2::Route', 1);
+    /** The function a route's integration invokes, found through the route's target and the integration's URI. */
+    const functionBehind = (routeKey: string): unknown => {
+      const route = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).find(
+        (r) => r.Properties.RouteKey === routeKey,
+      );
+      expect(route, routeKey).toBeDefined();
+      // Target: { "Fn::Join": ["", ["integrations/", { "Ref": <integration> }]] }
+      const [, parts] = route?.Properties.Target['Fn::Join'] ?? [];
+      const integrationId = parts[1].Ref;
+      return template.toJSON().Resources[integrationId].Properties.IntegrationUri;
+    };
+
+    it('routes POST /events to ingest, and the link pages and their assets to the links function', () => {
+      const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+        .map((r) => r.Properties.RouteKey)
+        .sort();
+      expect(routeKeys).toEqual([
+        'GET /assets/{file}',
+        'GET /links/{action}',
+        'POST /events',
+        'POST /links/{action}',
+      ]);
+      expect(functionBehind('POST /events')).toEqual(getAtt(fnId('ingest')));
+      for (const key of ['GET /links/{action}', 'POST /links/{action}', 'GET /assets/{file}']) {
+        expect(functionBehind(key), key).toEqual(getAtt(fnId('links')));
+      }
+    });
+
+    it('lets API Gateway invoke the links function', () => {
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: getAtt(fnId('links')),
+        Principal: 'apigateway.amazonaws.com',
+      });
     });
 
     it('throttles and access-logs the default stage', () => {
@@ -330,10 +519,55 @@ describe('Stateless stack', () => {
       });
     });
 
+    it('keeps request paths, and so the tokens in link URLs, out of the access logs', () => {
+      const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+      const format: string = stage?.Properties.AccessLogSettings.Format;
+      expect(format).toContain('$context.routeKey');
+      expect(format).not.toMatch(/\$context\.path|querystring/i);
+    });
+
     it('outputs the API URL, and no URL of a route that does not exist', () => {
       const outputs = template.toJSON().Outputs;
       expect(Object.keys(outputs)).toEqual(['ApiUrl']);
       expect(JSON.stringify(outputs.ApiUrl.Value)).toContain('.execute-api.');
     });
+  });
+});
+
+describe('Stateless stack with a custom domain', () => {
+  let template: Template;
+  let stacks: ReturnType<typeof synthStacks>;
+  const certificateArn =
+    'arn:aws:acm:eu-west-1:123456789012:certificate/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+
+  beforeAll(() => {
+    stacks = synthStacks({
+      stage: 'prod',
+      mailFrom: 'reminders@mail.example.org',
+      domainName: 'links.example.org',
+      certificateArn,
+    });
+    template = Template.fromStack(stacks.stateless);
+  });
+
+  it('maps the domain, with its certificate, to the default stage of the API', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+      DomainName: 'links.example.org',
+      DomainNameConfigurations: [
+        Match.objectLike({ CertificateArn: certificateArn, EndpointType: 'REGIONAL' }),
+      ],
+    });
+    template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
+      ApiId: { Ref: logicalIdOf(stacks.stateless.api) },
+      Stage: '$default',
+    });
+  });
+
+  it('puts the domain into every link, and outputs the name a DNS record must point at', () => {
+    for (const fn of [stacks.stateless.links, stacks.stateless.planner, stacks.stateless.sender]) {
+      const env = template.toJSON().Resources[logicalIdOf(fn)].Properties.Environment.Variables;
+      expect(env.PUBLIC_BASE_URL).toBe('https://links.example.org');
+    }
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['ApiUrl', 'DomainTarget']);
   });
 });

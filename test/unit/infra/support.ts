@@ -54,3 +54,28 @@ export function statementsOfRole(template: Template, roleLogicalId: string): Sta
     )
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 }
+
+/** Whether an IAM action pattern (`ses:*`, `ses:Put*`, `*`) covers `action`. */
+const actionCovers = (pattern: string, action: string): boolean =>
+  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 'i').test(action);
+
+/**
+ * The logical IDs of every role that an identity policy in `template` allows `action` (wildcard patterns
+ * included), whatever the resource: the "who can do this at all" question.
+ */
+export function rolesAllowedTo(template: Template, action: string): string[] {
+  const roles = new Set<string>();
+  const allows = (statement: Statement) =>
+    statement.Effect === 'Allow' && asArray(statement.Action).some((a) => actionCovers(a, action));
+  for (const policy of Object.values(template.findResources('AWS::IAM::Policy'))) {
+    if (!(policy.Properties.PolicyDocument.Statement as Statement[]).some(allows)) continue;
+    for (const role of asArray(policy.Properties.Roles) as Array<{ Ref?: string }>) {
+      if (role.Ref) roles.add(role.Ref);
+    }
+  }
+  for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+    const inline = (role.Properties.Policies ?? []) as Array<{ PolicyDocument: { Statement: Statement[] } }>;
+    if (inline.some((p) => p.PolicyDocument.Statement.some(allows))) roles.add(id);
+  }
+  return [...roles].sort();
+}

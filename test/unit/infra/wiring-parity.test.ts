@@ -7,6 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TWIN_WIRING } from '../../../infra/local/wiring.ts';
 import { buildScheduleRequest } from '../../../shared/adapters/scheduler-timers.ts';
+import { CONFIG_SCHEMAS, type FunctionName } from '../../../shared/config.ts';
 import { logicalIdOf, synthStacks } from './support.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation resources are untyped JSON.
@@ -18,7 +19,7 @@ describe('wiring parity: the synthesized template runs with what the local twin 
   let stateful: Template;
   const resources = (template: Template, type: string): Resource[] =>
     Object.values(template.findResources(type)) as Resource[];
-  const environmentOf = (fn: 'ingest' | 'planner' | 'sender' | 'reconciler'): Record<string, string> =>
+  const environmentOf = (fn: FunctionName): Record<string, string> =>
     stateless.toJSON().Resources[logicalIdOf(stacks.stateless[fn])].Properties.Environment.Variables;
 
   beforeAll(() => {
@@ -61,7 +62,7 @@ describe('wiring parity: the synthesized template runs with what the local twin 
   });
 
   it('the Powertools service name and metrics namespace of every function', () => {
-    for (const fn of ['ingest', 'planner', 'sender', 'reconciler'] as const) {
+    for (const fn of Object.keys(CONFIG_SCHEMAS) as FunctionName[]) {
       const env = environmentOf(fn);
 
       expect(
