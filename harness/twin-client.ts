@@ -1,6 +1,13 @@
 /** A tiny HTTP client for the twin's public API and local controls. */
 import type { TwinUrls } from '../infra/local/controls.ts';
-import type { RecordedEmail } from '../infra/local/ses-recorder.ts';
+import type {
+  FaultRule,
+  FaultRuleState,
+  InvocationCount,
+  OperationCount,
+} from '../infra/local/faults/index.ts';
+import type { SesFeedbackRequest } from '../infra/local/ses-feedback.ts';
+import type { RecordedEmail, SuppressedDestination } from '../infra/local/ses-recorder.ts';
 
 /** What `GET /_local/emails` returns: the twin's own record of each sent email. */
 export type Email = RecordedEmail;
@@ -18,6 +25,12 @@ export interface Schedule {
 export interface TwinHealth {
   readonly status: 'ok';
   readonly urls: TwinUrls;
+}
+
+/** What `GET /_local/meter` answers: the handlers' AWS calls and the functions' invocations. */
+export interface MeterReading {
+  readonly awsCalls: Readonly<Record<string, OperationCount>>;
+  readonly invocations: Readonly<Record<string, InvocationCount>>;
 }
 
 export class TwinClient {
@@ -89,5 +102,56 @@ export class TwinClient {
   public async deadLetters(): Promise<{ scheduler: unknown[]; stream: unknown[] }> {
     const res = await fetch(`${this.api}/_local/dead-letters`);
     return (await res.json()) as { scheduler: unknown[]; stream: unknown[] };
+  }
+
+  /** `POST /_local/faults`: add rules (in order); throws unless the twin took them. */
+  public async injectFaults(...rules: FaultRule[]): Promise<FaultRuleState[]> {
+    const res = await this.call('POST', '/_local/faults', rules);
+    if (res.status !== 200) throw new Error(`faults refused: ${res.status} ${JSON.stringify(res.body)}`);
+    return (res.body as { rules: FaultRuleState[] }).rules;
+  }
+
+  /** `GET /_local/faults`: the active rules, with what each has injected so far. */
+  public async faults(): Promise<FaultRuleState[]> {
+    return ((await this.call('GET', '/_local/faults')).body as { rules: FaultRuleState[] }).rules;
+  }
+
+  /** `DELETE /_local/faults`: the service recovers. */
+  public async clearFaults(): Promise<void> {
+    await this.call('DELETE', '/_local/faults');
+  }
+
+  public async meter(): Promise<MeterReading> {
+    return (await this.call('GET', '/_local/meter')).body as MeterReading;
+  }
+
+  /** `DELETE /_local/meter`: answers what it cleared. */
+  public async resetMeter(): Promise<MeterReading> {
+    return (await this.call('DELETE', '/_local/meter')).body as MeterReading;
+  }
+
+  /** `POST /_local/ses/feedback`, as is: bad bodies are for tests to send too. */
+  public async sesFeedback(
+    body: SesFeedbackRequest | Record<string, unknown> | string,
+  ): Promise<{ status: number; body: unknown }> {
+    return this.call('POST', '/_local/ses/feedback', body);
+  }
+
+  public async suppressions(): Promise<SuppressedDestination[]> {
+    return (await this.call('GET', '/_local/ses/suppressions')).body as SuppressedDestination[];
+  }
+
+  private async call(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: unknown }> {
+    const res = await fetch(`${this.api}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
   }
 }

@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePortBlock } from '../infra/local/support/ports.ts';
+import { freePortBlock, isPortFree, portLayout } from '../infra/local/support/ports.ts';
 import type { TwinHealth } from './twin-client.ts';
 
 /** Keep this much of the twin's console output: enough for a failure report, bounded on long runs. */
@@ -34,6 +34,12 @@ export interface RunningTwin {
   readonly port: number;
   readonly pid: number;
   stop(): Promise<void>;
+  /**
+   * `kill -9`: no shutdown at all, as a crashed host. Resolves once the process is gone and its four ports
+   * are free again (DynamoDB Local's watchdog ends java within about two seconds), so the same data
+   * directory and port can be started again at once.
+   */
+  kill(): Promise<void>;
   /** The last 64 KB of the twin's stdout and stderr. */
   output(): string;
 }
@@ -87,7 +93,24 @@ export async function startTwinProcess(opts: TwinProcessOptions = {}): Promise<R
       await exited;
       clearTimeout(timer);
     },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+      await waitForPortsFree(port);
+    },
   };
+}
+
+async function waitForPortsFree(base: number): Promise<void> {
+  const ports = Object.values(portLayout(base));
+  const deadline = Date.now() + STOP_GRACE_MS;
+  while (Date.now() < deadline) {
+    if ((await Promise.all(ports.map(isPortFree))).every(Boolean)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(
+    `Ports ${ports.join(', ')} still in use ${STOP_GRACE_MS / 1000} s after the twin was killed`,
+  );
 }
 
 /** Poll `GET /_local/health` until it answers 200; fail early when the process exits. */

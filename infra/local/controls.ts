@@ -7,6 +7,13 @@ import { DateTime, Duration } from 'luxon';
 // A namespace import lets esbuild drop what is unused (all locales but the default).
 import * as z from 'zod';
 import type { Clock } from '../../shared/ports.ts';
+import {
+  type AwsCallMeter,
+  applyFaultsControl,
+  clearFaultsControl,
+  type FaultRegistry,
+  type InvocationMeter,
+} from './faults/index.ts';
 import type { EmulatedSchedule } from './scheduler-emulator.ts';
 import type { RecordedEmail } from './ses-recorder.ts';
 import { type Routes, readBody, sendJson } from './support/http.ts';
@@ -58,6 +65,10 @@ export interface ControlsDeps {
   streamDeadLetters(): Promise<readonly unknown[]>;
   /** The parts' URLs once everything is up; `undefined` while the twin starts. */
   urls(): TwinUrls | undefined;
+  /** What the AWS proxies in front of the emulators inject (`/_local/faults`). */
+  readonly faults: FaultRegistry;
+  /** The handlers' AWS calls, as the proxies count them, and the functions' invocations (`/_local/meter`). */
+  readonly meters: { readonly awsCalls: AwsCallMeter; readonly invocations: InvocationMeter };
   readonly log: (line: string) => void;
 }
 
@@ -105,24 +116,60 @@ export function localControls(deps: ControlsDeps): Routes {
       }
       sendJson(res, 200, { fired: name });
     },
+    'GET /_local/faults': (_req, res) => sendJson(res, 200, { rules: deps.faults.list() }),
+    'POST /_local/faults': async (req, res) => {
+      const hint = 'Send {"operation":"SES.SendEmail","effect":"fail","count":3}, or an array of rules';
+      const body = await readJson(req, res, hint);
+      if (body === undefined) return;
+      const { status, body: answer } = applyFaultsControl(deps.faults, body);
+      if (status === 200) deps.log(`[faults] ${JSON.stringify(deps.faults.list())}`);
+      sendJson(res, status, answer);
+    },
+    'DELETE /_local/faults': (_req, res) => {
+      const { status, body } = clearFaultsControl(deps.faults);
+      sendJson(res, status, body);
+    },
+    'GET /_local/meter': (_req, res) => sendJson(res, 200, meterSnapshot(deps.meters)),
+    'DELETE /_local/meter': (_req, res) => {
+      // Read and reset in one step: the answer holds exactly what was cleared.
+      const cleared = meterSnapshot(deps.meters);
+      deps.meters.awsCalls.reset();
+      deps.meters.invocations.reset();
+      sendJson(res, 200, cleared);
+    },
   };
 }
 
+/** `GET /_local/meter`: calls by `Service.Operation` (`calls`, `forwarded`, `faulted`) and invocations. */
+export function meterSnapshot(meters: ControlsDeps['meters']) {
+  return { awsCalls: meters.awsCalls.snapshot(), invocations: meters.invocations.snapshot() };
+}
+
 /** The body parsed by `schema`, or `undefined` once a 400 (or 413) has been sent. */
-async function readRequest<T>(
+export async function readRequest<T>(
   req: IncomingMessage,
   res: ServerResponse,
   schema: z.ZodType<T>,
   hint: string,
 ): Promise<T | undefined> {
+  const json = await readJson(req, res, hint);
+  if (json === undefined) return undefined;
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  sendJson(res, 400, { error: 'invalid_request', message: hint, issues });
+  return undefined;
+}
+
+/** The body as JSON (an empty body is `{}`), or `undefined` once a 400 (or 413) has been sent. */
+async function readJson(req: IncomingMessage, res: ServerResponse, hint: string): Promise<unknown> {
   const body = await readBody(req, CONTROL_MAX_BODY_BYTES);
   if (body === 'too_large') {
     sendJson(res, 413, { error: 'payload_too_large', message: `At most ${CONTROL_MAX_BODY_BYTES} bytes` });
     return undefined;
   }
-  let json: unknown;
   try {
-    json = JSON.parse(body.toString('utf8') || '{}');
+    return JSON.parse(body.toString('utf8') || '{}') as unknown;
   } catch {
     sendJson(res, 400, {
       error: 'invalid_request',
@@ -131,9 +178,4 @@ async function readRequest<T>(
     });
     return undefined;
   }
-  const parsed = schema.safeParse(json);
-  if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
-  sendJson(res, 400, { error: 'invalid_request', message: hint, issues });
-  return undefined;
 }

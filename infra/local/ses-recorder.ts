@@ -2,6 +2,9 @@
  * The SES side of the twin: aws-ses-v2-local (the real SES v2 wire protocol and a mail viewer), behind a
  * small recording proxy. The proxy keeps a persisted log of every accepted SendEmail with the *virtual*
  * send time, because the emulator keeps mail in memory only and stamps it with the real clock.
+ *
+ * The proxy also answers the one SES v2 call the product makes that the emulator lacks,
+ * PutSuppressedDestination (the feedback function's), and keeps the account's suppression list.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,12 +20,23 @@ export interface RecordedEmail {
   readonly text: string;
   readonly html: string;
   readonly headers: readonly { readonly name: string; readonly value: string }[];
+  /** `EmailTags` as sent (SES publishes them with the email's events; the sender tags the digest id). */
+  readonly tags: readonly { readonly name: string; readonly value: string }[];
   readonly sentAt: string;
+}
+
+/** An address on the account-level suppression list (`PutSuppressedDestination`). */
+export interface SuppressedDestination {
+  readonly email: string;
+  readonly reason: string;
+  /** Virtual time of the (last) call. */
+  readonly at: string;
 }
 
 interface SendEmailBody {
   FromEmailAddress?: string;
   Destination?: { ToAddresses?: string[] };
+  EmailTags?: { Name: string; Value: string }[];
   Content?: {
     Simple?: {
       Subject?: { Data?: string };
@@ -35,6 +49,8 @@ interface SendEmailBody {
 export interface SesTwin {
   readonly endpoint: string;
   emails(): Promise<readonly RecordedEmail[]>;
+  /** The suppression list, one entry per address (the latest call wins). */
+  suppressions(): Promise<readonly SuppressedDestination[]>;
   close(): Promise<void>;
 }
 
@@ -44,18 +60,31 @@ export function maskEmail(address: string): string {
   return `${local.slice(0, 1)}${'*'.repeat(Math.max(1, Math.min(local.length - 1, 6)))}@${domain}`;
 }
 
+const SUPPRESSION_PATH = '/v2/email/suppression/addresses';
+
 export async function startSes(opts: {
   port: number;
   logFile: string;
+  /** Where the suppression list is kept. */
+  suppressionFile: string;
   clock: Clock;
   onEmail?: (email: RecordedEmail) => void;
 }): Promise<SesTwin> {
   const log = new JsonLines<RecordedEmail>(opts.logFile);
+  const suppressions = new JsonLines<SuppressedDestination>(opts.suppressionFile);
   let innerPort = 0;
   const relay = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const body = await readBody(req);
     if (body === 'too_large') return void res.writeHead(413).end();
     const sentAt = opts.clock.now().toISOString();
+    if (req.method === 'PUT' && req.url?.split('?')[0] === SUPPRESSION_PATH) {
+      const answer = await suppress(body, sentAt, suppressions);
+      const errorType = answer.status === 200 ? {} : { 'x-amzn-errortype': 'BadRequestException' };
+      res
+        .writeHead(answer.status, { 'content-type': 'application/json', ...errorType })
+        .end(JSON.stringify(answer.body));
+      return;
+    }
     const up = await forward(innerPort, req, body);
     if (req.method === 'POST' && req.url?.startsWith('/v2/email/outbound-emails') && up.status === 200) {
       const record = readBack(body, up.body, sentAt);
@@ -81,12 +110,43 @@ export async function startSes(opts: {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     emails: () => log.read(),
+    suppressions: async () => {
+      const latest = new Map((await suppressions.read()).map((s) => [s.email.toLowerCase(), s]));
+      return [...latest.values()];
+    },
     close: async () => {
       proxy.closeAllConnections();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
       await new Promise<void>((resolve) => inner.close(() => resolve()));
     },
   };
+}
+
+/**
+ * PutSuppressedDestination, which aws-ses-v2-local does not route (it answers 404 with an XML body the SDK
+ * cannot parse): 200 `{}` as SES answers, the address appended to the list. SES's own validation of the
+ * two members is kept; nothing else about the list is emulated.
+ */
+async function suppress(
+  body: Buffer,
+  at: string,
+  list: JsonLines<SuppressedDestination>,
+): Promise<{ status: number; body: object }> {
+  let request: { EmailAddress?: unknown; Reason?: unknown };
+  try {
+    request = JSON.parse(body.toString('utf8') || '{}') as typeof request;
+  } catch {
+    request = {};
+  }
+  const { EmailAddress: email, Reason: reason } = request;
+  if (typeof email !== 'string' || email === '' || (reason !== 'BOUNCE' && reason !== 'COMPLAINT')) {
+    return {
+      status: 400,
+      body: { message: 'EmailAddress and Reason (BOUNCE or COMPLAINT) are required' },
+    };
+  }
+  await list.append({ email, reason, at });
+  return { status: 200, body: {} };
 }
 
 /** Pass the request on to the emulator unchanged; its whole answer. */
@@ -114,6 +174,7 @@ function readBack(request: Buffer, response: Buffer, sentAt: string): RecordedEm
       text: simple?.Body?.Text?.Data ?? '',
       html: simple?.Body?.Html?.Data ?? '',
       headers: (simple?.Headers ?? []).map((h) => ({ name: h.Name, value: h.Value })),
+      tags: (sent.EmailTags ?? []).map((t) => ({ name: t.Name, value: t.Value })),
       sentAt,
     };
   } catch {

@@ -4,8 +4,11 @@
  *   HTTP gateway ─▶ ingest ─▶ DynamoDB Local ─▶ stream poller ─▶ planner ─▶ Scheduler emulator ─▶ sender ─▶ SES
  *
  * The functions are the real `functions/*.ts` handlers, invoked in-process with the same event shapes
- * AWS delivers, talking to the emulators through the real AWS SDK v3 clients. Time is virtual and moves
- * forward on request (world.ts). How it differs from AWS: docs/local-twin.md.
+ * AWS delivers, talking to the emulators through the real AWS SDK v3 clients. Their clients reach each
+ * emulator through a proxy that counts the calls and injects the faults of `/_local/faults`; the twin's
+ * own clients (table set-up, stream polling, the reconciler's schedule) go straight to the emulators, so
+ * only the handlers' calls are metered. Time is virtual and moves forward on request (world.ts). How it
+ * differs from AWS: docs/local-twin.md.
  */
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -16,6 +19,7 @@ import {
   CreateScheduleGroupCommand,
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
+import type { APIGatewayProxyEventV2, DynamoDBStreamEvent } from 'aws-lambda';
 import { useClock } from '../../shared/adapters/clock.ts';
 import { LINK_ACTIONS } from '../../shared/links/actions.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
@@ -23,17 +27,25 @@ import { STYLESHEET_PATH } from '../../shared/web/layout.tsx';
 import { localControls, type TwinUrls } from './controls.ts';
 import { localClientConfig, startDynamoDbLocal } from './dynamodb/launcher.ts';
 import { ensureTable } from './dynamodb/table.ts';
+import {
+  AwsCallMeter,
+  type AwsService,
+  FaultRegistry,
+  InvocationMeter,
+  startAwsProxy,
+} from './faults/index.ts';
 import { type HttpFunction, lambdaRoute } from './http-gateway.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { ensureLinkKeys } from './link-keys.ts';
 import { type EmulatedSchedule, SchedulerEmulator } from './scheduler-emulator.ts';
+import { sesControls } from './ses-feedback.ts';
 import { maskEmail, startSes } from './ses-recorder.ts';
 import { StreamPoller } from './stream/index.ts';
 import { type Route, type Routes, serve } from './support/http.ts';
 import { JsonLines } from './support/json-file.ts';
 import { portLayout } from './support/ports.ts';
 import { VirtualClock } from './virtual-clock.ts';
-import { functionEnvironment, LOCAL_NAMES, TWIN_WIRING } from './wiring.ts';
+import { functionEnvironment, LOCAL_NAMES, REGION, TWIN_WIRING } from './wiring.ts';
 import { World } from './world.ts';
 
 export interface TwinOptions {
@@ -72,17 +84,26 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const ses = await startSes({
       port: ports.ses,
       logFile: join(dataDir, 'emails.jsonl'),
+      suppressionFile: join(dataDir, 'ses-suppressions.jsonl'),
       clock,
       onEmail: (e) => log(`[mail] ${e.sentAt} to ${e.to.map(maskEmail).join(', ')}: ${e.subject}`),
     });
     started.push(ses);
     const schedulerUrl = `http://127.0.0.1:${ports.scheduler}`;
+    // The handlers' way to each emulator: metered, and faulted on request.
+    const faults = new FaultRegistry();
+    const meters = { awsCalls: new AwsCallMeter(), invocations: new InvocationMeter() };
+    const proxy = async (service: AwsService, upstream: string) => {
+      const running = await startAwsProxy({ service, upstream, faults, meter: meters.awsCalls });
+      started.push(running);
+      return running.endpoint;
+    };
     Object.assign(
       process.env,
       functionEnvironment({
-        dynamodb: dynamo.endpoint,
-        ses: ses.endpoint,
-        scheduler: schedulerUrl,
+        dynamodb: await proxy('DynamoDB', dynamo.endpoint),
+        ses: await proxy('SES', ses.endpoint),
+        scheduler: await proxy('Scheduler', schedulerUrl),
         logLevel: options.logLevel ?? 'WARN',
         publicBaseUrl: `http://127.0.0.1:${ports.api}`,
         linkKeysFile: await ensureLinkKeys(join(dataDir, 'link-keys.json')),
@@ -93,17 +114,23 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       LOCAL_NAMES.table,
     );
     // Imported only now: the functions read their environment at cold start.
-    const [ingest, planner, sender, reconciler, links] = await Promise.all([
+    const functions = await Promise.all([
       import('../../functions/ingest.ts'),
       import('../../functions/planner.ts'),
       import('../../functions/sender.ts'),
       import('../../functions/reconciler.ts'),
       import('../../functions/links.ts'),
+      import('../../functions/feedback.ts'),
     ]);
+    // Every invocation is counted and timed, as Lambda bills it (`GET /_local/meter`).
+    const [ingest, planner, sender, reconciler, links, feedback] = meteredFunctions(
+      functions,
+      meters.invocations,
+    );
 
     const targets = new Map<string, (input: unknown) => Promise<unknown>>([
-      [LOCAL_NAMES.senderArn, (input) => sender.handler(input, lambdaContext('rebound-sender'))],
-      [LOCAL_NAMES.reconcilerArn, (input) => reconciler.handler(input, lambdaContext('rebound-reconciler'))],
+      [LOCAL_NAMES.senderArn, sender],
+      [LOCAL_NAMES.reconcilerArn, reconciler],
     ]);
     const scheduler = new SchedulerEmulator({
       dataFile: join(dataDir, 'scheduler.json'),
@@ -128,7 +155,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       streamArn,
       checkpointFile: join(dataDir, 'stream-checkpoint.json'),
       handler: async (event) => {
-        const result = await planner.handler(event, lambdaContext('rebound-planner'));
+        const result = await planner(event);
         streamProgress += event.Records.length - result.batchItemFailures.length;
         return result;
       },
@@ -175,12 +202,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         'POST /events': lambdaRoute(
           'POST /events',
           // Not under the world lock: on AWS intake never waits for planning or timers.
-          (event) => ingest.handler(event, lambdaContext('rebound-ingest')),
+          ingest,
           (status) => {
             if (!options.quiet) log(`[api] POST /events → ${status}`);
           },
         ),
-        ...linkRoutes((event) => links.handler(event, lambdaContext('rebound-links'))),
+        ...linkRoutes(links),
         ...localControls({
           clock,
           world,
@@ -189,6 +216,22 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
           emails: () => ses.emails(),
           streamDeadLetters: () => streamDeadLetters.read(),
           urls: () => urls,
+          faults,
+          meters,
+          log,
+        }),
+        ...sesControls({
+          clock,
+          world,
+          origin: {
+            account: LOCAL_NAMES.account,
+            region: REGION,
+            configurationSet: LOCAL_NAMES.sesConfigurationSet,
+            mailFrom: LOCAL_NAMES.mailFrom,
+          },
+          emails: () => ses.emails(),
+          suppressions: () => ses.suppressions(),
+          invoke: feedback,
           log,
         }),
       },
@@ -212,6 +255,38 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     await closeAll(started).catch(() => undefined);
     throw error;
   }
+}
+
+type Handlers = [
+  typeof import('../../functions/ingest.ts'),
+  typeof import('../../functions/planner.ts'),
+  typeof import('../../functions/sender.ts'),
+  typeof import('../../functions/reconciler.ts'),
+  typeof import('../../functions/links.ts'),
+  typeof import('../../functions/feedback.ts'),
+];
+
+/** Each function as its trigger invokes it (with a Lambda context), counted under its short name. */
+function meteredFunctions(
+  [ingest, planner, sender, reconciler, links, feedback]: Handlers,
+  meter: InvocationMeter,
+) {
+  return [
+    meter.wrap('ingest', (event: APIGatewayProxyEventV2) =>
+      ingest.handler(event, lambdaContext('rebound-ingest')),
+    ),
+    meter.wrap('planner', (event: DynamoDBStreamEvent) =>
+      planner.handler(event, lambdaContext('rebound-planner')),
+    ),
+    meter.wrap('sender', (input: unknown) => sender.handler(input, lambdaContext('rebound-sender'))),
+    meter.wrap('reconciler', (input: unknown) =>
+      reconciler.handler(input, lambdaContext('rebound-reconciler')),
+    ),
+    meter.wrap('links', (event: APIGatewayProxyEventV2) =>
+      links.handler(event, lambdaContext('rebound-links')),
+    ),
+    meter.wrap('feedback', (event: unknown) => feedback.handler(event, lambdaContext('rebound-feedback'))),
+  ] as const;
 }
 
 /**

@@ -24,6 +24,7 @@ export const REGION = 'us-east-1';
 
 /** Names that exist only in the twin, where CDK would generate them. */
 export const LOCAL_NAMES = {
+  account: ACCOUNT,
   table: 'rebound-local',
   senderArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:rebound-sender`,
   reconcilerArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:rebound-reconciler`,
@@ -31,6 +32,8 @@ export const LOCAL_NAMES = {
   schedulerDlqArn: `arn:aws:sqs:${REGION}:${ACCOUNT}:rebound-scheduler-dlq`,
   reconcilerSchedule: 'rebound-reconciler',
   mailFrom: 'Rebound <reminders@rebound.local>',
+  /** Named in the SES feedback events the twin builds; the emulator has no configuration sets. */
+  sesConfigurationSet: 'rebound-local',
 } as const;
 
 /**

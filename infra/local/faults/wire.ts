@@ -88,8 +88,11 @@ export function operationOf(
     case 'Scheduler':
       return `Scheduler.${schedulerOperation(method, path)}`;
     case 'SES':
-      // The only SES v2 call the product makes; the rest are counted together.
-      return method === 'POST' && path === '/v2/email/outbound-emails' ? 'SES.SendEmail' : 'SES.Other';
+      // The SES v2 calls the product makes; the rest are counted together.
+      if (method === 'POST' && path === '/v2/email/outbound-emails') return 'SES.SendEmail';
+      if (method === 'PUT' && path === '/v2/email/suppression/addresses')
+        return 'SES.PutSuppressedDestination';
+      return 'SES.Other';
   }
 }
 

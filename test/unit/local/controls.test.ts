@@ -6,6 +6,7 @@ import {
   localControls,
   type TwinUrls,
 } from '../../../infra/local/controls.ts';
+import { AwsCallMeter, FaultRegistry, InvocationMeter } from '../../../infra/local/faults/index.ts';
 import type { EmulatedSchedule } from '../../../infra/local/scheduler-emulator.ts';
 import { type Served, serve } from '../../../infra/local/support/http.ts';
 
@@ -53,20 +54,23 @@ async function controls(now: string, overrides: Partial<ControlsDeps> = {}) {
     emails: async () => [],
     streamDeadLetters: async () => [],
     urls: () => URLS,
+    faults: new FaultRegistry(),
+    meters: { awsCalls: new AwsCallMeter(), invocations: new InvocationMeter(() => 0) },
     log: () => undefined,
     ...overrides,
   };
   served = await serve(0, localControls(deps), () => undefined);
   const base = `http://127.0.0.1:${served.port}`;
-  const post = async (path: string, body: string) => {
+  const call = async (method: string, path: string, body?: string) => {
     const res = await fetch(`${base}${path}`, {
-      method: 'POST',
+      method,
       headers: { 'content-type': 'application/json' },
       body,
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  return { base, post, advancedTo, fired };
+  const post = (path: string, body: string) => call('POST', path, body);
+  return { base, call, post, advancedTo, fired, deps };
 }
 
 describe('advanceTarget', () => {
@@ -196,5 +200,82 @@ describe('GET /_local/health', () => {
     expect(await starting.json()).toEqual({ status: 'starting' });
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ok', urls: URLS });
+  });
+});
+
+describe('/_local/faults', () => {
+  it('adds rules in order, lists them, and clears them', async () => {
+    // Prepare
+    const twin = await controls('2027-01-04T10:00:00Z');
+    const rules = [
+      { operation: 'SES.SendEmail', effect: 'fail', rate: 0.3, seed: 7 },
+      { operation: 'Scheduler.CreateSchedule', effect: 'throttle', count: 2 },
+    ];
+
+    // Act
+    const added = await twin.post('/_local/faults', JSON.stringify(rules));
+    const listed = await twin.call('GET', '/_local/faults');
+    const cleared = await twin.call('DELETE', '/_local/faults');
+    const after = await twin.call('GET', '/_local/faults');
+
+    // Assess
+    expect(added.status).toBe(200);
+    expect(listed.body).toEqual({
+      rules: [
+        { id: 1, ...rules[0], injected: 0 },
+        { id: 2, ...rules[1], injected: 0, remaining: 2 },
+      ],
+    });
+    expect(twin.deps.faults.decide('Scheduler.CreateSchedule')).toBeUndefined();
+    expect(cleared).toEqual({ status: 200, body: { cleared: 2 } });
+    expect(after.body).toEqual({ rules: [] });
+  });
+
+  it.each([
+    ['malformed JSON', '{"operation":', ''],
+    [
+      'an operation the product never calls',
+      '{"operation":"SES.SendBulkEmail","effect":"fail"}',
+      'operation',
+    ],
+    ['a slow rule without its delay', '{"operation":"DynamoDB.Query","effect":"slow"}', 'delayMs'],
+    ['a stray field', '{"operation":"DynamoDB.Query","effect":"fail","when":"now"}', 'when'],
+  ])('answers 400 for %s and adds nothing', async (_name, body, path) => {
+    // Prepare
+    const twin = await controls('2027-01-04T10:00:00Z');
+
+    // Act
+    const res = await twin.post('/_local/faults', body);
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid_request');
+    expect((res.body.issues as { path: string }[]).map((i) => i.path)).toContain(path);
+    expect(twin.deps.faults.list()).toEqual([]);
+  });
+});
+
+describe('/_local/meter', () => {
+  it('shows the calls by operation and the invocations by function, and DELETE answers them and resets', async () => {
+    // Prepare
+    const twin = await controls('2027-01-04T10:00:00Z');
+    const { awsCalls, invocations } = twin.deps.meters;
+    awsCalls.record('DynamoDB.Query', 'forwarded');
+    awsCalls.record('DynamoDB.Query', 'faulted');
+    await invocations.wrap('sender', async () => undefined)();
+    const expected = {
+      awsCalls: { 'DynamoDB.Query': { calls: 2, forwarded: 1, faulted: 1 } },
+      invocations: { sender: { count: 1, errors: 0, totalMs: 0 } },
+    };
+
+    // Act
+    const shown = await twin.call('GET', '/_local/meter');
+    const reset = await twin.call('DELETE', '/_local/meter');
+    const after = await twin.call('GET', '/_local/meter');
+
+    // Assess
+    expect(shown).toEqual({ status: 200, body: expected });
+    expect(reset).toEqual({ status: 200, body: expected });
+    expect(after.body).toEqual({ awsCalls: {}, invocations: {} });
   });
 });
