@@ -11,16 +11,22 @@ import type { CostBreakdown } from './pricing.ts';
 
 /**
  * `GET /_local/meter`: what the handlers' own SDK clients called (keys `<Service>.<Operation>`, e.g.
- * `DynamoDB.Query`, `Scheduler.CreateSchedule`, `SESv2.SendEmail`) and each function's invocations, since
+ * `DynamoDB.Query`, `Scheduler.CreateSchedule`, `SES.SendEmail`) and each function's invocations, since
  * the twin started or the last `DELETE /_local/meter`. Optional, when the meter offers them: DynamoDB
  * consumed capacity (`ReturnConsumedCapacity`) and the bytes the functions logged.
  */
+const count = z.number().nonnegative();
+/** The twin's meter gives `{ calls, forwarded, faulted }` per operation; every call the handlers made counts. */
+const callCount = z.union([count, z.object({ calls: count }).transform((c) => c.calls)]);
+/** The twin's meter gives `{ count, errors, totalMs }` per function. */
+const invocationCount = z.union([
+  z.object({ count, durationMs: count }),
+  z.object({ count, totalMs: count }).transform((i) => ({ count: i.count, durationMs: i.totalMs })),
+]);
+
 export const MeterSchema = z.object({
-  awsCalls: z.record(z.string(), z.number().nonnegative()),
-  invocations: z.record(
-    z.string(),
-    z.object({ count: z.number().nonnegative(), durationMs: z.number().nonnegative() }),
-  ),
+  awsCalls: z.record(z.string(), callCount),
+  invocations: z.record(z.string(), invocationCount),
   /** The same calls split by function, when the meter offers it: lets the report leave the reconciler out. */
   awsCallsByFunction: z.record(z.string(), z.record(z.string(), z.number().nonnegative())).optional(),
   dynamodb: z
