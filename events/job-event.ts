@@ -4,7 +4,6 @@
  */
 // A namespace import lets esbuild drop what is unused (all locales but the default): ~85 KB instead of ~450 KB.
 import * as z from 'zod';
-import type { ValidationIssue } from '../shared/errors.ts';
 
 export const EVENT_CONTRACT_VERSION = '1';
 
@@ -29,6 +28,16 @@ export type RejectionReason = (typeof REJECTION_REASONS)[number];
 
 export const REJECTION_STAGES = ['application', 'interview'] as const;
 export type RejectionStage = (typeof REJECTION_STAGES)[number];
+
+/**
+ * One problem with one field of an event, as the intake answers it: the same shape as `ValidationIssue` in
+ * `shared/errors.ts`, declared here so the contracts import nothing from `shared/`.
+ */
+export interface ContractIssue {
+  /** Dotted path of the field, e.g. `occurredAt`. */
+  readonly path: string;
+  readonly message: string;
+}
 
 const zoneCache = new Map<string, boolean>();
 
@@ -162,7 +171,7 @@ function hasFourDigitUtcYear(value: string): boolean {
 export function occurredAtIssues(
   event: { readonly occurredAt?: string | undefined },
   now: Date,
-): ValidationIssue[] {
+): ContractIssue[] {
   if (event.occurredAt === undefined) return [];
   const at = Date.parse(event.occurredAt);
   const latest = now.getTime() + OCCURRED_AT_MAX_FUTURE_MINUTES * MINUTE_MS;

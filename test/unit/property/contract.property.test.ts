@@ -14,6 +14,7 @@ import {
   occurredAtIssues,
 } from '#events/job-event.ts';
 import { InvalidEventError, PayloadTooLargeError, UnsupportedMediaTypeError } from '#shared/errors.ts';
+import { errorResponse } from '#shared/http.ts';
 import { MAX_BODY_BYTES, parseJobEvent, parseJobEventBody } from '#shared/http-body.ts';
 import { fixtureValue, mutatedFixtureArb, valueArb } from './support/json-mutations.ts';
 import { propertyRuns } from './support/runs.ts';
@@ -133,6 +134,18 @@ describe('occurredAtIssues', () => {
         message: 'must not be more than 365 days in the past (server time 2026-03-10T14:00:00.000Z)',
       },
     ]);
+  });
+
+  it('gives issues the intake can answer as 400 invalid_event', () => {
+    // Act
+    const response = errorResponse(new InvalidEventError(occurredAtIssues(at(-past - 1), NOW)));
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '')).toMatchObject({
+      error: 'invalid_event',
+      issues: [{ path: 'occurredAt' }],
+    });
   });
 
   it('judges the instant, whatever offset the client wrote it with', () => {
