@@ -183,7 +183,7 @@ describe('the reminder policy over arbitrary event sequences (property)', () => 
           });
         },
       ),
-      propertyRuns(200),
+      propertyRuns(150),
     );
   });
 });

@@ -43,7 +43,7 @@ describe('send slots in any zone (property)', () => {
           day = day.plus({ days: 1 });
         }
       }),
-      propertyRuns(300),
+      propertyRuns(200),
     );
   });
 
@@ -60,7 +60,7 @@ describe('send slots in any zone (property)', () => {
         const shift = Math.round(landed.diff(target, 'days').days);
         expect(shift).toBe(target.weekday === 6 ? 2 : target.weekday === 7 ? 1 : 0);
       }),
-      propertyRuns(300),
+      propertyRuns(200),
     );
   });
 
