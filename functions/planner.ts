@@ -1,4 +1,8 @@
-/** Primary adapter: DynamoDB stream batch (INSERTs of `EVENT#` items) → plan reminders, per-record failures. */
+/**
+ * Primary adapter: DynamoDB stream batch (INSERTs of `EVENT#` items) → apply each to the user's reminders,
+ * per-record failures. An item with `action` is a user action (`events/user-action.ts`), any other an intake
+ * event (`events/job-event.ts`).
+ */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { parser } from '@aws-lambda-powertools/batch/parser';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
@@ -11,6 +15,7 @@ import { inOrderPerKey } from '#shared/adapters/in-order-per-key.ts';
 import { logger, metrics } from '#shared/adapters/observability.ts';
 import { loadConfig } from '#shared/config.ts';
 import { type EventInsert, EventInsertSchema } from '#shared/stream-record.ts';
+import { applyUserAction } from '#shared/use-cases/apply-user-action.ts';
 import { type PlanEventDeps, planEvent } from '#shared/use-cases/plan-event.ts';
 
 const deps = planDependencies(loadConfig('planner'));
@@ -21,8 +26,10 @@ const processor = new BatchProcessor(EventType.DynamoDBStreams, {
 });
 
 export async function planRecord(record: EventInsert, dependencies: PlanEventDeps = deps): Promise<void> {
-  const { userId, eventId } = record.dynamodb.NewImage;
-  const result = await planEvent(record.dynamodb.NewImage, dependencies).catch((error: unknown) => {
+  const item = record.dynamodb.NewImage;
+  const { userId, eventId } = item;
+  const apply = 'action' in item ? applyUserAction : planEvent;
+  const result = await apply(item, dependencies).catch((error: unknown) => {
     logger.error('Planning failed; the record will be retried', { userId, eventId, error });
     throw error;
   });
@@ -36,6 +43,7 @@ export async function planRecord(record: EventInsert, dependencies: PlanEventDep
   const fresh = result.outcome === 'planned'; // a replay only re-syncs timers: counted the first time
   metrics.addMetric('RemindersCreated', MetricUnit.Count, fresh ? result.created : 0);
   metrics.addMetric('RemindersCancelled', MetricUnit.Count, fresh ? result.cancelled : 0);
+  metrics.addMetric('ConfirmationsSent', MetricUnit.Count, result.confirmations);
 }
 
 export async function plan(event: DynamoDBStreamEvent, dependencies = deps): Promise<DynamoDBBatchResponse> {

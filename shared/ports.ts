@@ -5,6 +5,7 @@
 import type { StoredJobEvent } from '#events/job-event.ts';
 import type { TimerPayloadInput } from '#events/timer-payload.ts';
 import type { StoredUserAction } from '#events/user-action.ts';
+import type { ErasureMarker } from './domain/erasure.ts';
 import type {
   ApplicationState,
   Cancellation,
@@ -12,6 +13,7 @@ import type {
   EventFailure,
   NewReminder,
   Reminder,
+  ReminderMove,
   UserProfile,
 } from './domain/model.ts';
 import type { KnownState } from './domain/policy.ts';
@@ -43,15 +45,44 @@ export type PutEventResult =
 export interface PlanningState extends KnownState {
   /** True when this event was already applied (a stream redelivery). */
   readonly alreadyPlanned: boolean;
+  /** False when the event's item is gone (erased): there is nothing left to apply. */
+  readonly eventStored: boolean;
+  /** The marker an erasure of this user left, read only when there is no profile. */
+  readonly erasure?: ErasureMarker | undefined;
 }
 
 export interface PlanWrite {
-  readonly event: StoredJobEvent;
-  readonly profile: UserProfile;
+  /** The intake event or user action being applied: marked `plannedAt` once. */
+  readonly event: TimelineEvent;
+  /** Absent: the profile is left as it is (an action for a user who has none). */
+  readonly profile?: UserProfile | undefined;
   readonly application?: ApplicationState | undefined;
   readonly create: readonly NewReminder[];
   readonly cancel: readonly Cancellation[];
+  /** Pending reminders whose due time changes; a move without `held` puts the reminder on the pending index. */
+  readonly move?: readonly ReminderMove[] | undefined;
+  /** Reminders to record as done (any status). */
+  readonly done?: readonly string[] | undefined;
+  /**
+   * DynamoDB TTL (epoch seconds) for the event and every item this plan writes: set while the user is
+   * unconfirmed (the profile carries its own `expiresAt`).
+   */
+  readonly expiresAt?: number | undefined;
   readonly plannedAt: string;
+}
+
+/** Who changed reminders outside a plan (the sender's re-check at send time), and when. */
+export interface ChangeStamp {
+  readonly by: string;
+  readonly at: string;
+}
+
+/** A claim of the right to send one confirmation email: the profile's counters before and after. */
+export interface ConfirmationClaim {
+  /** `lastConfirmationAt` as it was read; the claim fails if it changed since. */
+  readonly previousAt?: string | undefined;
+  readonly previousCount: number;
+  readonly at: string;
 }
 
 export type ClaimResult =
@@ -71,13 +102,36 @@ export interface ReminderStore {
     applicationRef: string | undefined,
   ): Promise<PlanningState>;
   /**
-   * Apply a plan. First cancel the listed reminders that are still pending (each on its own, idempotent,
-   * so an accepted offer is not bound by the transaction size limit); then, in one transaction, mark the
-   * event planned (once), upsert profile and application, and create the reminders. Throws
-   * `ConcurrencyError` if the event was planned meanwhile: its cancellations may already have been applied,
-   * which is harmless because they are the same event's.
+   * Apply a plan. First cancel and move the listed reminders that are still pending, and record the done
+   * ones (each on its own, idempotent, so a long list is not bound by the transaction size limit); then, in
+   * one transaction, mark the event planned (once), upsert profile and application, and create the
+   * reminders. Throws `ConcurrencyError` if the event was planned meanwhile (or is gone): its cancellations
+   * and moves may already have been applied, which is harmless because they are the same event's.
+   * A held reminder (created or moved with `held`) stays off the pending index.
    */
   applyPlan(plan: PlanWrite): Promise<void>;
+  /** Cancel reminders that are still pending (idempotent), outside a plan. */
+  cancelReminders(userId: string, cancel: readonly Cancellation[], stamp: ChangeStamp): Promise<void>;
+  /** Move reminders that are still pending (idempotent), outside a plan. */
+  moveReminders(userId: string, move: readonly ReminderMove[], stamp: ChangeStamp): Promise<void>;
+  /**
+   * Set (or, with `undefined`, remove) the TTL `expiresAt` on every item of the user but the erasure
+   * marker, one conditional update each (idempotent; an item deleted meanwhile is not recreated).
+   */
+  setExpiry(userId: string, expiresAt: number | undefined): Promise<void>;
+  /**
+   * Take the right to send one confirmation email: a conditional update of the profile's
+   * `confirmationsSent`/`lastConfirmationAt`, only while it is unconfirmed and its counters are as read.
+   * False when another delivery took it first (or the profile changed): send nothing.
+   */
+  claimConfirmation(userId: string, claim: ConfirmationClaim): Promise<boolean>;
+  /** Undo a claim whose email the provider refused for sure (only if the claim is still the latest). */
+  releaseConfirmation(userId: string, claim: ConfirmationClaim): Promise<void>;
+  /**
+   * Erase a user: write the marker (if any), delete every other item of the user, and the erasure request's
+   * own event last, so that while it exists the erasure is unfinished and can be redone.
+   */
+  eraseUser(userId: string, marker: ErasureMarker | undefined, requestEventId: string): Promise<void>;
   /**
    * Mark a stored event `failed`, with when and why: it can never be planned, and the stream moves on. The
    * event's content is kept as it was; an event that is not stored is left alone.
@@ -90,9 +144,12 @@ export interface ReminderStore {
   getReminder(userId: string, reminderId: string): Promise<Reminder | undefined>;
   /** One application's state (strongly consistent). */
   getApplication(userId: string, ref: string): Promise<ApplicationState | undefined>;
-  /** Pending reminders of a user whose `dueAt` is at or before `until`. */
+  /** Pending reminders of a user whose `dueAt` is at or before `until`; held ones are not listed. */
   listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]>;
-  /** Pending reminders of all users due at or before `until`, oldest first (the reconciler's view). */
+  /**
+   * Pending reminders of all users due at or before `until`, oldest first (the reconciler's view: the
+   * pending index, where held reminders never appear).
+   */
   listAllPendingDue(until: Date, limit: number): Promise<readonly Reminder[]>;
   /** Move the reminders from pending to sending and create the digest, all or nothing. */
   claimDigest(digest: Digest): Promise<ClaimResult>;

@@ -9,7 +9,9 @@
  *  - pending by due time .. Query GSI1 gsi1pk = PENDING, gsi1sk <= <dueAt>  (sparse: only pending reminders)
  *  - stuck digests ........ Query GSI1 gsi1pk = SENDING, gsi1sk <= <claimedAt> (sparse)
  *
- * No TTL attribute yet: no item expires until a feature sets one (CDK and the twin add TTL only if named here).
+ * TTL: `expiresAt` (epoch seconds). An unconfirmed user's profile and every item stored for it carry it, 30
+ * days after their last activity; confirming removes it; an erasure marker carries its own (see
+ * `shared/domain/admission.ts` and `erasure.ts`). CDK and the twin enable TTL on the attribute named here.
  */
 export const TABLE_DEFINITION = {
   partitionKey: { name: 'pk', type: 'S' },
@@ -21,6 +23,8 @@ export const TABLE_DEFINITION = {
       sortKey: { name: 'gsi1sk', type: 'S' },
     },
   ],
+  /** Items expire at this epoch-seconds attribute (DynamoDB TTL); items without it never expire. */
+  timeToLiveAttribute: 'expiresAt',
   /** The planner reads only the new image of an INSERT; old images would be stream bytes nobody reads. */
   streamViewType: 'NEW_IMAGE',
 } as const;

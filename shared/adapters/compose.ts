@@ -25,7 +25,19 @@ export function recordDependencies(config: ConfigOf<'ingest'>): RecordEventDeps 
   return { store: storeFor(config), clock };
 }
 
-/** What the planner needs: the table, EventBridge Scheduler (timers that invoke the sender) and the clock. */
+const mailerFor = (config: {
+  readonly MAIL_FROM: string;
+  readonly SES_CONFIGURATION_SET?: string | undefined;
+}) =>
+  new SesMailer(getSesClient(), {
+    from: config.MAIL_FROM,
+    configurationSetName: config.SES_CONFIGURATION_SET,
+  });
+
+/**
+ * What the planner needs: the table, EventBridge Scheduler (timers that invoke the sender), the clock, and,
+ * to ask a new address for consent, SES v2, the link key ring and the public base URL.
+ */
 export function planDependencies(config: ConfigOf<'planner'>): PlanEventDeps {
   return {
     store: storeFor(config),
@@ -36,18 +48,23 @@ export function planDependencies(config: ConfigOf<'planner'>): PlanEventDeps {
       deadLetterArn: config.SCHEDULER_DLQ_ARN,
     }),
     clock,
+    mailer: mailerFor(config),
+    links: new KeyRingLinks(keyRingSource(config), clock),
+    publicBaseUrl: config.PUBLIC_BASE_URL,
   };
 }
 
-/** What the sender and the reconciler need: the table, SES v2 and the clock. */
+/**
+ * What the sender and the reconciler need: the table, SES v2, the clock, and the link key ring and public
+ * base URL for the links in every email.
+ */
 export function sendDependencies(config: ConfigOf<'sender'>): SendDueDeps {
   return {
     store: storeFor(config),
-    mailer: new SesMailer(getSesClient(), {
-      from: config.MAIL_FROM,
-      configurationSetName: config.SES_CONFIGURATION_SET,
-    }),
+    mailer: mailerFor(config),
     clock,
+    links: new KeyRingLinks(keyRingSource(config), clock),
+    publicBaseUrl: config.PUBLIC_BASE_URL,
   };
 }
 

@@ -4,6 +4,8 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchWriteCommand,
+  DeleteCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
@@ -13,23 +15,29 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { ErasureMarker } from '../domain/erasure.ts';
 import type {
   ApplicationState,
+  Cancellation,
   Digest,
   EventFailure,
   NewReminder,
   Reminder,
+  ReminderMove,
   UserProfile,
 } from '../domain/model.ts';
-import { ConcurrencyError } from '../errors.ts';
+import { ConcurrencyError, ReboundError } from '../errors.ts';
 import type {
+  ChangeStamp,
   ClaimResult,
+  ConfirmationClaim,
   PlanningState,
   PlanWrite,
   PutEventResult,
   ReminderStore,
   TimelineEvent,
 } from '../ports.ts';
+import { TABLE_DEFINITION } from '../table-definition.ts';
 
 export const keys = {
   user: (userId: string) => `USER#${userId}`,
@@ -38,15 +46,22 @@ export const keys = {
   application: (ref: string) => `APP#${ref}`,
   reminder: (reminderId: string) => `REMINDER#${reminderId}`,
   digest: (digestId: string) => `DIGEST#${digestId}`,
+  /** The address-free marker an erasure leaves (see `shared/domain/erasure.ts`). */
+  erased: () => 'ERASED',
   pendingPartition: 'PENDING',
   sendingPartition: 'SENDING',
 } as const;
 
+/** The TTL attribute: an unconfirmed user's items carry it (see `shared/domain/admission.ts`). */
+const TTL = TABLE_DEFINITION.timeToLiveAttribute;
+
 /**
  * Attributes that are the table's bookkeeping, not part of the domain object an item holds. `gsi2pk`/`gsi2sk`
- * were written on profiles until gsi2 was removed; an old profile drops them at its next rewrite.
+ * were written on profiles until gsi2 was removed; an old profile drops them at its next rewrite. The TTL
+ * is bookkeeping too, except on a profile and an erasure marker, whose domain objects carry it.
  */
-const ITEM_META = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'dueKey'] as const;
+const ITEM_META = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'dueKey', TTL] as const;
+const KEYS_ONLY = ['pk', 'sk', 'type', 'gsi2pk', 'gsi2sk'] as const;
 /** What the planner adds to an event item; the stored event is what intake wrote. */
 const EVENT_META = ['plannedAt', 'status', 'failedAt', 'failureReason'] as const;
 
@@ -55,6 +70,16 @@ function strip<T>(item: Record<string, unknown>, extra: readonly string[] = []):
   for (const k of [...ITEM_META, ...extra]) delete copy[k];
   return copy as T;
 }
+
+/** A profile or erasure marker: only the keys are bookkeeping; `expiresAt` is part of the object. */
+function stripKeys<T>(item: Record<string, unknown>): T {
+  const copy: Record<string, unknown> = { ...item };
+  for (const k of KEYS_ONLY) delete copy[k];
+  return copy as T;
+}
+
+const BATCH_WRITE_LIMIT = 25;
+const BATCH_RETRIES = 8;
 
 const dueKeyOf = (r: { dueAt: string; reminderId: string }) => `${r.dueAt}#${r.reminderId}`;
 
@@ -122,7 +147,7 @@ export class DynamoDbReminderStore implements ReminderStore {
         new GetCommand({
           TableName: this.tableName,
           Key: { pk: keys.user(userId), sk: keys.event(eventId) },
-          ProjectionExpression: 'plannedAt',
+          ProjectionExpression: 'pk, plannedAt',
           ConsistentRead: true,
         }),
       ),
@@ -141,24 +166,124 @@ export class DynamoDbReminderStore implements ReminderStore {
         ExpressionAttributeValues: { ':pending': 'pending' },
       }),
     ]);
+    // The marker matters only to a user without a profile: read it then, not on every event.
+    const erasure = profileRes.Item ? undefined : await this.getErasureMarker(userId);
     return {
-      profile: profileRes.Item ? strip<UserProfile>(profileRes.Item) : undefined,
+      profile: profileRes.Item ? stripKeys<UserProfile>(profileRes.Item) : undefined,
       application: appRes?.Item ? strip<ApplicationState>(appRes.Item) : undefined,
       pending,
       alreadyPlanned: typeof eventRes.Item?.plannedAt === 'string',
+      eventStored: eventRes.Item !== undefined,
+      ...(erasure ? { erasure } : {}),
     };
   }
 
+  private async getErasureMarker(userId: string): Promise<ErasureMarker | undefined> {
+    const res = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.user(userId), sk: keys.erased() },
+        ConsistentRead: true,
+      }),
+    );
+    return res.Item ? stripKeys<ErasureMarker>(res.Item) : undefined;
+  }
+
   public async applyPlan(plan: PlanWrite): Promise<void> {
-    const pk = keys.user(plan.profile.userId);
-    // Cancellations first, one conditional update each: idempotent, and not bound by the 100-item
-    // transaction limit when an accepted offer cancels a long list.
-    for (const c of plan.cancel) {
+    const { userId, eventId } = plan.event;
+    const pk = keys.user(userId);
+    const stamp = { by: eventId, at: plan.plannedAt };
+    // Cancellations, moves and done marks first, one conditional update each: idempotent, and not bound by
+    // the 100-item transaction limit when an accepted offer or a confirmation touches a long list.
+    await this.cancelReminders(userId, plan.cancel, stamp);
+    await this.moveReminders(userId, plan.move ?? [], stamp);
+    for (const reminderId of plan.done ?? []) {
       try {
         await this.client.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk, sk: keys.reminder(c.reminderId) },
+            Key: { pk, sk: keys.reminder(reminderId) },
+            // The first "I did it" is the one on record.
+            UpdateExpression: 'SET doneAt = if_not_exists(doneAt, :at)',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeValues: { ':at': plan.plannedAt },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      }
+    }
+
+    const ttl = plan.expiresAt === undefined ? {} : { [TTL]: plan.expiresAt };
+    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: { pk, sk: keys.event(eventId) },
+          UpdateExpression:
+            plan.expiresAt === undefined ? 'SET plannedAt = :at' : 'SET plannedAt = :at, #ttl = :ttl',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(plannedAt)',
+          ...(plan.expiresAt === undefined
+            ? { ExpressionAttributeValues: { ':at': plan.plannedAt } }
+            : {
+                ExpressionAttributeNames: { '#ttl': TTL },
+                ExpressionAttributeValues: { ':at': plan.plannedAt, ':ttl': plan.expiresAt },
+              }),
+        },
+      },
+    ];
+    if (plan.profile) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { pk, sk: keys.profile(), type: 'profile', ...plan.profile },
+        },
+      });
+    }
+    if (plan.application) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: {
+            pk,
+            sk: keys.application(plan.application.ref),
+            type: 'application',
+            ...plan.application,
+            ...ttl,
+          },
+        },
+      });
+    }
+    for (const r of plan.create) {
+      items.push({
+        Put: {
+          TableName: this.tableName,
+          Item: { ...reminderItem(r), ...ttl },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      });
+    }
+    try {
+      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
+    } catch (error) {
+      if (error instanceof TransactionCanceledException) {
+        throw new ConcurrencyError(`Plan for event ${eventId} lost a race`, { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  public async cancelReminders(
+    userId: string,
+    cancel: readonly Cancellation[],
+    stamp: ChangeStamp,
+  ): Promise<void> {
+    for (const c of cancel) {
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: keys.user(userId), sk: keys.reminder(c.reminderId) },
             UpdateExpression:
               'SET #status = :cancelled, cancelledAt = :at, cancelledBy = :by, cancelReason = :reason REMOVE gsi1pk, gsi1sk',
             ConditionExpression: '#status = :pending',
@@ -166,8 +291,8 @@ export class DynamoDbReminderStore implements ReminderStore {
             ExpressionAttributeValues: {
               ':cancelled': 'cancelled',
               ':pending': 'pending',
-              ':at': plan.plannedAt,
-              ':by': plan.event.eventId,
+              ':at': stamp.at,
+              ':by': stamp.by,
               ':reason': c.reason,
             },
           }),
@@ -177,48 +302,195 @@ export class DynamoDbReminderStore implements ReminderStore {
         // Already sent, sending or cancelled: nothing to cancel.
       }
     }
+  }
 
-    const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: { pk, sk: keys.event(plan.event.eventId) },
-          UpdateExpression: 'SET plannedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(plannedAt)',
-          ExpressionAttributeValues: { ':at': plan.plannedAt },
-        },
-      },
-      {
-        Put: {
-          TableName: this.tableName,
-          Item: { pk, sk: keys.profile(), type: 'profile', ...plan.profile },
-        },
-      },
-    ];
-    if (plan.application) {
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: { pk, sk: keys.application(plan.application.ref), type: 'application', ...plan.application },
-        },
-      });
-    }
-    for (const r of plan.create) {
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: reminderItem(r),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      });
-    }
-    try {
-      await this.client.send(new TransactWriteCommand({ TransactItems: items }));
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        throw new ConcurrencyError(`Plan for event ${plan.event.eventId} lost a race`, { cause: error });
+  public async moveReminders(
+    userId: string,
+    move: readonly ReminderMove[],
+    stamp: ChangeStamp,
+  ): Promise<void> {
+    for (const m of move) {
+      const dueKey = dueKeyOf(m);
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: keys.user(userId), sk: keys.reminder(m.reminderId) },
+            // A held reminder stays off the pending index; any other move puts it (back) on it, released.
+            UpdateExpression: m.held
+              ? 'SET dueAt = :due, dueKey = :key, movedBy = :by, movedAt = :at'
+              : 'SET dueAt = :due, dueKey = :key, gsi1pk = :p, gsi1sk = :key, movedBy = :by, movedAt = :at REMOVE held, #ttl',
+            ConditionExpression: '#status = :pending',
+            ExpressionAttributeNames: { '#status': 'status', ...(m.held ? {} : { '#ttl': TTL }) },
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':due': m.dueAt,
+              ':key': dueKey,
+              ':by': stamp.by,
+              ':at': stamp.at,
+              ...(m.held ? {} : { ':p': keys.pendingPartition }),
+            },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // No longer pending (claimed, sent, cancelled): it stays as it is.
       }
+    }
+  }
+
+  public async setExpiry(userId: string, expiresAt: number | undefined): Promise<void> {
+    const items = await this.queryAll(
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ProjectionExpression: 'pk, sk, #ttl',
+        ExpressionAttributeNames: { '#ttl': TTL },
+        ExpressionAttributeValues: { ':pk': keys.user(userId) },
+        ConsistentRead: true,
+      },
+      Number.POSITIVE_INFINITY,
+    );
+    for (const item of items) {
+      // The erasure marker keeps its own lifetime.
+      if (item.sk === keys.erased() || item[TTL] === expiresAt) continue;
+      try {
+        await this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: item.pk, sk: item.sk },
+            UpdateExpression: expiresAt === undefined ? 'REMOVE #ttl' : 'SET #ttl = :ttl',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#ttl': TTL },
+            ...(expiresAt === undefined ? {} : { ExpressionAttributeValues: { ':ttl': expiresAt } }),
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        // Deleted meanwhile (expired, erased): not recreated.
+      }
+    }
+  }
+
+  public async claimConfirmation(userId: string, claim: ConfirmationClaim): Promise<boolean> {
+    const values: Record<string, unknown> = {
+      ':unconfirmed': 'unconfirmed',
+      ':count': claim.previousCount + 1,
+      ':at': claim.at,
+    };
+    const lastIsAsRead =
+      claim.previousAt === undefined
+        ? 'attribute_not_exists(lastConfirmationAt)'
+        : 'lastConfirmationAt = :previousAt';
+    if (claim.previousAt !== undefined) values[':previousAt'] = claim.previousAt;
+    const countIsAsRead =
+      claim.previousCount === 0
+        ? '(attribute_not_exists(confirmationsSent) OR confirmationsSent = :previousCount)'
+        : 'confirmationsSent = :previousCount';
+    values[':previousCount'] = claim.previousCount;
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.user(userId), sk: keys.profile() },
+          UpdateExpression: 'SET confirmationsSent = :count, lastConfirmationAt = :at',
+          ConditionExpression: `attribute_exists(pk) AND (attribute_not_exists(consent) OR consent = :unconfirmed) AND ${lastIsAsRead} AND ${countIsAsRead}`,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
+    }
+  }
+
+  public async releaseConfirmation(userId: string, claim: ConfirmationClaim): Promise<void> {
+    const set: string[] = [];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = { ':at': claim.at, ':count': claim.previousCount + 1 };
+    if (claim.previousAt === undefined) remove.push('lastConfirmationAt');
+    else {
+      set.push('lastConfirmationAt = :previousAt');
+      values[':previousAt'] = claim.previousAt;
+    }
+    if (claim.previousCount === 0) remove.push('confirmationsSent');
+    else {
+      set.push('confirmationsSent = :previousCount');
+      values[':previousCount'] = claim.previousCount;
+    }
+    const expression = [
+      set.length > 0 ? `SET ${set.join(', ')}` : '',
+      remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '',
+    ]
+      .filter(Boolean)
+      .join(' ');
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: keys.user(userId), sk: keys.profile() },
+          UpdateExpression: expression,
+          ConditionExpression: 'lastConfirmationAt = :at AND confirmationsSent = :count',
+          ExpressionAttributeValues: values,
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Another claim came after this one: it stands.
+    }
+  }
+
+  public async eraseUser(
+    userId: string,
+    marker: ErasureMarker | undefined,
+    requestEventId: string,
+  ): Promise<void> {
+    const pk = keys.user(userId);
+    if (marker) {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { pk, sk: keys.erased(), type: 'erasure', ...marker },
+        }),
+      );
+    }
+    const items = await this.queryAll(
+      {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ProjectionExpression: 'pk, sk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+      },
+      Number.POSITIVE_INFINITY,
+    );
+    const request = keys.event(requestEventId);
+    const doomed = items.filter((i) => i.sk !== keys.erased() && i.sk !== request);
+    for (let i = 0; i < doomed.length; i += BATCH_WRITE_LIMIT) {
+      await this.deleteBatch(
+        doomed.slice(i, i + BATCH_WRITE_LIMIT).map((item) => ({ pk: item.pk, sk: item.sk })),
+      );
+    }
+    await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: { pk, sk: request } }));
+  }
+
+  /** One BatchWriteItem of deletes, re-sending what DynamoDB left unprocessed (with a short backoff). */
+  private async deleteBatch(itemKeys: readonly Record<string, unknown>[]): Promise<void> {
+    let requests = itemKeys.map((Key) => ({ DeleteRequest: { Key } }));
+    for (let attempt = 0; requests.length > 0; attempt += 1) {
+      if (attempt >= BATCH_RETRIES) {
+        throw new ReboundError(
+          `Erasure: ${requests.length} deletes left unprocessed after ${attempt} attempts`,
+        );
+      }
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      const res = await this.client.send(
+        new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+      );
+      requests = (res.UnprocessedItems?.[this.tableName] ?? []).flatMap((r) =>
+        r.DeleteRequest?.Key ? [{ DeleteRequest: { Key: r.DeleteRequest.Key } }] : [],
+      );
     }
   }
 
@@ -246,7 +518,7 @@ export class DynamoDbReminderStore implements ReminderStore {
 
   public async remindersTouchedBy(userId: string, eventId: string): Promise<readonly Reminder[]> {
     return this.queryReminders(userId, {
-      FilterExpression: 'sourceEventId = :e OR cancelledBy = :e',
+      FilterExpression: 'sourceEventId = :e OR cancelledBy = :e OR movedBy = :e',
       ExpressionAttributeValues: { ':e': eventId },
     });
   }
@@ -255,7 +527,7 @@ export class DynamoDbReminderStore implements ReminderStore {
     const res = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: keys.user(userId), sk: keys.profile() } }),
     );
-    return res.Item ? strip<UserProfile>(res.Item) : undefined;
+    return res.Item ? stripKeys<UserProfile>(res.Item) : undefined;
   }
 
   public async getReminder(userId: string, reminderId: string): Promise<Reminder | undefined> {
@@ -282,7 +554,8 @@ export class DynamoDbReminderStore implements ReminderStore {
 
   public async listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]> {
     const due = await this.queryReminders(userId, {
-      FilterExpression: '#status = :pending AND dueAt <= :until',
+      // Held reminders wait for consent: never due for the sender.
+      FilterExpression: '#status = :pending AND dueAt <= :until AND attribute_not_exists(held)',
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':pending': 'pending', ':until': until.toISOString() },
     });
@@ -328,7 +601,7 @@ export class DynamoDbReminderStore implements ReminderStore {
                 Key: { pk, sk: keys.reminder(reminderId) },
                 UpdateExpression:
                   'SET #status = :sending, claimedAt = :at, digestId = :d REMOVE gsi1pk, gsi1sk',
-                ConditionExpression: '#status = :pending',
+                ConditionExpression: '#status = :pending AND attribute_not_exists(held)',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
                   ':sending': 'sending',
@@ -475,8 +748,8 @@ function reminderItem(r: NewReminder): Record<string, unknown> {
     pk: keys.user(r.userId),
     sk: keys.reminder(r.reminderId),
     type: 'reminder',
-    gsi1pk: keys.pendingPartition,
-    gsi1sk: dueKey,
+    // A held reminder stays off the pending index: the reconciler never sees it.
+    ...(r.held ? {} : { gsi1pk: keys.pendingPartition, gsi1sk: dueKey }),
     dueKey,
     ...r,
     status: 'pending',

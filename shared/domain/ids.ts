@@ -40,6 +40,14 @@ export function reminderIdFor(
   return `r_${sha256(`${userId}|${sourceEventId}|${kind}|${sequence}`).slice(0, 30)}`;
 }
 
+/**
+ * The snoozed copy of a sent reminder: unique per original and per snooze action, so a redelivered action
+ * makes the same copy.
+ */
+export function snoozedReminderIdFor(originalReminderId: string, actionEventId: string): string {
+  return `r_${sha256(`snooze|${originalReminderId}|${actionEventId}`).slice(0, 30)}`;
+}
+
 /** EventBridge Scheduler names allow `[0-9a-zA-Z-_.]{1,64}`; ours are 40 characters. */
 export function scheduleNameFor(reminderId: string): string {
   return `rebound-${reminderId.replace('_', '-')}`;

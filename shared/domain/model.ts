@@ -40,6 +40,11 @@ export interface UserProfile extends ConsentRecord {
   readonly timezone: string;
   /** Set by `offer.accepted`: events that happened before this create no reminders. */
   readonly searchEndedAt?: string | undefined;
+  /**
+   * DynamoDB TTL (epoch seconds), only while the profile is `unconfirmed`: the profile and every item stored
+   * for it expire then, unless new activity moves it on or the user confirms (see `admission.ts`).
+   */
+  readonly expiresAt?: number | undefined;
   readonly createdAt: string;
   readonly updatedAt: string;
 }
@@ -54,6 +59,8 @@ export interface ApplicationState extends ApplicationSnapshot {
   readonly rejectionReason?: RejectionReason | undefined;
   readonly withdrawnAt?: string | undefined;
   readonly lastInterviewAt?: string | undefined;
+  /** Set by "Stop reminders for this application": nothing new is ever planned for it. */
+  readonly stoppedAt?: string | undefined;
   /** `occurredAt` of the latest event seen on this application (by occurrence, not by arrival). */
   readonly lastEventAt: string;
   readonly lastEventType: EventType;
@@ -75,6 +82,18 @@ export interface Reminder {
   readonly sourceEventId: string;
   readonly scheduleName: string;
   readonly createdAt: string;
+  /**
+   * Waiting for consent (the user has not confirmed yet): pending, but off the pending index and without a
+   * timer, so it costs nothing while it waits. Confirmation releases it.
+   */
+  readonly held?: true | undefined;
+  /** A snoozed copy of a sent reminder: the reminder it was made from. */
+  readonly snoozedFrom?: string | undefined;
+  /** The last event that moved its due time (release, snooze, pause), and when. */
+  readonly movedBy?: string | undefined;
+  readonly movedAt?: string | undefined;
+  /** "I did it": when the user said so (sent or not). */
+  readonly doneAt?: string | undefined;
   readonly cancelledAt?: string | undefined;
   readonly cancelledBy?: string | undefined;
   readonly cancelReason?: string | undefined;
@@ -97,12 +116,25 @@ export type NewReminder = Omit<
   | 'sentAt'
   | 'messageId'
   | 'failedSends'
+  | 'movedBy'
+  | 'movedAt'
+  | 'doneAt'
 >;
 
 export interface Cancellation {
   readonly reminderId: string;
   readonly scheduleName: string;
   readonly reason: string;
+  /** The reminder was held for consent: it has no timer to delete. */
+  readonly held?: true | undefined;
+}
+
+/** A pending reminder's new due time; `held` says whether it still waits for consent after the move. */
+export interface ReminderMove {
+  readonly reminderId: string;
+  readonly scheduleName: string;
+  readonly dueAt: string;
+  readonly held?: true | undefined;
 }
 
 /** Why an event can never be planned; kept on the event item (`status: failed`) for the admin view. */

@@ -180,13 +180,17 @@ type ApplicationEvent = Exclude<JobEvent, { type: 'offer.accepted' }>;
  * and pending reminders to cancel. No I/O.
  *
  * 1. Upsert the profile; its time zone (the event's, else the remembered one, else UTC) places every slot.
+ *    Its consent attributes pass through unchanged.
  * 2. `offer.accepted` ends the search: every pending reminder of the user is cancelled, nothing is created,
  *    a named application becomes `closed`.
  * 3. Otherwise fold the event into the application state (out-of-order events update history only).
  * 4. Cancel: a withdrawal cancels every pending reminder of the application; a newer event, or one that
  *    ends an active application, cancels its pending follow-ups and thank-yous.
- * 5. Create: the matching rules of {@link POLICY_RULES}, if the application was active and the event
- *    happened after the last search ended; clamp each due to `now`, one reminder per kind and slot.
+ * 5. Create: the matching rules of {@link POLICY_RULES}, if the application was active and not stopped by
+ *    the user, and the event happened after the last search ended; clamp each due to `now`, one reminder
+ *    per kind and slot.
+ *
+ * Consent is not judged here: `admission.ts` wraps this decision (held, opted out, paused, no consent).
  */
 export function decide(input: PolicyInput): PolicyDecision {
   const { event: stored, now } = input;
@@ -227,8 +231,10 @@ export function decide(input: PolicyInput): PolicyDecision {
 
   const searchEndedAt = input.profile?.searchEndedAt;
   const beforeSearchEnded = searchEndedAt !== undefined && occurredAt.getTime() <= Date.parse(searchEndedAt);
+  // "Stop reminders for this application" holds for good, whatever else happens to it.
+  const stopped = previous?.stoppedAt !== undefined;
   const create =
-    wasActive && !beforeSearchEnded
+    wasActive && !beforeSearchEnded && !stopped
       ? remindersFor(event, {
           stored,
           isLatest,
@@ -250,6 +256,8 @@ function upsertProfile(input: PolicyInput, occurredAt: Date, nowIso: string): Us
       ? latestIso(previous?.searchEndedAt, occurredAt.toISOString())
       : previous?.searchEndedAt;
   return withoutUndefined({
+    // Consent, opt-outs, pause and expiry are not the policy's to change: they pass through as they were.
+    ...previous,
     userId: stored.userId,
     email: user.email,
     name: user.name ?? previous?.name,
@@ -279,6 +287,7 @@ function nextApplicationState(
     rejectionReason: previous?.rejectionReason,
     withdrawnAt: previous?.withdrawnAt,
     lastInterviewAt: previous?.lastInterviewAt,
+    stoppedAt: previous?.stoppedAt,
   };
   switch (event.type) {
     case 'application.submitted':
@@ -398,8 +407,12 @@ function snapshotOf(application: ApplicationSnapshot): ApplicationSnapshot {
   });
 }
 
-function cancellation(reminder: Reminder, reason: string): Cancellation {
-  return { reminderId: reminder.reminderId, scheduleName: reminder.scheduleName, reason };
+/** The cancellation of a pending reminder; a held one is marked so, as it has no timer to delete. */
+export function cancellation(reminder: Reminder, reason: string): Cancellation {
+  const { reminderId, scheduleName } = reminder;
+  return reminder.held
+    ? { reminderId, scheduleName, reason, held: true }
+    : { reminderId, scheduleName, reason };
 }
 
 function latestIso(a: string | undefined, b: string): string {
@@ -411,6 +424,6 @@ function earliestIso(a: string | undefined, b: string): string {
 }
 
 /** Drops `undefined` attributes, so stored items carry no empty keys. */
-function withoutUndefined<T extends object>(value: T): T {
+export function withoutUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

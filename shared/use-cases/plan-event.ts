@@ -1,7 +1,10 @@
 import { type StoredJobEvent, StoredJobEventSchema } from '#events/job-event.ts';
+import { admitPlan } from '../domain/admission.ts';
 import { decide } from '../domain/policy.ts';
 import { ConcurrencyError, InvalidStoredEventError, PermanentError } from '../errors.ts';
 import type { Clock, ReminderStore, TimerService } from '../ports.ts';
+import { type RequestConfirmationDeps, requestConfirmation } from './request-confirmation.ts';
+import { applyTimers, resyncTimers } from './timers.ts';
 
 /** An `EVENT#` item as the table's stream delivers it: whose it is is known, its content not yet checked. */
 export interface StoredEventItem {
@@ -17,35 +20,58 @@ export type PlanEventResult =
       readonly eventId: string;
       readonly created: number;
       readonly cancelled: number;
+      /** Confirmation emails sent (0 or 1): only for an unconfirmed user, within the limits. */
+      readonly confirmations: number;
     }
   /** Retrying cannot help (see `PermanentError`): the event is marked `failed` with this reason. */
   | { readonly outcome: 'failed'; readonly eventId: string; readonly reason: string };
 
-export interface PlanEventDeps {
+/** What applying any timeline event needs: the table, the timers and the clock. */
+export interface ApplyDeps {
   readonly store: ReminderStore;
   readonly timers: TimerService;
   readonly clock: Clock;
 }
 
+/** What the planner needs: to apply events, and to ask a new address for its consent. */
+export interface PlanEventDeps extends ApplyDeps, RequestConfirmationDeps {}
+
 /**
- * Turn one stored event into reminder changes, then bring timers in line with DynamoDB.
+ * Turn one stored intake event into reminder changes, then bring timers in line with DynamoDB.
  *
  * Input: an event item read from the table's stream. Output: what changed, or why it never can.
- * 1. Check the item against the contract. An item that violates it fails permanently (step 7).
- * 2. Load the user's profile, the application's state and the user's pending reminders.
- * 3. If the event was already applied (redelivery), skip to step 6 for the reminders it touched.
- * 4. Ask the pure policy what to create and cancel.
- * 5. Write it all at once: the event is marked planned in the same transaction, so it applies once.
- * 6. Create a timer for each new pending reminder and delete the timer of each cancelled one. Both calls are
- *    idempotent; a crash between 5 and 6 is repaired by the redelivery (step 3) or, at worst, the reconciler.
- * 7. A `PermanentError` on the way (a contract violation, a request an AWS API refuses as invalid) marks the
+ * 1. Check the item against the contract. An item that violates it fails permanently (step 9).
+ * 2. Load the user's profile (or, if none, the marker an erasure left), the application's state and the
+ *    user's pending reminders, held ones included.
+ * 3. If the event was already applied (redelivery), skip to step 7 for the reminders it touched.
+ * 4. Ask the pure policy what to create and cancel, then apply consent to it (`admitPlan`): an unconfirmed
+ *    user's reminders are held (no timer, off the pending index), opted-out kinds and stale kinds inside a
+ *    pause are not created, a reconnect inside a pause moves to its end, no consent creates nothing.
+ * 5. While the user is unconfirmed, their data expires 30 days after this activity: when the expiry moves
+ *    to a later day, every item they have gets it first (at most once a day); what step 6 writes carries it.
+ * 6. Write it all at once: the event is marked planned in the same transaction, so it applies once.
+ * 7. Create a timer for each new reminder that is not held and delete the timer of each cancelled one. Both
+ *    calls are idempotent; a crash between 6 and 7 is repaired by the redelivery (step 3) or, at worst, the
+ *    reconciler.
+ * 8. An unconfirmed user is asked for consent right away, if the limits allow (`requestConfirmation`). This
+ *    runs on a redelivery too: the limits and the claim make sure the email goes at most once.
+ * 9. A `PermanentError` on the way (a contract violation, a request an AWS API refuses as invalid) marks the
  *    event `failed` with its reason and returns normally, so the stream moves on and the user's later events
  *    are planned. Reminders written before a refused timer stay pending: the reconciler sends them when due,
  *    as it does for any lost timer. Every other error is rethrown, and the record retried.
  */
 export async function planEvent(item: StoredEventItem, deps: PlanEventDeps): Promise<PlanEventResult> {
+  return orMarkedFailed(item, deps, () => plan(storedEventOf(item), deps));
+}
+
+/** Run `apply`; a `PermanentError` marks the event failed (see `planEvent` step 9), anything else is rethrown. */
+export async function orMarkedFailed(
+  item: StoredEventItem,
+  deps: ApplyDeps,
+  apply: () => Promise<PlanEventResult>,
+): Promise<PlanEventResult> {
   try {
-    return await plan(storedEventOf(item), deps);
+    return await apply();
   } catch (error) {
     if (!(error instanceof PermanentError)) throw error;
     const failure = { failedAt: deps.clock.now().toISOString(), reason: error.message };
@@ -63,53 +89,55 @@ function storedEventOf(item: StoredEventItem): StoredJobEvent {
 }
 
 async function plan(stored: StoredJobEvent, deps: PlanEventDeps): Promise<PlanEventResult> {
+  const { userId, eventId } = stored;
   const ref = stored.event.application?.ref;
-  const state = await deps.store.loadPlanningState(stored.userId, stored.eventId, ref);
-  if (state.alreadyPlanned) return resyncTimers(stored, deps);
+  const state = await deps.store.loadPlanningState(userId, eventId, ref);
+  if (state.alreadyPlanned) return replay(stored, deps);
 
   const now = deps.clock.now();
-  const decision = decide({ ...state, event: stored, now });
+  const decision = admitPlan({
+    decision: decide({ ...state, event: stored, now }),
+    previous: state.profile,
+    erasure: state.erasure,
+    now,
+  });
+  const { profile, application, create, cancel } = decision;
+  if (decision.refreshExpiry) await deps.store.setExpiry(userId, profile.expiresAt);
   try {
-    await deps.store.applyPlan({ event: stored, ...decision, plannedAt: now.toISOString() });
+    await deps.store.applyPlan({
+      event: stored,
+      profile,
+      application,
+      create,
+      cancel,
+      expiresAt: profile.expiresAt,
+      plannedAt: now.toISOString(),
+    });
   } catch (error) {
     // A concurrent delivery of the same record won: its plan stands, only make sure the timers match.
-    if (error instanceof ConcurrencyError) return resyncTimers(stored, deps);
+    if (error instanceof ConcurrencyError) return replay(stored, deps);
     throw error;
   }
-  for (const r of decision.create) {
-    await deps.timers.ensure({
-      scheduleName: r.scheduleName,
-      dueAt: r.dueAt,
-      userId: r.userId,
-      reminderId: r.reminderId,
-    });
-  }
-  for (const c of decision.cancel) await deps.timers.remove(c.scheduleName);
+  await applyTimers(userId, decision, deps.timers);
+  const confirmed = await requestConfirmation(profile, deps);
   return {
     outcome: 'planned',
-    eventId: stored.eventId,
-    created: decision.create.length,
-    cancelled: decision.cancel.length,
+    eventId,
+    created: create.length,
+    cancelled: cancel.length,
+    confirmations: confirmed ? 1 : 0,
   };
 }
 
-async function resyncTimers(stored: StoredJobEvent, deps: PlanEventDeps): Promise<PlanEventResult> {
-  const touched = await deps.store.remindersTouchedBy(stored.userId, stored.eventId);
-  let created = 0;
-  let cancelled = 0;
-  for (const r of touched) {
-    if (r.status === 'pending' && r.sourceEventId === stored.eventId) {
-      await deps.timers.ensure({
-        scheduleName: r.scheduleName,
-        dueAt: r.dueAt,
-        userId: r.userId,
-        reminderId: r.reminderId,
-      });
-      created += 1;
-    } else if (r.status === 'cancelled' && r.cancelledBy === stored.eventId) {
-      await deps.timers.remove(r.scheduleName);
-      cancelled += 1;
-    }
-  }
-  return { outcome: 'replayed', eventId: stored.eventId, created, cancelled };
+async function replay(stored: StoredJobEvent, deps: PlanEventDeps): Promise<PlanEventResult> {
+  const { created, cancelled } = await resyncTimers(stored.userId, stored.eventId, deps);
+  // The first delivery may have stopped before asking for consent; the limits and the claim keep it to one.
+  const confirmed = await requestConfirmation(await deps.store.getProfile(stored.userId), deps);
+  return {
+    outcome: 'replayed',
+    eventId: stored.eventId,
+    created,
+    cancelled,
+    confirmations: confirmed ? 1 : 0,
+  };
 }

@@ -1,7 +1,9 @@
+import { checkAtSendTime } from '../domain/admission.ts';
 import { digestIdFor } from '../domain/ids.ts';
 import type { Digest, Reminder } from '../domain/model.ts';
-import { renderDigest } from '../email/render.ts';
-import type { Clock, Mailer, ReminderStore } from '../ports.ts';
+import { type DigestLinks, renderDigest } from '../email/render.ts';
+import { type LinkAction, linkUrl } from '../links/actions.ts';
+import type { Clock, LinkSigner, Mailer, OutgoingEmail, ReminderStore } from '../ports.ts';
 
 /** A timer may fire a little early or late; reminders due within this window join the same email. */
 export const DUE_GRACE_MS = 60_000;
@@ -18,21 +20,37 @@ export interface SendDueDeps {
   readonly store: ReminderStore;
   readonly mailer: Mailer;
   readonly clock: Clock;
+  /** Signs the links every reminder email carries (actions, preferences, unsubscribe). */
+  readonly links: LinkSigner;
+  /** Where links point (no trailing slash), e.g. the API's URL. */
+  readonly publicBaseUrl: string;
 }
+
+/** Who the sender's own cancellations and moves are recorded as (`cancelledBy`, `movedBy`). */
+export const SEND_TIME_CHECK = 'send-time-check';
+
+/** RFC 8058: a mail client may unsubscribe with one POST of exactly this body to the `List-Unsubscribe` URL. */
+export const ONE_CLICK_BODY = 'List-Unsubscribe=One-Click';
 
 /**
  * Send one email with everything a user has due now. A timer is only a wake-up call: what to send is
  * decided by re-reading DynamoDB, so a timer that fires twice, late, or for a cancelled reminder is harmless.
  *
  * Input: the user to wake up for. Output: how many emails and reminders went out.
- * 1. Read the user's pending reminders due by now (+ a small grace).
- * 2. Render the email, then claim the reminders in one transaction (pending → sending) together with a
- *    digest record. If another invocation claimed first, or one was cancelled meanwhile, re-read and retry.
- * 3. Send the one email (SES v2).
- * 4. Record the message id: digest and reminders become `sent`. If SES refused the email, release the claim
+ * 1. Read the user's pending reminders due by now (+ a small grace); held ones (waiting for consent) never are.
+ * 2. Ask consent again at send time (`checkAtSendTime`): without consent or opted out, a reminder is
+ *    cancelled; inside a pause, a reconnect moves to the pause's end (no timer from here: the sender does not
+ *    manage timers, the reconciler picks it up then) and any other kind is cancelled. Nothing of these is
+ *    emailed. The planner does the same when consent changes; this catches a change still on its way.
+ * 3. Sign the links (per reminder: done, snooze, stop; footer: preferences, unsubscribe), render the email,
+ *    then claim the reminders in one transaction (pending → sending) together with a digest record. If
+ *    another invocation claimed first, or one was cancelled meanwhile, re-read and retry.
+ * 4. Send the one email (SES v2) with `List-Unsubscribe` (the unsubscribe link) and
+ *    `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
+ * 5. Record the message id: digest and reminders become `sent`. If SES refused the email, release the claim
  *    (back to pending, one more refused send counted on each reminder, so the retry's digest gets a new id)
  *    and rethrow so the invocation is retried.
- * A crash between 3 and 4 leaves the digest in `sending`; it is never resent automatically (no reminder is
+ * A crash between 4 and 5 leaves the digest in `sending`; it is never resent automatically (no reminder is
  * emailed twice) and the reconciler reports it.
  */
 export async function sendDueReminders(userId: string, deps: SendDueDeps): Promise<SendDueResult> {
@@ -44,7 +62,14 @@ export async function sendDueReminders(userId: string, deps: SendDueDeps): Promi
     const now = deps.clock.now();
     const due = await deps.store.listPendingDue(userId, new Date(now.getTime() + DUE_GRACE_MS));
     if (due.length === 0) break;
-    const batch = due.slice(0, MAX_REMINDERS_PER_EMAIL);
+    const check = checkAtSendTime(profile, due, now);
+    if (check.cancel.length > 0 || check.move.length > 0) {
+      const stamp = { by: SEND_TIME_CHECK, at: now.toISOString() };
+      await deps.store.cancelReminders(userId, check.cancel, stamp);
+      await deps.store.moveReminders(userId, check.move, stamp);
+      if (check.send.length === 0) continue;
+    }
+    const batch = check.send.slice(0, MAX_REMINDERS_PER_EMAIL);
     const digest: Digest = {
       digestId: digestIdFor(
         batch.map((r) => r.reminderId),
@@ -56,10 +81,12 @@ export async function sendDueReminders(userId: string, deps: SendDueDeps): Promi
       status: 'sending',
       claimedAt: now.toISOString(),
     };
-    // Render before claiming: a rendering bug must not leave reminders stuck in `sending`.
+    // Sign and render before claiming: a failure here must not leave reminders stuck in `sending`.
+    const links = await linksFor(userId, batch, deps);
     const email = renderDigest(
       { email: profile.email, name: profile.name, timezone: profile.timezone },
       batch,
+      { links },
     );
     const claim = await deps.store.claimDigest(digest);
     if (claim.outcome === 'lost') continue;
@@ -71,6 +98,7 @@ export async function sendDueReminders(userId: string, deps: SendDueDeps): Promi
         subject: email.subject,
         html: email.html,
         text: email.text,
+        headers: unsubscribeHeaders(links.unsubscribe),
         tags: { digest: digest.digestId, kinds: [...new Set(batch.map((r) => r.kind))].sort().join('_') },
       });
     } catch (error) {
@@ -82,6 +110,34 @@ export async function sendDueReminders(userId: string, deps: SendDueDeps): Promi
     reminders += batch.length;
   }
   return { emails, reminders };
+}
+
+/** The links of one digest, each carrying a token signed for its action and target. */
+async function linksFor(userId: string, batch: readonly Reminder[], deps: SendDueDeps): Promise<DigestLinks> {
+  const url = async (action: LinkAction, target?: string) =>
+    linkUrl(deps.publicBaseUrl, action, await deps.links.sign({ userId, action, target }));
+  const perReminder = Object.fromEntries(
+    await Promise.all(
+      batch.map(async (r) => {
+        const [done, snooze, stop] = await Promise.all([
+          url('done', r.reminderId),
+          url('snooze', r.reminderId),
+          url('stop', r.application.ref),
+        ]);
+        return [r.reminderId, { done, snooze, stop }] as const;
+      }),
+    ),
+  );
+  const [preferences, unsubscribe] = await Promise.all([url('preferences'), url('unsubscribe')]);
+  return { perReminder, preferences, unsubscribe };
+}
+
+/** RFC 2369 `List-Unsubscribe` and RFC 8058 one-click, which Gmail and Yahoo require of bulk mail. */
+export function unsubscribeHeaders(unsubscribeUrl: string): NonNullable<OutgoingEmail['headers']> {
+  return [
+    { name: 'List-Unsubscribe', value: `<${unsubscribeUrl}>` },
+    { name: 'List-Unsubscribe-Post', value: ONE_CLICK_BODY },
+  ];
 }
 
 /** 1 for a first send; after refused sends, one more than the most any reminder of the batch has had. */

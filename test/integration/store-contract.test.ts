@@ -174,6 +174,9 @@ function storedAction(user: User, eventId = 'act-confirm', receivedAt = RECEIVED
   };
 }
 
+/** A plan of the policy: for an intake event, with the profile it upserts. */
+type PolicyPlan = PlanWrite & { readonly event: StoredJobEvent; readonly profile: UserProfile };
+
 const asPending = (r: NewReminder): Reminder => ({ ...r, status: 'pending' });
 const sortedIds = (rs: readonly { readonly reminderId: string }[]): string[] =>
   rs.map((r) => r.reminderId).sort();
@@ -195,7 +198,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
   }
 
   /** What the planner writes for `event`: the real policy applied to the state the store reports. */
-  async function planFor(event: StoredJobEvent, now: string): Promise<PlanWrite> {
+  async function planFor(event: StoredJobEvent, now: string): Promise<PolicyPlan> {
     const state = await store.loadPlanningState(event.userId, event.eventId, event.event.application?.ref);
     const decision = decide({
       event,
@@ -208,7 +211,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
   }
 
   /** Store the event and apply the policy's plan for it, as intake and the planner do. */
-  async function intakeAndPlan(input: JobEventInput, now: string): Promise<PlanWrite> {
+  async function intakeAndPlan(input: JobEventInput, now: string): Promise<PolicyPlan> {
     const event = storedEvent(input);
     await store.putEvent(event);
     const plan = await planFor(event, now);
@@ -445,6 +448,7 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
         application: undefined,
         pending: [],
         alreadyPlanned: false,
+        eventStored: false,
       });
     });
 

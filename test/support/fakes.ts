@@ -6,11 +6,24 @@
  * against DynamoDB. Reads return copies: nothing a test or a use case holds can change the stored state.
  */
 import type { StoredJobEvent } from '#events/job-event.ts';
-import type { ApplicationState, Digest, EventFailure, Reminder, UserProfile } from '#shared/domain/model.ts';
-import { ConcurrencyError, RequestRejectedError } from '#shared/errors.ts';
+import type { ErasureMarker } from '#shared/domain/erasure.ts';
 import type {
+  ApplicationState,
+  Cancellation,
+  Digest,
+  EventFailure,
+  Reminder,
+  ReminderMove,
+  UserProfile,
+} from '#shared/domain/model.ts';
+import { ConcurrencyError, RequestRejectedError } from '#shared/errors.ts';
+import type { LinkClaims } from '#shared/links/actions.ts';
+import type {
+  ChangeStamp,
   ClaimResult,
   Clock,
+  ConfirmationClaim,
+  LinkSigner,
   Mailer,
   OutgoingEmail,
   PlanningState,
@@ -33,23 +46,62 @@ export class ConditionFailedError extends Error {
   }
 }
 
-interface StoredEventItem {
-  readonly event: TimelineEvent;
-  plannedAt?: string;
-  failure?: EventFailure;
-}
-
 type DigestItem = Digest & { readonly failure?: string };
 
-const key = (userId: string, id: string) => `${userId}|${id}`;
+/** One item of the table: what it holds, and the bookkeeping the adapter keeps beside it. */
+type Item =
+  | {
+      readonly type: 'event';
+      readonly value: TimelineEvent;
+      plannedAt?: string;
+      failure?: EventFailure;
+      expiresAt?: number;
+    }
+  /** A profile and an erasure marker carry their TTL in the object itself. */
+  | { readonly type: 'profile'; value: UserProfile }
+  | { readonly type: 'erasure'; value: ErasureMarker }
+  | { readonly type: 'application'; value: ApplicationState; expiresAt?: number }
+  | { readonly type: 'reminder'; value: Reminder; expiresAt?: number }
+  | { readonly type: 'digest'; value: DigestItem; expiresAt?: number };
+
+/** An item as a table scan shows it: its sort key and its TTL. */
+export interface ScannedItem {
+  readonly sk: string;
+  readonly expiresAt?: number | undefined;
+}
+
+const sk = {
+  profile: 'PROFILE',
+  erased: 'ERASED',
+  event: (eventId: string) => `EVENT#${eventId}`,
+  application: (ref: string) => `APP#${ref}`,
+  reminder: (reminderId: string) => `REMINDER#${reminderId}`,
+  digest: (digestId: string) => `DIGEST#${digestId}`,
+} as const;
+
+const key = (userId: string, sortKey: string) => `${userId}|${sortKey}`;
 const copy = <T>(value: T): T => structuredClone(value);
 
+function expiryOf(item: Item): number | undefined {
+  return item.type === 'profile' || item.type === 'erasure' ? item.value.expiresAt : item.expiresAt;
+}
+
+function withExpiry(item: Item, expiresAt: number | undefined): Item {
+  if (item.type === 'profile') {
+    const { expiresAt: _old, ...rest } = item.value;
+    return { ...item, value: expiresAt === undefined ? rest : { ...rest, expiresAt } };
+  }
+  if (item.type === 'erasure') return item;
+  const { expiresAt: _old, ...rest } = item;
+  return (expiresAt === undefined ? rest : { ...rest, expiresAt }) as Item;
+}
+
+/**
+ * The table in memory: one map keyed `<userId>|<sort key>`, in insertion order (so reminders list in creation
+ * order). The pending index is a view: pending reminders that are not held.
+ */
 export class InMemoryReminderStore implements ReminderStore {
-  private readonly events = new Map<string, StoredEventItem>();
-  private readonly profiles = new Map<string, UserProfile>();
-  private readonly applications = new Map<string, ApplicationState>();
-  private readonly reminders = new Map<string, Reminder>();
-  private readonly digests = new Map<string, DigestItem>();
+  private readonly items = new Map<string, Item>();
 
   /**
    * Runs just before `claimDigest` evaluates its conditions, once: lets a test slip a concurrent writer
@@ -60,10 +112,9 @@ export class InMemoryReminderStore implements ReminderStore {
   // ------------------------------------------------------------------ ReminderStore
 
   public async putEvent(event: TimelineEvent): Promise<PutEventResult> {
-    const k = key(event.userId, event.eventId);
-    const existing = this.events.get(k);
-    if (existing) return { outcome: 'duplicate', existing: copy(existing.event) };
-    this.events.set(k, { event: copy(event) });
+    const existing = this.get(event.userId, sk.event(event.eventId), 'event');
+    if (existing) return { outcome: 'duplicate', existing: copy(existing.value) };
+    this.items.set(key(event.userId, sk.event(event.eventId)), { type: 'event', value: copy(event) });
     return { outcome: 'created' };
   }
 
@@ -72,140 +123,229 @@ export class InMemoryReminderStore implements ReminderStore {
     eventId: string,
     applicationRef: string | undefined,
   ): Promise<PlanningState> {
-    const profile = this.profiles.get(userId);
-    const application = applicationRef ? this.applications.get(key(userId, applicationRef)) : undefined;
+    const profile = this.get(userId, sk.profile, 'profile')?.value;
+    const application = applicationRef
+      ? this.get(userId, sk.application(applicationRef), 'application')?.value
+      : undefined;
+    const event = this.get(userId, sk.event(eventId), 'event');
+    const erasure = profile ? undefined : this.get(userId, sk.erased, 'erasure')?.value;
     return {
       profile: profile && copy(profile),
       application: application && copy(application),
       pending: this.remindersOf(userId).filter((r) => r.status === 'pending'),
-      alreadyPlanned: this.events.get(key(userId, eventId))?.plannedAt !== undefined,
+      alreadyPlanned: event?.plannedAt !== undefined,
+      eventStored: event !== undefined,
+      ...(erasure ? { erasure: copy(erasure) } : {}),
     };
   }
 
   public async applyPlan(plan: PlanWrite): Promise<void> {
-    const userId = plan.profile.userId;
-    // Cancellations first, each on its own and only while pending (as the adapter's conditional updates).
-    for (const c of plan.cancel) {
-      const k = key(userId, c.reminderId);
-      const reminder = this.reminders.get(k);
-      if (reminder?.status !== 'pending') continue;
-      this.reminders.set(k, {
-        ...reminder,
-        status: 'cancelled',
-        cancelledAt: plan.plannedAt,
-        cancelledBy: plan.event.eventId,
-        cancelReason: c.reason,
-      });
+    const { userId, eventId } = plan.event;
+    const stamp = { by: eventId, at: plan.plannedAt };
+    // Cancellations, moves and done marks first, each on its own and conditional (as the adapter's updates).
+    await this.cancelReminders(userId, plan.cancel, stamp);
+    await this.moveReminders(userId, plan.move ?? [], stamp);
+    for (const reminderId of plan.done ?? []) {
+      const item = this.get(userId, sk.reminder(reminderId), 'reminder');
+      if (item && item.value.doneAt === undefined) item.value = { ...item.value, doneAt: plan.plannedAt };
     }
     // Then one transaction: every condition is checked before anything is written.
-    const eventItem = this.events.get(key(userId, plan.event.eventId));
-    if (!eventItem) throw new ConcurrencyError(`Plan for event ${plan.event.eventId}: event not stored`);
-    if (eventItem.plannedAt !== undefined) {
-      throw new ConcurrencyError(`Plan for event ${plan.event.eventId} lost a race`);
+    const eventItem = this.get(userId, sk.event(eventId), 'event');
+    if (!eventItem) throw new ConcurrencyError(`Plan for event ${eventId}: event not stored`);
+    if (eventItem.plannedAt !== undefined)
+      throw new ConcurrencyError(`Plan for event ${eventId} lost a race`);
+    if (plan.create.some((r) => this.items.has(key(r.userId, sk.reminder(r.reminderId))))) {
+      throw new ConcurrencyError(`Plan for event ${eventId} lost a race`);
     }
-    if (plan.create.some((r) => this.reminders.has(key(r.userId, r.reminderId)))) {
-      throw new ConcurrencyError(`Plan for event ${plan.event.eventId} lost a race`);
-    }
+    const ttl = plan.expiresAt === undefined ? {} : { expiresAt: plan.expiresAt };
     eventItem.plannedAt = plan.plannedAt;
-    this.profiles.set(userId, copy(plan.profile));
-    if (plan.application) this.applications.set(key(userId, plan.application.ref), copy(plan.application));
-    for (const r of plan.create)
-      this.reminders.set(key(r.userId, r.reminderId), { ...copy(r), status: 'pending' });
+    if (plan.expiresAt !== undefined) eventItem.expiresAt = plan.expiresAt;
+    if (plan.profile) this.items.set(key(userId, sk.profile), { type: 'profile', value: copy(plan.profile) });
+    if (plan.application) {
+      this.items.set(key(userId, sk.application(plan.application.ref)), {
+        type: 'application',
+        value: copy(plan.application),
+        ...ttl,
+      });
+    }
+    for (const r of plan.create) {
+      this.items.set(key(r.userId, sk.reminder(r.reminderId)), {
+        type: 'reminder',
+        value: { ...copy(r), status: 'pending' },
+        ...ttl,
+      });
+    }
+  }
+
+  public async cancelReminders(
+    userId: string,
+    cancel: readonly Cancellation[],
+    stamp: ChangeStamp,
+  ): Promise<void> {
+    for (const c of cancel) {
+      const item = this.get(userId, sk.reminder(c.reminderId), 'reminder');
+      if (item?.value.status !== 'pending') continue;
+      item.value = {
+        ...item.value,
+        status: 'cancelled',
+        cancelledAt: stamp.at,
+        cancelledBy: stamp.by,
+        cancelReason: c.reason,
+      };
+    }
+  }
+
+  public async moveReminders(
+    userId: string,
+    move: readonly ReminderMove[],
+    stamp: ChangeStamp,
+  ): Promise<void> {
+    for (const m of move) {
+      const key_ = key(userId, sk.reminder(m.reminderId));
+      const item = this.items.get(key_);
+      if (item?.type !== 'reminder' || item.value.status !== 'pending') continue;
+      const moved = { ...item.value, dueAt: m.dueAt, movedBy: stamp.by, movedAt: stamp.at };
+      if (m.held) {
+        item.value = moved;
+        continue;
+      }
+      // Released: on the pending index, no longer expiring.
+      const { held: _held, ...released } = moved;
+      this.items.set(key_, { type: 'reminder', value: released });
+    }
+  }
+
+  public async setExpiry(userId: string, expiresAt: number | undefined): Promise<void> {
+    for (const [k, item] of this.partition(userId)) {
+      if (item.type === 'erasure') continue;
+      this.items.set(k, withExpiry(item, expiresAt));
+    }
+  }
+
+  public async claimConfirmation(userId: string, claim: ConfirmationClaim): Promise<boolean> {
+    const item = this.get(userId, sk.profile, 'profile');
+    if (!item) return false;
+    const profile = item.value;
+    const asRead =
+      (profile.consent ?? 'unconfirmed') === 'unconfirmed' &&
+      profile.lastConfirmationAt === claim.previousAt &&
+      (profile.confirmationsSent ?? 0) === claim.previousCount;
+    if (!asRead) return false;
+    item.value = { ...profile, confirmationsSent: claim.previousCount + 1, lastConfirmationAt: claim.at };
+    return true;
+  }
+
+  public async releaseConfirmation(userId: string, claim: ConfirmationClaim): Promise<void> {
+    const item = this.get(userId, sk.profile, 'profile');
+    if (!item) return;
+    const { confirmationsSent, lastConfirmationAt, ...rest } = item.value;
+    if (lastConfirmationAt !== claim.at || confirmationsSent !== claim.previousCount + 1) return;
+    item.value = {
+      ...rest,
+      ...(claim.previousCount > 0 ? { confirmationsSent: claim.previousCount } : {}),
+      ...(claim.previousAt !== undefined ? { lastConfirmationAt: claim.previousAt } : {}),
+    };
+  }
+
+  public async eraseUser(
+    userId: string,
+    marker: ErasureMarker | undefined,
+    requestEventId: string,
+  ): Promise<void> {
+    if (marker) this.items.set(key(userId, sk.erased), { type: 'erasure', value: copy(marker) });
+    const request = key(userId, sk.event(requestEventId));
+    for (const [k, item] of this.partition(userId)) {
+      if (item.type !== 'erasure' && k !== request) this.items.delete(k);
+    }
+    this.items.delete(request);
   }
 
   public async markEventFailed(userId: string, eventId: string, failure: EventFailure): Promise<void> {
-    const item = this.events.get(key(userId, eventId));
+    const item = this.get(userId, sk.event(eventId), 'event');
     if (item) item.failure = { failedAt: failure.failedAt, reason: failure.reason.slice(0, 500) };
   }
 
   public async remindersTouchedBy(userId: string, eventId: string): Promise<readonly Reminder[]> {
-    return this.remindersOf(userId).filter((r) => r.sourceEventId === eventId || r.cancelledBy === eventId);
+    return this.remindersOf(userId).filter(
+      (r) => r.sourceEventId === eventId || r.cancelledBy === eventId || r.movedBy === eventId,
+    );
   }
 
   public async getProfile(userId: string): Promise<UserProfile | undefined> {
-    const profile = this.profiles.get(userId);
+    const profile = this.get(userId, sk.profile, 'profile')?.value;
     return profile && copy(profile);
   }
 
   public async getReminder(userId: string, reminderId: string): Promise<Reminder | undefined> {
-    const reminder = this.reminders.get(key(userId, reminderId));
+    const reminder = this.get(userId, sk.reminder(reminderId), 'reminder')?.value;
     return reminder && copy(reminder);
   }
 
   public async getApplication(userId: string, ref: string): Promise<ApplicationState | undefined> {
-    const application = this.applications.get(key(userId, ref));
+    const application = this.get(userId, sk.application(ref), 'application')?.value;
     return application && copy(application);
   }
 
   public async listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]> {
     const limit = until.toISOString();
     return this.remindersOf(userId)
-      .filter((r) => r.status === 'pending' && r.dueAt <= limit)
+      .filter((r) => r.status === 'pending' && !r.held && r.dueAt <= limit)
       .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
   }
 
   public async listAllPendingDue(until: Date, limit: number): Promise<readonly Reminder[]> {
-    // The pending index: sort key `<dueAt>#<reminderId>`, queried with `<= <until>#~`.
+    // The pending index: sort key `<dueAt>#<reminderId>`, queried with `<= <until>#~`; held ones are not on it.
     const upTo = `${until.toISOString()}#~`;
-    return [...this.reminders.values()]
-      .filter((r) => r.status === 'pending')
+    return this.allReminders()
+      .filter((r) => r.status === 'pending' && !r.held)
       .map((r) => ({ r, sortKey: `${r.dueAt}#${r.reminderId}` }))
       .filter(({ sortKey }) => sortKey <= upTo)
       .sort((a, b) => a.sortKey.localeCompare(b.sortKey))
       .slice(0, limit)
-      .map(({ r }) => copy(r));
+      .map(({ r }) => r);
   }
 
   public async claimDigest(digest: Digest): Promise<ClaimResult> {
     const hook = this.beforeNextClaim;
     this.beforeNextClaim = undefined;
     if (hook) await hook();
-    const digestKey = key(digest.userId, digest.digestId);
-    if (this.digests.has(digestKey)) return { outcome: 'lost' };
-    const claimed = digest.reminderIds.map((id) => this.reminders.get(key(digest.userId, id)));
-    if (claimed.some((r) => r?.status !== 'pending')) return { outcome: 'lost' };
-    this.digests.set(digestKey, copy(digest));
-    for (const r of claimed) {
-      if (!r) continue;
-      this.reminders.set(key(r.userId, r.reminderId), {
-        ...r,
+    if (this.get(digest.userId, sk.digest(digest.digestId), 'digest')) return { outcome: 'lost' };
+    const claimed = digest.reminderIds.map((id) => this.get(digest.userId, sk.reminder(id), 'reminder'));
+    if (claimed.some((item) => item?.value.status !== 'pending' || item.value.held))
+      return { outcome: 'lost' };
+    this.items.set(key(digest.userId, sk.digest(digest.digestId)), { type: 'digest', value: copy(digest) });
+    for (const item of claimed) {
+      if (!item) continue;
+      item.value = {
+        ...item.value,
         status: 'sending',
         claimedAt: digest.claimedAt,
         digestId: digest.digestId,
-      });
+      };
     }
     return { outcome: 'claimed', digest };
   }
 
   public async completeDigest(digest: Digest, messageId: string, sentAt: string): Promise<void> {
     const { item, reminders } = this.claimedBy(digest, 'completeDigest');
-    this.digests.set(key(digest.userId, digest.digestId), { ...item, status: 'sent', messageId, sentAt });
-    for (const r of reminders)
-      this.reminders.set(key(r.userId, r.reminderId), { ...r, status: 'sent', messageId, sentAt });
+    item.value = { ...item.value, status: 'sent', messageId, sentAt };
+    for (const r of reminders) r.value = { ...r.value, status: 'sent', messageId, sentAt };
   }
 
   public async releaseDigest(digest: Digest, reason: string): Promise<void> {
     const { item, reminders } = this.claimedBy(digest, 'releaseDigest');
     // The digest item stays (status failed), exactly as the adapter leaves it.
-    this.digests.set(key(digest.userId, digest.digestId), {
-      ...item,
-      status: 'failed',
-      failure: reason.slice(0, 500),
-    });
+    item.value = { ...item.value, status: 'failed', failure: reason.slice(0, 500) };
     for (const r of reminders) {
-      const { claimedAt: _claimedAt, digestId: _digestId, ...rest } = r;
-      this.reminders.set(key(r.userId, r.reminderId), {
-        ...rest,
-        status: 'pending',
-        failedSends: (r.failedSends ?? 0) + 1,
-      });
+      const { claimedAt: _claimedAt, digestId: _digestId, ...rest } = r.value;
+      r.value = { ...rest, status: 'pending', failedSends: (r.value.failedSends ?? 0) + 1 };
     }
   }
 
   public async listStuckDigests(olderThan: Date, limit: number): Promise<readonly Digest[]> {
     const before = olderThan.toISOString();
-    return [...this.digests.values()]
-      .filter((d) => d.status === 'sending')
+    return [...this.items.values()]
+      .flatMap((item) => (item.type === 'digest' && item.value.status === 'sending' ? [item.value] : []))
       .map((d) => ({ d, sortKey: `${d.claimedAt}#${d.digestId}` }))
       .filter(({ sortKey }) => sortKey < before)
       .sort((a, b) => a.sortKey.localeCompare(b.sortKey))
@@ -217,55 +357,101 @@ export class InMemoryReminderStore implements ReminderStore {
 
   /** The stored intake event, as the table's stream would deliver it to the planner (not a user action). */
   public storedEvent(userId: string, eventId: string): StoredJobEvent | undefined {
-    const item = this.events.get(key(userId, eventId));
-    return item && 'event' in item.event ? copy(item.event) : undefined;
+    const item = this.get(userId, sk.event(eventId), 'event');
+    return item && 'event' in item.value ? copy(item.value) : undefined;
   }
 
   /** The stored timeline event of either kind (intake event or user action). */
   public timelineEvent(userId: string, eventId: string): TimelineEvent | undefined {
-    const item = this.events.get(key(userId, eventId));
-    return item && copy(item.event);
+    const item = this.get(userId, sk.event(eventId), 'event');
+    return item && copy(item.value);
   }
 
   /** Why the event was marked failed, if it was. */
   public eventFailure(userId: string, eventId: string): EventFailure | undefined {
-    const failure = this.events.get(key(userId, eventId))?.failure;
+    const failure = this.get(userId, sk.event(eventId), 'event')?.failure;
     return failure && copy(failure);
   }
 
   /** One reminder as stored, whatever its status. */
   public reminder(userId: string, reminderId: string): Reminder | undefined {
-    const reminder = this.reminders.get(key(userId, reminderId));
+    const reminder = this.get(userId, sk.reminder(reminderId), 'reminder')?.value;
     return reminder && copy(reminder);
   }
 
   public eventCount(): number {
-    return this.events.size;
+    return [...this.items.values()].filter((item) => item.type === 'event').length;
   }
 
   /** Every reminder of every user, in creation order. */
   public allReminders(): Reminder[] {
-    return [...this.reminders.values()].map(copy);
+    return [...this.items.values()].flatMap((item) => (item.type === 'reminder' ? [copy(item.value)] : []));
   }
 
   public digest(userId: string, digestId: string): (Digest & { readonly failure?: string }) | undefined {
-    const item = this.digests.get(key(userId, digestId));
-    return item && copy(item);
+    const item = this.get(userId, sk.digest(digestId), 'digest');
+    return item && copy(item.value);
+  }
+
+  /** The erasure marker of a user, if one was left. */
+  public erasureMarker(userId: string): ErasureMarker | undefined {
+    const marker = this.get(userId, sk.erased, 'erasure')?.value;
+    return marker && copy(marker);
+  }
+
+  /** What a table scan finds for the user: every item's sort key and TTL, in insertion order. */
+  public itemsOf(userId: string): ScannedItem[] {
+    return [...this.partition(userId)].map(([k, item]) => {
+      const expiresAt = expiryOf(item);
+      return { sk: k.slice(userId.length + 1), ...(expiresAt === undefined ? {} : { expiresAt }) };
+    });
+  }
+
+  /** DynamoDB TTL, run now: deletes every item whose `expiresAt` (epoch seconds) is at or before `now`. */
+  public expire(now: Date): number {
+    const seconds = Math.floor(now.getTime() / 1000);
+    let deleted = 0;
+    for (const [k, item] of [...this.items]) {
+      const expiresAt = expiryOf(item);
+      if (expiresAt !== undefined && expiresAt <= seconds) {
+        this.items.delete(k);
+        deleted += 1;
+      }
+    }
+    return deleted;
+  }
+
+  private get<T extends Item['type']>(
+    userId: string,
+    sortKey: string,
+    type: T,
+  ): Extract<Item, { type: T }> | undefined {
+    const item = this.items.get(key(userId, sortKey));
+    return item?.type === type ? (item as Extract<Item, { type: T }>) : undefined;
+  }
+
+  private partition(userId: string): [string, Item][] {
+    const prefix = `${userId}|`;
+    return [...this.items].filter(([k]) => k.startsWith(prefix));
   }
 
   private remindersOf(userId: string): Reminder[] {
-    return [...this.reminders.values()].filter((r) => r.userId === userId).map(copy);
+    return this.partition(userId).flatMap(([, item]) => (item.type === 'reminder' ? [copy(item.value)] : []));
   }
 
   /** The conditions of completeDigest / releaseDigest: digest `sending`, each reminder `sending` by it. */
-  private claimedBy(digest: Digest, operation: string): { item: DigestItem; reminders: Reminder[] } {
-    const item = this.digests.get(key(digest.userId, digest.digestId));
-    if (item?.status !== 'sending') {
+  private claimedBy(
+    digest: Digest,
+    operation: string,
+  ): { item: Extract<Item, { type: 'digest' }>; reminders: Extract<Item, { type: 'reminder' }>[] } {
+    const item = this.get(digest.userId, sk.digest(digest.digestId), 'digest');
+    if (item?.value.status !== 'sending') {
       throw new ConditionFailedError(`${operation}: digest ${digest.digestId} is not sending`);
     }
-    const reminders = digest.reminderIds.map((id) => this.reminders.get(key(digest.userId, id)));
+    const reminders = digest.reminderIds.map((id) => this.get(digest.userId, sk.reminder(id), 'reminder'));
     const held = reminders.filter(
-      (r): r is Reminder => r?.status === 'sending' && r.digestId === digest.digestId,
+      (r): r is Extract<Item, { type: 'reminder' }> =>
+        r?.value.status === 'sending' && r.value.digestId === digest.digestId,
     );
     if (held.length !== reminders.length) {
       throw new ConditionFailedError(`${operation}: a reminder of ${digest.digestId} is not held by it`);
@@ -357,5 +543,21 @@ export class SettableClock implements Clock {
 
   public advance(ms: number): void {
     this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+/** Where links point in unit tests. */
+export const TEST_BASE_URL = 'https://rebound.test';
+
+/**
+ * Signs nothing: the token is the claims in clear, `<action>.<userId>[.<target>]`, so a test can read what
+ * a link names. Every call is recorded.
+ */
+export class FakeLinkSigner implements LinkSigner {
+  public readonly signed: LinkClaims[] = [];
+
+  public async sign(claims: LinkClaims): Promise<string> {
+    this.signed.push({ ...claims });
+    return [claims.action, claims.userId, claims.target].filter((part) => part !== undefined).join('.');
   }
 }

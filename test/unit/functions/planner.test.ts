@@ -9,7 +9,7 @@ import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredJobEvent } from '#events/job-event.ts';
 import { metrics } from '#shared/adapters/observability.ts';
 import { fixture, intake } from '../../support/events.ts';
-import { FakeTimerService, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
+import { confirmedUser, pipeline } from '../../support/pipeline.ts';
 
 type PlannerModule = typeof import('../../../functions/planner.ts');
 let planner: PlannerModule;
@@ -22,6 +22,10 @@ beforeAll(async () => {
     SENDER_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:000000000000:function:sender',
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::000000000000:role/scheduler',
     SCHEDULER_DLQ_ARN: 'arn:aws:sqs:us-east-1:000000000000:dlq',
+    MAIL_FROM: 'Rebound <reminders@rebound.test>',
+    PUBLIC_BASE_URL: 'https://rebound.test',
+    // Read only when a link is signed; these tests pass their own signer.
+    LINK_KEYS_FILE: '/nonexistent/link-keys.json',
     POWERTOOLS_LOG_LEVEL: 'SILENT',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
@@ -58,10 +62,10 @@ function streamRecord(item: Record<string, unknown>, sequence: number): DynamoDB
   };
 }
 
+/** Sam and Alex have confirmed; each has events waiting in the batch. */
 async function setup() {
-  const store = new InMemoryReminderStore();
-  const clock = new SettableClock('2026-03-16T09:00:00.000Z');
-  const timers = new FakeTimerService();
+  const deps = pipeline('2026-03-16T09:00:00.000Z');
+  const { store, clock, timers } = deps;
   const sam = fixture('application.submitted');
   const alex = {
     ...fixture('application.submitted'),
@@ -69,13 +73,15 @@ async function setup() {
     user: { ...sam.user, email: 'alex@example.com' },
   };
   const samLater = { ...fixture('interview.completed'), id: 'sam-2' };
+  await confirmedUser(sam.user.email, deps);
+  await confirmedUser(alex.user.email, deps);
   const events: StoredJobEvent[] = [
     await intake(sam, { store, clock }),
     await intake(alex, { store, clock }),
     await intake(samLater, { store, clock }),
   ];
   const batch: DynamoDBStreamEvent = { Records: events.map((e, i) => streamRecord(e, i + 1)) };
-  return { deps: { store, clock, timers }, store, timers, events, batch };
+  return { deps, store, timers, events, batch };
 }
 
 /** The total of each metric the invocation added, by name (what `logMetrics` would publish). */

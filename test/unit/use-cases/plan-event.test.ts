@@ -1,25 +1,28 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { planEvent } from '#shared/use-cases/plan-event.ts';
 import { fixture, intake } from '../../support/events.ts';
-import { FakeTimerService, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
+import type { FakeTimerService, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
+import { confirmedUser, type Pipeline, pipeline } from '../../support/pipeline.ts';
 
 // The submission fixture happened on Tuesday 2026-03-10 at 15:00 Berlin (CET, +01:00): its follow-ups fall
 // on the next two Tuesdays at 09:00 Berlin, 08:00 UTC.
 const FIRST_FOLLOW_UP = '2026-03-17T08:00:00.000Z';
 const SECOND_FOLLOW_UP = '2026-03-24T08:00:00.000Z';
 
+// These tests plan for a user who has confirmed; consent.test.ts in this folder covers everything before.
 describe('planEvent', () => {
+  let p: Pipeline;
   let store: InMemoryReminderStore;
   let timers: FakeTimerService;
   let clock: SettableClock;
 
-  beforeEach(() => {
-    store = new InMemoryReminderStore();
-    timers = new FakeTimerService();
-    clock = new SettableClock('2026-03-10T14:00:05.000Z');
+  beforeEach(async () => {
+    p = pipeline('2026-03-10T14:00:05.000Z');
+    ({ store, timers, clock } = p);
+    await confirmedUser('sam@example.com', p);
   });
 
-  const deps = () => ({ store, timers, clock });
+  const deps = () => p;
 
   async function submitted(ref = 'acme-backend', company = 'Acme Corp') {
     const input = fixture('application.submitted');
@@ -38,7 +41,13 @@ describe('planEvent', () => {
     const result = await planEvent(stored, deps());
 
     // Assess
-    expect(result).toEqual({ outcome: 'planned', eventId: stored.eventId, created: 2, cancelled: 0 });
+    expect(result).toEqual({
+      outcome: 'planned',
+      eventId: stored.eventId,
+      created: 2,
+      cancelled: 0,
+      confirmations: 0,
+    });
     const reminders = store.allReminders();
     expect(reminders.map((r) => [r.kind, r.sequence, r.status, r.dueAt])).toEqual([
       ['follow_up', 1, 'pending', FIRST_FOLLOW_UP],
@@ -67,7 +76,13 @@ describe('planEvent', () => {
     const replay = await planEvent(stored, deps());
 
     // Assess
-    expect(replay).toEqual({ outcome: 'replayed', eventId: stored.eventId, created: 2, cancelled: 0 });
+    expect(replay).toEqual({
+      outcome: 'replayed',
+      eventId: stored.eventId,
+      created: 2,
+      cancelled: 0,
+      confirmations: 0,
+    });
     expect(store.allReminders()).toEqual(remindersBefore);
     expect(timers.timers).toEqual(timersBefore);
     expect(timers.ensured).toEqual([...firstEnsures, ...firstEnsures]);

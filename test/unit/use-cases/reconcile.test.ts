@@ -4,7 +4,8 @@ import type { Digest } from '#shared/domain/model.ts';
 import { planEvent } from '#shared/use-cases/plan-event.ts';
 import { reconcile } from '#shared/use-cases/reconcile.ts';
 import { fixture, intake } from '../../support/events.ts';
-import { FakeMailer, FakeTimerService, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
+import type { FakeMailer, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
+import { confirmedUser, type Pipeline, pipeline } from '../../support/pipeline.ts';
 
 // Submitted on Tuesday 2026-03-10 at 15:00 Berlin: the first follow-up is due Tuesday 2026-03-17 at
 // 09:00 Berlin, 08:00 UTC.
@@ -13,27 +14,26 @@ const GRACE_MS = 5 * 60_000;
 const at = (offsetMs: number) => new Date(Date.parse(SLOT) + offsetMs);
 
 describe('reconcile', () => {
+  let p: Pipeline;
   let store: InMemoryReminderStore;
-  let timers: FakeTimerService;
   let mailer: FakeMailer;
   let clock: SettableClock;
 
   beforeEach(() => {
-    store = new InMemoryReminderStore();
-    timers = new FakeTimerService();
-    mailer = new FakeMailer();
-    clock = new SettableClock('2026-03-10T14:00:05.000Z');
+    p = pipeline('2026-03-10T14:00:05.000Z');
+    ({ store, mailer, clock } = p);
   });
 
-  const deps = () => ({ store, mailer, clock });
+  const deps = () => p;
 
   /** A submission whose timers were lost: the reminders exist, nothing will wake the sender. */
   async function submittedBy(email: string) {
     const input = fixture('application.submitted');
     input.id = `evt-submitted-${email}`;
     input.user.email = email;
+    await confirmedUser(email, p);
     const stored = await intake(input, { store, clock });
-    await planEvent(stored, { store, timers, clock });
+    await planEvent(stored, p);
     return stored.userId;
   }
 

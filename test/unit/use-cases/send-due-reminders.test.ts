@@ -4,7 +4,8 @@ import type { Digest, Reminder } from '#shared/domain/model.ts';
 import { planEvent } from '#shared/use-cases/plan-event.ts';
 import { sendDueReminders } from '#shared/use-cases/send-due-reminders.ts';
 import { fixture, intake } from '../../support/events.ts';
-import { FakeMailer, FakeTimerService, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
+import type { FakeMailer, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
+import { confirmedUser, type Pipeline, pipeline } from '../../support/pipeline.ts';
 
 // Both applications are submitted on Tuesday 2026-03-10 at 15:00 Berlin: their first follow-ups share the
 // slot of Tuesday 2026-03-17, 09:00 Berlin (08:00 UTC); the second follow-ups are a week later.
@@ -12,22 +13,21 @@ const SUBMITTED_AT = '2026-03-10T15:00:00+01:00';
 const FIRST_SLOT = '2026-03-17T08:00:00.000Z';
 
 describe('sendDueReminders', () => {
+  let p: Pipeline;
   let store: InMemoryReminderStore;
-  let timers: FakeTimerService;
   let mailer: FakeMailer;
   let clock: SettableClock;
   let userId: string;
 
   beforeEach(async () => {
-    store = new InMemoryReminderStore();
-    timers = new FakeTimerService();
-    mailer = new FakeMailer();
-    clock = new SettableClock('2026-03-10T14:00:05.000Z');
+    p = pipeline('2026-03-10T14:00:05.000Z');
+    ({ store, mailer, clock } = p);
+    await confirmedUser('sam@example.com', p);
     userId = (await submit('acme-backend', 'Acme Corp')).userId;
     await submit('globex-platform', 'Globex');
   });
 
-  const deps = () => ({ store, mailer, clock });
+  const deps = () => p;
 
   async function submit(ref: string, company: string) {
     const input = fixture('application.submitted');
@@ -35,7 +35,7 @@ describe('sendDueReminders', () => {
     input.occurredAt = SUBMITTED_AT;
     input.application = { ...input.application, ref, company };
     const stored = await intake(input, { store, clock });
-    await planEvent(stored, { store, timers, clock });
+    await planEvent(stored, p);
     return stored;
   }
 
@@ -86,7 +86,7 @@ describe('sendDueReminders', () => {
     const withdrawal = fixture('application.withdrawn');
     withdrawal.occurredAt = '2026-03-12T11:00:00+01:00';
     clock.set('2026-03-12T10:00:05.000Z');
-    await planEvent(await intake(withdrawal, { store, clock }), { store, timers, clock });
+    await planEvent(await intake(withdrawal, { store, clock }), p);
     clock.set(FIRST_SLOT);
 
     // Act
