@@ -2,15 +2,14 @@ import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   ApiMapping,
-  DomainName,
   HttpApi,
   HttpMethod,
   HttpStage,
+  type IDomainName,
   LogGroupLogDestination,
   type ThrottleSettings,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -30,10 +29,11 @@ export interface IntakeApiProps {
   /** @default - none */
   readonly description?: string;
   /**
-   * Serve the API on this custom domain too (regional endpoint; point a DNS record at `domainTarget`).
+   * Serve the default stage on this custom domain too (created in the stateful stack, so its DNS target
+   * survives a redeploy of the API).
    * @default - the `execute-api` URL only
    */
-  readonly customDomain?: { readonly domainName: string; readonly certificateArn: string };
+  readonly domain?: IDomainName;
 }
 
 /**
@@ -46,10 +46,6 @@ export class IntakeApi extends Construct {
   public readonly api: HttpApi;
   /** Base URL of the API (`https://<id>.execute-api.<region>.<suffix>/`), ending in `/`. */
   public readonly url: string;
-  /** Where links in emails point: `https://<custom domain>` when one is set, otherwise `url`. */
-  public readonly publicUrl: string;
-  /** The host name a DNS record (CNAME or alias) for the custom domain must point at. */
-  public readonly domainTarget?: string;
 
   public constructor(scope: Construct, id: string, props: IntakeApiProps) {
     super(scope, id);
@@ -106,16 +102,8 @@ export class IntakeApi extends Construct {
       },
     });
     this.url = stage.url;
-    this.publicUrl = this.url;
-    if (props.customDomain) {
-      const domain = new DomainName(this, 'Domain', {
-        domainName: props.customDomain.domainName,
-        certificate: Certificate.fromCertificateArn(this, 'Certificate', props.customDomain.certificateArn),
-      });
-      new ApiMapping(this, 'DomainMapping', { api: this.api, domainName: domain, stage });
-      this.publicUrl = `https://${props.customDomain.domainName}`;
-      this.domainTarget = domain.regionalDomainName;
-    }
+    if (props.domain)
+      new ApiMapping(this, 'DomainMapping', { api: this.api, domainName: props.domain, stage });
 
     // The handlers map their errors to HTTP responses, so 5xx show up here rather than as Lambda errors.
     onePeriodAlarm(this, 'ServerErrorsAlarm', {

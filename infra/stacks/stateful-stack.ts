@@ -1,4 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { DomainName } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Certificate } from 'aws-cdk-lib/aws-certificatemanager';
 import type { IAlarmAction } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
@@ -60,6 +62,11 @@ export class StatefulStack extends Stack {
   public readonly mail: Mail;
   /** The keys that sign the links in emails (a Secrets Manager secret). */
   public readonly linkKeys: LinkKeyRing;
+  /**
+   * The HTTP API's custom domain, when `domainName` is configured. Here, not with the API: links in emails
+   * point at it, and its DNS target (`DomainTarget`) must not change when the stateless stack is redeployed.
+   */
+  public readonly apiDomain?: DomainName;
   public readonly alarmTopic: Topic;
   public readonly alarmAction: IAlarmAction;
 
@@ -129,6 +136,17 @@ export class StatefulStack extends Stack {
       // Losing the ring breaks every link in every email already sent, unsubscribe links included.
       removalPolicy: config.removalPolicy,
     });
+
+    if (config.domainName && config.certificateArn) {
+      this.apiDomain = new DomainName(this, 'ApiDomain', {
+        domainName: config.domainName,
+        certificate: Certificate.fromCertificateArn(this, 'ApiCertificate', config.certificateArn),
+      });
+      new CfnOutput(this, 'DomainTarget', {
+        value: this.apiDomain.regionalDomainName,
+        description: `Point a DNS record (CNAME or alias) for ${config.domainName} at this name`,
+      });
+    }
 
     new CfnOutput(this, 'TableName', { value: this.table.tableName, description: 'DynamoDB single table' });
     new CfnOutput(this, 'ScheduleGroupName', {

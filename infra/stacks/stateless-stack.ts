@@ -71,12 +71,10 @@ export class StatelessStack extends Stack {
       throttle: config.apiThrottle,
       alarmAction,
       description: `Rebound ${config.stage} intake and link pages`,
-      customDomain:
-        config.domainName && config.certificateArn
-          ? { domainName: config.domainName, certificateArn: config.certificateArn }
-          : undefined,
+      domain: stateful.apiDomain,
     });
-    this.publicBaseUrl = intake.publicUrl;
+    // The literal name, not the domain's token: nothing in a function's environment waits on another stack.
+    this.publicBaseUrl = config.domainName ? `https://${config.domainName}` : intake.url;
     // Signers (planner: confirmation email; sender, reconciler: reminder emails) and the verifier (links)
     // all need the key: HS256 signs and verifies with the same secret. Ingest and feedback never see it.
     const linkSigning: LinkSigning = { publicBaseUrl: this.publicBaseUrl, keyRing: stateful.linkKeys };
@@ -190,11 +188,5 @@ export class StatelessStack extends Stack {
       value: intake.url,
       description: 'Base URL of the HTTP API (POST /events; the link pages when no custom domain is set)',
     });
-    if (intake.domainTarget) {
-      new CfnOutput(this, 'DomainTarget', {
-        value: intake.domainTarget,
-        description: `Point a DNS record (CNAME or alias) for ${config.domainName} at this name`,
-      });
-    }
   }
 }

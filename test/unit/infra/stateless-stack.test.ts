@@ -550,24 +550,33 @@ describe('Stateless stack with a custom domain', () => {
     template = Template.fromStack(stacks.stateless);
   });
 
-  it('maps the domain, with its certificate, to the default stage of the API', () => {
-    template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+  it('keeps the domain, with its certificate, in the stateful stack (its DNS target outlives the API)', () => {
+    const stateful = Template.fromStack(stacks.stateful);
+    stateful.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
       DomainName: 'links.example.org',
       DomainNameConfigurations: [
         Match.objectLike({ CertificateArn: certificateArn, EndpointType: 'REGIONAL' }),
       ],
     });
-    template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
-      ApiId: { Ref: logicalIdOf(stacks.stateless.api) },
-      Stage: '$default',
-    });
+    expect(stateful.toJSON().Outputs.DomainTarget).toBeDefined();
+    template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 0);
   });
 
-  it('puts the domain into every link, and outputs the name a DNS record must point at', () => {
-    for (const fn of [stacks.stateless.links, stacks.stateless.planner, stacks.stateless.sender]) {
+  it('maps the domain to the default stage of the API', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+    const mapping = Object.values(template.findResources('AWS::ApiGatewayV2::ApiMapping'))[0];
+    expect(mapping?.Properties.ApiId).toEqual({ Ref: logicalIdOf(stacks.stateless.api) });
+    expect(JSON.stringify(mapping?.Properties.DomainName)).toContain(
+      logicalIdOf(stacks.stateful.apiDomain as NonNullable<typeof stacks.stateful.apiDomain>),
+    );
+  });
+
+  it('puts the domain, not the execute-api URL, into every link', () => {
+    const { links, planner, sender, reconciler } = stacks.stateless;
+    for (const fn of [links, planner, sender, reconciler]) {
       const env = template.toJSON().Resources[logicalIdOf(fn)].Properties.Environment.Variables;
       expect(env.PUBLIC_BASE_URL).toBe('https://links.example.org');
     }
-    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['ApiUrl', 'DomainTarget']);
+    expect(Object.keys(template.toJSON().Outputs)).toEqual(['ApiUrl']);
   });
 });
