@@ -2,9 +2,11 @@
  * `npm run fuzz -- --requests 10000 --seed 1 --concurrency 8`: seeded, generated requests against the public
  * API of a local twin it starts itself (a child process, fresh data directory, loopback HTTP only).
  *
- * The public API is `POST /events` today; other methods and paths are tried too (they must answer 404, not
- * fail). The `/_local/*` controls are not public and are not fuzzed; the run only uses them to let the
- * planner catch up and to read the dead letters.
+ * The public routes: `POST /events`; the link pages `GET|POST /links/{action}?t=<token>`, with tokens signed
+ * by the twin's own key ring as well as forged, tampered, expired and garbage ones (a valid token only on
+ * GET, which must change nothing); the stylesheet under `/assets/`. Other methods and paths are tried too
+ * (they must answer 4xx, not fail). The `/_local/*` controls are not public and are not fuzzed; the run only
+ * uses them to read the clock, let the planner catch up and read the dead letters.
  *
  * Prints the count by status and by kind of request, every 5xx with its request (there must be none), and
  * the written check (`support/fuzz-audit.ts`): a full table Scan showing that exactly the accepted events
@@ -27,6 +29,7 @@ import {
   generateRequests,
   REUSE_DISTANCE,
 } from './support/fuzz-requests.ts';
+import { TokenMinter } from './support/fuzz-tokens.ts';
 
 process.chdir(fileURLToPath(new URL('..', import.meta.url))); // the harness starts the twin from the repo root
 // The audit's own DynamoDB client would otherwise print the SDK's Node.js version notice (the twin sets it too).
@@ -93,7 +96,9 @@ function describe(request: FuzzRequest): string {
 }
 
 function acceptedOf(answer: Answer): Accepted | undefined {
-  if (answer.status !== 202) return undefined;
+  const { method, path } = answer.request;
+  const intake = method === 'POST' && new URL(path, 'http://localhost').pathname === '/events';
+  if (!intake || answer.status !== 202) return undefined;
   const body = JSON.parse(answer.body) as { eventId: string; duplicate: boolean };
   return { request: answer.request, eventId: body.eventId, duplicate: body.duplicate };
 }
@@ -117,13 +122,16 @@ async function main(): Promise<number> {
       `Fuzz: ${opts.requests} requests, seed ${opts.seed}, concurrency ${opts.concurrency}, against ${twin.api} (twin clock ${now.toISOString()})`,
     );
 
+    const minter = await TokenMinter.forTwin(twin.dataDir, now);
     const before = await scanTable(twin.urls.dynamodb);
     const api = new URL(twin.api);
     const agent = new Agent({ keepAlive: true, maxSockets: opts.concurrency });
     const answers: Answer[] = [];
     for (let i = 0; i < requests.length; i += opts.concurrency) {
       const wave = requests.slice(i, i + opts.concurrency);
-      answers.push(...(await Promise.all(wave.map((r) => send(api, agent, r)))));
+      answers.push(
+        ...(await Promise.all(wave.map(async (r) => send(api, agent, await minter.materialize(r))))),
+      );
       if ((i / opts.concurrency) % 250 === 0 && i > 0) process.stdout.write(`  … ${i} sent\n`);
     }
     agent.destroy();

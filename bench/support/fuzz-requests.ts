@@ -13,6 +13,8 @@ import { readFileSync } from 'node:fs';
 import * as fc from 'fast-check';
 import { EVENT_TYPES, type EventType } from '../../events/job-event.ts';
 import { MAX_BODY_BYTES } from '../../shared/http-body.ts';
+import { LINK_ACTIONS, LINK_LIFETIME_SECONDS, type LinkAction } from '../../shared/links/actions.ts';
+import { STYLESHEET_PATH } from '../../shared/web/layout.tsx';
 
 /** The largest wave the runner may send at once, and the least distance of a reused id. */
 export const REUSE_DISTANCE = 64;
@@ -33,7 +35,8 @@ export type FuzzCategory =
   | 'size'
   | 'content-type'
   | 'garbage'
-  | 'route';
+  | 'route'
+  | 'link';
 
 export interface FuzzRequest {
   readonly index: number;
@@ -44,7 +47,27 @@ export interface FuzzRequest {
   readonly path: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly body?: Buffer;
+  /** For link pages: the token to put where the path says `{token}` (signed by the runner, see below). */
+  readonly token?: TokenRecipe;
 }
+
+/**
+ * A link token to make at run time: the key ring is the twin's (generated on its first start), so the
+ * generator only says what kind of token goes in the URL.
+ * - `raw`: the value as it is (garbage, forged `alg: none`, far too long).
+ * - `signed`: signed with the twin's ring for `action` and `email`'s user, as of `ageDays` ago, then
+ *   `tamper`ed: a changed signature or payload, or signed with a key outside the ring.
+ */
+export type TokenRecipe =
+  | { readonly kind: 'raw'; readonly value: string }
+  | {
+      readonly kind: 'signed';
+      readonly action: LinkAction;
+      readonly email: string;
+      readonly target?: string;
+      readonly ageDays: number;
+      readonly tamper: 'none' | 'signature' | 'payload' | 'foreign-key';
+    };
 
 // ---- a small seeded PRNG (mulberry32): the same seed, the same requests, on every machine ----------------
 
@@ -528,6 +551,8 @@ const GENERATORS: Readonly<Record<FuzzCategory, (ctx: Context) => FuzzRequest>> 
     return jsonRequest(ctx, 'garbage', note, body);
   },
 
+  link: linkRequest,
+
   route: (ctx) => {
     const [method, path] = ctx.rng.pick<readonly [string, string]>([
       ['GET', '/events'],
@@ -546,6 +571,16 @@ const GENERATORS: Readonly<Record<FuzzCategory, (ctx: Context) => FuzzRequest>> 
       ['GET', '/favicon.ico'],
       ['POST', '/events%00'],
       ['GET', `/${'a'.repeat(4000)}`],
+      ['GET', STYLESHEET_PATH],
+      ['GET', `${STYLESHEET_PATH}?v=1`],
+      ['GET', '/assets/../../../etc/passwd'],
+      ['GET', '/assets/%2e%2e%2fpackage.json'],
+      ['GET', '/assets/'],
+      ['POST', STYLESHEET_PATH],
+      ['GET', '/links/'],
+      ['GET', '/links/unknown-action'],
+      ['GET', '/links/confirm'],
+      ['POST', '/links/unsubscribe'],
     ]);
     const withBody = method !== 'GET' && method !== 'HEAD';
     return {
@@ -560,12 +595,86 @@ const GENERATORS: Readonly<Record<FuzzCategory, (ctx: Context) => FuzzRequest>> 
   },
 };
 
+const RAW_TOKENS = [
+  '',
+  'x',
+  'null',
+  'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1XzEiLCJhY3QiOiJ1bnN1YnNjcmliZSIsImlzcyI6InJlYm91bmQifQ.',
+  'eyJhbGciOiJIUzI1NiIsImtpZCI6Im5vcGUifQ.e30.AAAA',
+  'a.b.c',
+  '....',
+  '%00',
+  '😀',
+  'x'.repeat(8000),
+];
+
+const FORM_BODIES: readonly (readonly [string, string])[] = [
+  ['application/x-www-form-urlencoded', 'days=7'],
+  ['application/x-www-form-urlencoded', 'days=999&optOuts=follow_up&optOuts=nope&pauseWeeks=-1'],
+  ['application/x-www-form-urlencoded', '__proto__[admin]=1&constructor[prototype][x]=1'],
+  ['application/x-www-form-urlencoded', 'a=%ZZ&b=%E0%A4%A'],
+  ['application/x-www-form-urlencoded', 'List-Unsubscribe=One-Click'],
+  ['application/json', '{"days":7}'],
+  ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="days"\r\n\r\n7\r\n--x--'],
+  ['text/plain', 'hello'],
+  ['application/x-www-form-urlencoded', `x=${'y'.repeat(70_000)}`],
+];
+
+/**
+ * A link page (`/links/{action}?t=…`). GETs carry any token, valid ones included: a GET must change nothing,
+ * which the written check then proves. POSTs carry only tokens the page must refuse (a valid POST records a
+ * change, which this fuzz does not model), with odd form bodies.
+ */
+function linkRequest(ctx: Context): FuzzRequest {
+  const { rng } = ctx;
+  const action = rng.pick(LINK_ACTIONS);
+  const post = rng.chance(0.4);
+  const raw = rng.chance(0.3);
+  let token: TokenRecipe;
+  if (raw) {
+    token = { kind: 'raw', value: rng.pick(RAW_TOKENS) };
+  } else {
+    const tamper = post
+      ? rng.pick(['signature', 'payload', 'foreign-key'] as const)
+      : rng.pick(['none', 'none', 'none', 'signature', 'payload', 'foreign-key'] as const);
+    const signedFor = rng.chance(0.2) ? rng.pick(LINK_ACTIONS) : action;
+    const expires = LINK_LIFETIME_SECONDS[signedFor] !== undefined;
+    token = {
+      kind: 'signed',
+      action: signedFor,
+      email: rng.chance(0.8) ? `fuzz-${rng.int(1, 300)}@example.com` : `nobody-${ctx.index}@example.com`,
+      ...(rng.chance(0.6)
+        ? { target: rng.pick([`app-${rng.int(1, 20)}`, `r_${'0'.repeat(30)}`, '', '../x']) }
+        : {}),
+      ageDays: expires && rng.chance(0.2) ? 400 : 0,
+      tamper,
+    };
+  }
+  const note =
+    token.kind === 'raw'
+      ? `${post ? 'POST' : 'GET'} /links/${action}, raw token ${JSON.stringify(token.value.slice(0, 30))}`
+      : `${post ? 'POST' : 'GET'} /links/${action}, token for ${token.action}, ${token.ageDays} days old, tamper ${token.tamper}`;
+  const path = rng.chance(0.05) ? `/links/${action}?t={token}&t=second` : `/links/${action}?t={token}`;
+  if (!post) return { index: ctx.index, category: 'link', note, method: 'GET', path, headers: {}, token };
+  const [contentType, body] = rng.pick(FORM_BODIES);
+  return {
+    index: ctx.index,
+    category: 'link',
+    note: `${note}, ${contentType}`,
+    method: 'POST',
+    path,
+    headers: { 'content-type': contentType },
+    body: Buffer.from(body),
+    token,
+  };
+}
+
 /** How often each kind of request comes up, out of 100. */
 const MIX: readonly (readonly [number, FuzzCategory])[] = [
-  [18, 'valid'],
+  [16, 'valid'],
   [4, 'duplicate'],
   [3, 'conflict'],
-  [18, 'wrong-type'],
+  [15, 'wrong-type'],
   [5, 'empty'],
   [9, 'date'],
   [9, 'unicode'],
@@ -575,6 +684,7 @@ const MIX: readonly (readonly [number, FuzzCategory])[] = [
   [7, 'content-type'],
   [8, 'garbage'],
   [5, 'route'],
+  [5, 'link'],
 ];
 
 /** The `count` requests of a run, the same for the same seed (and clock, which only moves valid times). */
