@@ -18,8 +18,10 @@ import { ESBUILD_SETTINGS, type EsbuildSettings, entryFor, REPO_ROOT } from './e
  *   (the intake's idempotency check). Table only, no index.
  * - `read`: point reads and queries on the table and its named indexes.
  * - `readWrite`: `read` plus item writes (single and transactional). No `Scan`, no table management.
+ * - `readWriteErase`: `readWrite` plus `BatchWriteItem`, which "delete my data" uses to remove a user's items
+ *   25 at a time. Only the function that applies erasures (the planner) needs it.
  */
-export type TableAccess = 'append' | 'read' | 'readWrite';
+export type TableAccess = 'append' | 'read' | 'readWrite' | 'readWriteErase';
 
 const READ_ACTIONS = [
   'dynamodb:GetItem',
@@ -32,6 +34,13 @@ const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   read: READ_ACTIONS,
   // TransactWriteItems is authorised per contained action (Put/Update/Delete/ConditionCheck).
   readWrite: [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+  readWriteErase: [
+    ...READ_ACTIONS,
+    'dynamodb:PutItem',
+    'dynamodb:UpdateItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:BatchWriteItem',
+  ],
 };
 
 /** The CDK form of the shared esbuild settings (see `esbuild-settings.ts`). */

@@ -102,7 +102,8 @@ export class StatelessStack extends Stack {
         ...linkEnvironment(linkSigning),
       },
     });
-    this.planner.bindTable(table, 'readWrite');
+    // It applies "delete my data" (shared/use-cases/apply-user-action.ts), which batch-deletes the user's items.
+    this.planner.bindTable(table, 'readWriteErase');
     timers.allowManageTimers(this.planner);
     // The confirmation email of double opt-in goes out from the planner, right away, not at a send slot.
     this.planner.allowSendEmail(mail);

@@ -314,6 +314,10 @@ describe('Stateless stack', () => {
       ]);
     });
 
+    it('lets only the planner, which applies "delete my data", batch-delete items', () => {
+      expect(rolesAllowedTo(template, 'dynamodb:BatchWriteItem')).toEqual([roleId('planner')]);
+    });
+
     it('lets the links and feedback functions read and write the table, without Scan', () => {
       for (const name of ['links', 'feedback'] as const) {
         const dynamo = statementsOfRole(template, roleId(name)).filter((s) =>
