@@ -21,18 +21,18 @@
  * the twin's data directory).
  */
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, ListTablesCommand, paginateScan } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { type RunningTwin, startTwinProcess } from '../harness/twin-process.ts';
+import { userIdFor } from '../shared/domain/ids.ts';
 import { RECONCILER_RATE_MINUTES } from '../shared/wiring.ts';
 import { type CpuProfile, renderProfileSummary, summarizeProfiles } from './support/cpu-profile.ts';
 import {
@@ -51,12 +51,20 @@ import {
   itemSizeBytes,
   type Meter,
   MeterSchema,
-  PER_REMINDER_FUNCTIONS,
+  parseEmailLine,
   perReminderCalls,
+  perReminderInvocations,
   renderReport,
+  type SentEmail,
   type SimulationReport,
 } from './support/simulate-report.ts';
-import { generateWorkload, planSteps, type WorkloadEvent } from './support/workload.ts';
+import {
+  confirmsConsent,
+  generateWorkload,
+  planSteps,
+  userEmail,
+  type WorkloadEvent,
+} from './support/workload.ts';
 
 // The SDK client that scans the table at the end would warn about Node 20 on every run.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -116,17 +124,28 @@ interface Reply {
   readonly text: string;
 }
 
-function call(method: string, url: string, body?: unknown, timeoutMs = 0): Promise<Reply> {
+/** A form body, sent as `application/x-www-form-urlencoded` (what a browser posts). */
+class Form {
+  public constructor(public readonly encoded: string) {}
+}
+
+function call(method: string, url: string, body?: unknown, timeoutMs = 0, fresh = false): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const form = body instanceof Form;
+    const payload = body === undefined ? undefined : form ? body.encoded : JSON.stringify(body);
     const req = request(
       url,
       {
         method,
-        agent,
-        headers: payload
-          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-          : {},
+        // A retry after a reset takes a new connection rather than another pooled one.
+        agent: fresh ? false : agent,
+        headers:
+          payload === undefined
+            ? {}
+            : {
+                'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json',
+                'content-length': Buffer.byteLength(payload),
+              },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -148,6 +167,9 @@ function call(method: string, url: string, body?: unknown, timeoutMs = 0): Promi
  * request sent on one just as it closes fails with "socket hang up". Only for idempotent requests (a clock
  * move to an instant, an event with an `id`).
  */
+/** Requests retried after a reset connection (reported, to tell a flaky connection from a slow twin). */
+let retries = 0;
+
 async function callRetrying(
   method: string,
   url: string,
@@ -156,11 +178,14 @@ async function callRetrying(
 ): Promise<Reply & { attempts: number }> {
   for (let attempts = 1; ; attempts += 1) {
     try {
-      return { ...(await call(method, url, body, timeoutMs)), attempts };
+      return { ...(await call(method, url, body, timeoutMs, attempts > 1)), attempts };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const reset = code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(String(error));
-      if (!reset || attempts >= 3) throw error;
+      if (!reset || attempts >= 4) {
+        throw new Error(`${method} ${url} failed after ${attempts} attempt(s)`, { cause: error });
+      }
+      retries += 1;
     }
   }
 }
@@ -290,6 +315,7 @@ async function scanTable(endpoint: string): Promise<AuditItem[]> {
           reminderIds:
             ids instanceof Set ? [...ids].map(String) : Array.isArray(ids) ? ids.map(String) : undefined,
           messageId: typeof item.messageId === 'string' ? item.messageId : undefined,
+          held: item.held === true,
           sizeBytes: itemSizeBytes(raw),
         });
       }
@@ -300,25 +326,91 @@ async function scanTable(endpoint: string): Promise<AuditItem[]> {
   }
 }
 
-/** Message ids of every email SES accepted: streamed from the twin's record (GET /_local/emails as fallback). */
-async function sentMessageIds(api: string, dir: string): Promise<string[]> {
-  const file = join(dir, 'emails.jsonl');
-  if (!existsSync(file)) {
-    return (await getJson<{ messageId: string }[]>(`${api}/_local/emails`)).map((e) => e.messageId);
+/**
+ * Every email SES accepted, in order, read as it arrives: the new lines of the twin's append-only record
+ * (`emails.jsonl`), or, when the record is not where it used to be, the new entries of `GET /_local/emails`.
+ */
+class EmailFeed {
+  public readonly all: SentEmail[] = [];
+  private offset = 0;
+  private partial = '';
+
+  public constructor(
+    private readonly api: string,
+    private readonly file: string,
+  ) {}
+
+  /** The emails sent since the last call. */
+  public async next(): Promise<SentEmail[]> {
+    const fresh: SentEmail[] = [];
+    if (existsSync(this.file)) {
+      const handle = await open(this.file, 'r');
+      try {
+        const { size } = await handle.stat();
+        if (size > this.offset) {
+          const buf = Buffer.alloc(size - this.offset);
+          await handle.read(buf, 0, buf.length, this.offset);
+          this.offset = size;
+          const lines = (this.partial + buf.toString('utf8')).split('\n');
+          this.partial = lines.pop() ?? '';
+          for (const line of lines) {
+            const email = parseEmailLine(line);
+            if (email) fresh.push(email);
+          }
+        }
+      } finally {
+        await handle.close();
+      }
+    } else {
+      const list = await getJson<unknown[]>(`${this.api}/_local/emails`);
+      for (const e of list.slice(this.all.length)) {
+        const email = parseEmailLine(JSON.stringify(e));
+        if (email) fresh.push(email);
+      }
+    }
+    this.all.push(...fresh);
+    return fresh;
   }
-  const ids: string[] = [];
-  const lines = createInterface({
-    input: createReadStream(file, 'utf8'),
-    crlfDelay: Number.POSITIVE_INFINITY,
-  });
-  for await (const line of lines) {
-    if (!line) continue;
-    // The recorder writes messageId first; parse the whole line only if that ever changes.
-    const id =
-      /^\{"messageId":"([^"]+)"/.exec(line)?.[1] ?? (JSON.parse(line) as { messageId: string }).messageId;
-    ids.push(id);
+}
+
+/**
+ * Double opt-in, as the simulated users answer it: each user who asks for a confirmation and is one who
+ * confirms (`confirmsConsent`, seeded) follows the link of the first request: the POST that the page's
+ * "Yes" button sends. The others never answer.
+ */
+class ConsentAnswers {
+  public readonly confirmedPks = new Set<string>();
+  public confirmed = 0;
+  public declined = 0;
+  public failed = 0;
+  private readonly decided = new Set<number>();
+
+  public constructor(
+    private readonly api: string,
+    private readonly userByEmail: ReadonlyMap<string, number>,
+  ) {}
+
+  public async answer(emails: readonly SentEmail[]): Promise<void> {
+    for (const email of emails) {
+      const address = email.to[0];
+      const user = address === undefined ? undefined : this.userByEmail.get(address);
+      if (!email.confirmPath || address === undefined || user === undefined || this.decided.has(user))
+        continue;
+      this.decided.add(user);
+      if (!confirmsConsent(CONFIG.seed, user)) {
+        this.declined += 1;
+        continue;
+      }
+      const reply = await callRetrying('POST', `${this.api}${email.confirmPath}`, new Form(''), 60_000);
+      if (reply.status >= 200 && reply.status < 400) {
+        this.confirmed += 1;
+        this.confirmedPks.add(`USER#${userIdFor(address)}`);
+      } else {
+        this.failed += 1;
+        if (postFailures.length < 5) postFailures.push(`confirm ${address}: ${reply.status}`);
+      }
+    }
   }
-  return ids;
 }
 
 async function readMeter(api: string): Promise<{ meter: Meter } | { reason: string }> {
@@ -368,6 +460,17 @@ async function main(): Promise<number> {
   console.log(
     `Workload: ${workload.events.length} events for ${CONFIG.users} users over ${CONFIG.weeks} weeks from ${start.toISOString()}, ${steps.length} clock steps`,
   );
+  const feed = new EmailFeed(api, join(twin.dataDir, 'emails.jsonl'));
+  const consent = new ConsentAnswers(
+    api,
+    new Map(Array.from({ length: CONFIG.users }, (_, u) => [userEmail(CONFIG.seed, u), u])),
+  );
+  /** What the users do after the clock moved: answer the confirmation requests that arrived. */
+  const react = async () => {
+    const t = performance.now();
+    await consent.answer(await feed.next());
+    wall.posting += performance.now() - t;
+  };
 
   // ---- 3. the search ----
   let week = -1;
@@ -388,6 +491,7 @@ async function main(): Promise<number> {
     let t = performance.now();
     await advanceTo(api, step.advanceTo);
     wall.advancing += performance.now() - t;
+    await react();
     t = performance.now();
     await postStep(api, step.events);
     wall.posting += performance.now() - t;
@@ -401,7 +505,11 @@ async function main(): Promise<number> {
   const drainStarted = performance.now();
   const end = workload.horizon + CONFIG.drainWeeks * 7 * DAY_MS;
   let clock = await advanceTo(api, workload.horizon);
-  while (clock < end) clock = await advanceTo(api, Math.min(end, clock + DAY_MS));
+  await react();
+  while (clock < end) {
+    clock = await advanceTo(api, Math.min(end, clock + DAY_MS));
+    await react();
+  }
   wall.drain = performance.now() - drainStarted;
   console.log(`  drained to ${new Date(clock).toISOString()} in ${duration(wall.drain)}`);
   const cpuAfter = cpuByGroup(twin.pid);
@@ -410,13 +518,14 @@ async function main(): Promise<number> {
   const auditStarted = performance.now();
   const meterReply = await readMeter(api);
   const endNow = Date.parse((await getJson<{ now: string }>(`${api}/_local/clock`)).now);
-  const [items, messageIds, deadLetters, schedules] = await Promise.all([
+  await feed.next();
+  const emails = feed.all;
+  const [items, deadLetters, schedules] = await Promise.all([
     scanTable(twin.urls.dynamodb),
-    sentMessageIds(api, twin.dataDir),
     getJson<{ scheduler: unknown[]; stream: unknown[] }>(`${api}/_local/dead-letters`),
     getJson<{ expression: string; state: string }[]>(`${api}/_local/schedules`),
   ]);
-  const audit = auditTable(items, messageIds, endNow, OVERDUE_GRACE_MS);
+  const audit = auditTable(items, emails, consent.confirmedPks, endNow, OVERDUE_GRACE_MS);
   wall.audit = performance.now() - auditStarted;
 
   await twin.stop();
@@ -435,12 +544,7 @@ async function main(): Promise<number> {
   let reconcilerMonthlyUsd: number | undefined;
   if ('meter' in meterReply && meterResetOk) {
     const m = meterReply.meter;
-    lambda = Object.fromEntries(
-      PER_REMINDER_FUNCTIONS.map((name) => [
-        name,
-        { invocations: m.invocations[name]?.count ?? 0, durationMs: m.invocations[name]?.durationMs ?? 0 },
-      ]),
-    );
+    lambda = perReminderInvocations(m);
     const calls = perReminderCalls(m);
     dynamo = m.dynamodb ?? approximateDynamoUnits(dynamoCalls(calls));
     schedulerInvocations = m.invocations.sender?.count;
@@ -452,7 +556,9 @@ async function main(): Promise<number> {
     meterSection = {
       available: true,
       calls: callsPerReminder(calls, sent),
-      callsScope: m.awsCallsByFunction ? 'ingest, planner, sender' : 'all functions, reconciler included',
+      callsScope: m.awsCallsByFunction
+        ? 'every function but the reconciler'
+        : 'every function, the reconciler’s Queries included (the meter does not split calls by function)',
       invocations: m.invocations,
       dynamoUnits: { ...dynamo, source: m.dynamodb ? 'meter' : 'approximation' },
       logBytes,
@@ -467,8 +573,9 @@ async function main(): Promise<number> {
     sent > 0
       ? costPerMillionReminders({
           remindersSent: sent,
-          emails: messageIds.length,
-          httpRequests: posted.total,
+          emails: emails.length,
+          // Intake and the confirmation links both come in through the HTTP API.
+          httpRequests: posted.total + consent.confirmed + consent.failed,
           lambda,
           dynamodb: dynamo,
           schedulerInvocations,
@@ -479,6 +586,7 @@ async function main(): Promise<number> {
   const failures: string[] = [];
   if (audit.doubleSends.total > 0) failures.push(`${audit.doubleSends.total} double sends`);
   if (audit.lost.total > 0) failures.push(`${audit.lost.total} lost reminders`);
+  if (consent.failed > 0) failures.push(`${consent.failed} confirmation links failed`);
   if (audit.reminders.pendingNotDue > 0) {
     failures.push(`${audit.reminders.pendingNotDue} reminders still pending: drain longer (--drain-weeks)`);
   }
@@ -512,10 +620,12 @@ async function main(): Promise<number> {
     },
     posted,
     audit,
-    emails: messageIds.length,
+    emails: emails.length,
+    consent: { confirmed: consent.confirmed, declined: consent.declined, failed: consent.failed },
     deadLetters: { stream: deadLetters.stream.length, scheduler: deadLetters.scheduler.length },
     schedulesLeft: schedules.filter((s) => s.state === 'ENABLED' && s.expression.startsWith('at(')).length,
     wallMs: { ...wall, total: performance.now() - started },
+    retriedRequests: retries,
     twinCpuMs:
       cpuBefore && cpuAfter
         ? { node: cpuAfter.node - cpuBefore.node, java: cpuAfter.java - cpuBefore.java }
@@ -539,9 +649,9 @@ try {
   exitCode = await main();
 } catch (error) {
   if (!interrupted) {
-    console.error(
-      `simulate failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-    );
+    const describe = (e: unknown): string => (e instanceof Error ? (e.stack ?? e.message) : String(e));
+    console.error(`simulate failed: ${describe(error)}`);
+    if (error instanceof Error && error.cause) console.error(`caused by: ${describe(error.cause)}`);
     if (twin) console.error(`--- twin output (tail) ---\n${twin.output().slice(-4000)}`);
   }
 } finally {

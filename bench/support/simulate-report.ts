@@ -9,12 +9,6 @@ import type { CostBreakdown } from './pricing.ts';
 
 // ---- the meter ------------------------------------------------------------------------------------------------
 
-/**
- * `GET /_local/meter`: what the handlers' own SDK clients called (keys `<Service>.<Operation>`, e.g.
- * `DynamoDB.Query`, `Scheduler.CreateSchedule`, `SES.SendEmail`) and each function's invocations, since
- * the twin started or the last `DELETE /_local/meter`. Optional, when the meter offers them: DynamoDB
- * consumed capacity (`ReturnConsumedCapacity`) and the bytes the functions logged.
- */
 const count = z.number().nonnegative();
 /** The twin's meter gives `{ calls, forwarded, faulted }` per operation; every call the handlers made counts. */
 const callCount = z.union([count, z.object({ calls: count }).transform((c) => c.calls)]);
@@ -24,6 +18,12 @@ const invocationCount = z.union([
   z.object({ count, totalMs: count }).transform((i) => ({ count: i.count, durationMs: i.totalMs })),
 ]);
 
+/**
+ * `GET /_local/meter`: what the handlers' own SDK clients called (keys `<Service>.<Operation>`, e.g.
+ * `DynamoDB.Query`, `Scheduler.CreateSchedule`, `SES.SendEmail`) and each function's invocations, since
+ * the twin started or the last `DELETE /_local/meter`. Optional, when the meter offers them: DynamoDB
+ * consumed capacity (`ReturnConsumedCapacity`) and the bytes the functions logged.
+ */
 export const MeterSchema = z.object({
   awsCalls: z.record(z.string(), callCount),
   invocations: z.record(z.string(), invocationCount),
@@ -36,19 +36,30 @@ export const MeterSchema = z.object({
 });
 export type Meter = z.infer<typeof MeterSchema>;
 
-/** The functions whose work scales with reminders; the reconciler runs on a fixed rate. */
-export const PER_REMINDER_FUNCTIONS = ['ingest', 'planner', 'sender'] as const;
+/** The one function that runs on a fixed rate (every 5 minutes) rather than per event or reminder. */
+export const FIXED_RATE_FUNCTION = 'reconciler';
+
+/** Invocations of every function but the reconciler: ingest, planner, sender, and the user-action ones. */
+export function perReminderInvocations(
+  meter: Meter,
+): Record<string, { invocations: number; durationMs: number }> {
+  return Object.fromEntries(
+    Object.entries(meter.invocations)
+      .filter(([name]) => name !== FIXED_RATE_FUNCTION)
+      .map(([name, i]) => [name, { invocations: i.count, durationMs: i.durationMs }]),
+  );
+}
 
 /**
- * The calls that scale with reminders: those of ingest, planner and sender when the meter splits calls by
- * function, else every call (the reconciler's few Queries included).
+ * The calls that scale with the workload: every function's but the reconciler's when the meter splits calls
+ * by function, else every call (the reconciler's Queries included).
  */
 export function perReminderCalls(meter: Meter): Record<string, number> {
   if (!meter.awsCallsByFunction) return { ...meter.awsCalls };
   const out: Record<string, number> = {};
-  for (const fn of PER_REMINDER_FUNCTIONS) {
-    for (const [key, calls] of Object.entries(meter.awsCallsByFunction[fn] ?? {}))
-      out[key] = (out[key] ?? 0) + calls;
+  for (const [fn, calls] of Object.entries(meter.awsCallsByFunction)) {
+    if (fn === FIXED_RATE_FUNCTION) continue;
+    for (const [key, n] of Object.entries(calls)) out[key] = (out[key] ?? 0) + n;
   }
   return out;
 }
@@ -138,7 +149,33 @@ export interface AuditItem {
   readonly dueAt?: string | undefined;
   readonly reminderIds?: readonly string[] | undefined;
   readonly messageId?: string | undefined;
+  /** A pending reminder waiting for the user's consent: no timer, off the pending index. */
+  readonly held?: boolean | undefined;
   readonly sizeBytes: number;
+}
+
+/** One email SES accepted, as the twin recorded it; `confirmPath` is set on a double opt-in request. */
+export interface SentEmail {
+  readonly messageId: string;
+  readonly to: readonly string[];
+  /** `/links/confirm?t=…`: the link a person follows to say yes. */
+  readonly confirmPath?: string | undefined;
+}
+
+const CONFIRM_LINK = /\/links\/confirm\?t=[^\s"'<>)]+/;
+
+/** One line of the twin's email record (`emails.jsonl`, the shape of `GET /_local/emails`). */
+export function parseEmailLine(line: string): SentEmail | undefined {
+  if (!line.trim()) return undefined;
+  const e = JSON.parse(line) as { messageId?: unknown; to?: unknown; text?: unknown; html?: unknown };
+  if (typeof e.messageId !== 'string') return undefined;
+  const body = `${typeof e.text === 'string' ? e.text : ''} ${typeof e.html === 'string' ? e.html : ''}`;
+  const confirm = CONFIRM_LINK.exec(body)?.[0]?.replaceAll('&amp;', '&');
+  return {
+    messageId: e.messageId,
+    to: Array.isArray(e.to) ? e.to.map(String) : [],
+    ...(confirm ? { confirmPath: confirm } : {}),
+  };
 }
 
 export interface ItemGroup {
@@ -154,12 +191,20 @@ export interface TableAudit {
     readonly byStatus: Readonly<Record<string, number>>;
     /** Pending and not yet due at the end (the drain was too short if > 0). */
     readonly pendingNotDue: number;
+    /** Held for consent by users who never confirmed: by design never sent. */
+    readonly heldForConsent: number;
+  };
+  readonly emails: {
+    /** Reminder emails (digests). */
+    readonly reminders: number;
+    /** Double opt-in requests. */
+    readonly confirmations: number;
   };
   readonly digests: { readonly total: number; readonly byStatus: Readonly<Record<string, number>> };
   readonly doubleSends: {
     /** Reminders listed in more than one digest that was sent or may have been (`sending`). */
     readonly remindersInSeveralDigests: readonly string[];
-    /** Emails SES accepted whose message id no sent digest records (an email nobody accounts for). */
+    /** Reminder emails SES accepted whose message id no sent digest records (nobody accounts for them). */
     readonly emailsWithoutDigest: number;
     readonly total: number;
   };
@@ -168,6 +213,8 @@ export interface TableAudit {
     readonly pendingOverdue: number;
     /** Claimed (`sending`) and never marked sent: the email may or may not have left. */
     readonly claimedNotSent: number;
+    /** Still held for consent although the user confirmed: the confirmation never released it. */
+    readonly heldAfterConfirmation: number;
     readonly total: number;
   };
 }
@@ -184,13 +231,15 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => {
 /**
  * Double sends and lost reminders from the table and SES's record, at the end of a run.
  *
+ * @param confirmedUserPks partition keys (`USER#<userId>`) of the users who confirmed consent
  * @param nowMs the virtual time at the end
  * @param overdueGraceMs how late a pending reminder may be before it counts as lost (the reconciler's
  *   period plus its own threshold is the longest a lost timer may take to be noticed)
  */
 export function auditTable(
   items: readonly AuditItem[],
-  emailMessageIds: readonly string[],
+  emails: readonly SentEmail[],
+  confirmedUserPks: ReadonlySet<string>,
   nowMs: number,
   overdueGraceMs: number,
 ): TableAudit {
@@ -201,6 +250,8 @@ export function auditTable(
   const sentMessageIds = new Set<string>();
   let created = 0;
   let pendingNotDue = 0;
+  let heldForConsent = 0;
+  let heldAfterConfirmation = 0;
   let pendingOverdue = 0;
   let claimedNotSent = 0;
   let digests = 0;
@@ -216,7 +267,10 @@ export function auditTable(
       created += 1;
       const status = item.status ?? 'unknown';
       bump(reminderStatus, status);
-      if (status === 'pending') {
+      if (status === 'pending' && item.held) {
+        if (confirmedUserPks.has(item.pk)) heldAfterConfirmation += 1;
+        else heldForConsent += 1;
+      } else if (status === 'pending') {
         const due = item.dueAt ? Date.parse(item.dueAt) : Number.NaN;
         if (Number.isFinite(due) && due > nowMs) pendingNotDue += 1;
         else if (!Number.isFinite(due) || due < nowMs - overdueGraceMs) pendingOverdue += 1;
@@ -238,17 +292,24 @@ export function auditTable(
     .filter(([, n]) => n > 1)
     .map(([id]) => id)
     .sort();
-  const emailsWithoutDigest = emailMessageIds.filter((id) => !sentMessageIds.has(id)).length;
+  const reminderEmails = emails.filter((e) => !e.confirmPath);
+  const emailsWithoutDigest = reminderEmails.filter((e) => !sentMessageIds.has(e.messageId)).length;
   return {
     items: groups,
-    reminders: { created, byStatus: reminderStatus, pendingNotDue },
+    reminders: { created, byStatus: reminderStatus, pendingNotDue, heldForConsent },
+    emails: { reminders: reminderEmails.length, confirmations: emails.length - reminderEmails.length },
     digests: { total: digests, byStatus: digestStatus },
     doubleSends: {
       remindersInSeveralDigests,
       emailsWithoutDigest,
       total: remindersInSeveralDigests.length + emailsWithoutDigest,
     },
-    lost: { pendingOverdue, claimedNotSent, total: pendingOverdue + claimedNotSent },
+    lost: {
+      pendingOverdue,
+      claimedNotSent,
+      heldAfterConfirmation,
+      total: pendingOverdue + claimedNotSent + heldAfterConfirmation,
+    },
   };
 }
 
@@ -280,7 +341,10 @@ export interface SimulationReport {
     readonly duplicates: number;
   };
   readonly audit: TableAudit;
+  /** Every email SES accepted (reminders and confirmation requests). */
   readonly emails: number;
+  /** Double opt-in: confirmation links followed by the simulated users who say yes. */
+  readonly consent: { readonly confirmed: number; readonly declined: number; readonly failed: number };
   readonly deadLetters: { readonly stream: number; readonly scheduler: number };
   readonly schedulesLeft: number;
   readonly wallMs: {
@@ -291,6 +355,8 @@ export interface SimulationReport {
     readonly drain: number;
     readonly audit: number;
   };
+  /** Requests sent again after the connection was reset. */
+  readonly retriedRequests: number;
   /** CPU of the twin's processes over the simulation (startup excluded), ms; undefined without /proc. */
   readonly twinCpuMs: { readonly node: number; readonly java: number } | undefined;
   readonly meter:
@@ -317,7 +383,8 @@ export interface SimulationReport {
 
 const n0 = (n: number) => Math.round(n).toLocaleString('en-US');
 const n2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : 'n/a');
-const usd = (n: number | undefined) => (n === undefined ? 'not measured' : `$${n.toFixed(2)}`);
+const usd = (n: number | undefined) =>
+  n === undefined ? 'not measured' : `$${n > 0 && n < 0.1 ? n.toPrecision(2) : n.toFixed(2)}`;
 export const duration = (ms: number): string => {
   const s = Math.round(ms / 1000);
   return s < 60
@@ -378,14 +445,22 @@ export function renderReport(r: SimulationReport): string {
         ['reminders cancelled', n0(a.reminders.byStatus.cancelled ?? 0)],
         ['reminders sent', n0(sent)],
         ['reminders pending, not yet due', n0(a.reminders.pendingNotDue)],
-        ['emails sent (SES)', n0(r.emails)],
+        ['reminders held for consent (never confirmed)', n0(a.reminders.heldForConsent)],
+        [
+          'emails sent (SES)',
+          `${n0(r.emails)} (reminders ${n0(a.emails.reminders)}, confirmation requests ${n0(a.emails.confirmations)})`,
+        ],
+        [
+          'users who confirmed / ignored the request',
+          `${n0(r.consent.confirmed)} / ${n0(r.consent.declined)}${r.consent.failed > 0 ? ` (${r.consent.failed} confirmations failed)` : ''}`,
+        ],
         [
           'digests',
           Object.entries(a.digests.byStatus)
             .map(([s, c]) => `${s} ${c}`)
             .join(', ') || '0',
         ],
-        ['reminders per email', n2(r.emails > 0 ? sent / r.emails : Number.NaN)],
+        ['reminders per reminder email', n2(a.emails.reminders > 0 ? sent / a.emails.reminders : Number.NaN)],
         ['schedules left at the end', n0(r.schedulesLeft)],
       ],
     ),
@@ -402,6 +477,7 @@ export function renderReport(r: SimulationReport): string {
         ['lost reminders', a.lost.total],
         ['  pending and overdue', a.lost.pendingOverdue],
         ['  claimed, never sent', a.lost.claimedNotSent],
+        ['  held after the user confirmed', a.lost.heldAfterConfirmation],
         ['dead letters (stream + scheduler)', r.deadLetters.stream + r.deadLetters.scheduler],
       ],
     ),
@@ -422,6 +498,7 @@ export function renderReport(r: SimulationReport): string {
       ],
     ),
   );
+  if (r.retriedRequests > 0) out.push(`  requests retried after a connection reset: ${r.retriedRequests}`);
   if (r.twinCpuMs) {
     out.push(
       `  twin CPU over the simulation: node ${duration(r.twinCpuMs.node)}, java (DynamoDB Local) ${duration(r.twinCpuMs.java)}`,

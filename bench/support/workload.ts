@@ -110,6 +110,11 @@ export interface SearchModel {
   /** Share of applications with a named contact with an address / with a name only (the rest: none). */
   readonly contactWithEmail: number;
   readonly contactNameOnly: number;
+  /**
+   * Share of users who follow the double opt-in link of the confirmation email (when the product sends
+   * one); the others never get reminders. Decided per user on a stream of its own (`confirmsConsent`).
+   */
+  readonly confirmRate: number;
 }
 
 /**
@@ -160,6 +165,7 @@ export const SEARCH_MODEL: SearchModel = {
   localHours: [8, 21],
   contactWithEmail: 0.6,
   contactNameOnly: 0.25,
+  confirmRate: 0.9,
 };
 
 const COMPANIES = [
@@ -294,7 +300,7 @@ function generateUser(userIndex: number, opts: WorkloadOptions, model: SearchMod
   const horizon = startMs + opts.weeks * WEEK_MS;
   const zone = rng.weighted(model.zones);
   const user = {
-    email: `sim.s${opts.seed}.u${userIndex}@example.com`,
+    email: userEmail(opts.seed, userIndex),
     name: `${rng.pick(FIRST_NAMES)} ${rng.pick(LAST_NAMES)}`,
     timezone: zone,
   };
@@ -384,6 +390,19 @@ function generateUser(userIndex: number, opts: WorkloadOptions, model: SearchMod
     }),
   );
   return { events, zone, accepted };
+}
+
+/** The address of a simulated user: unique per seed and index, so emails can be traced back to a user. */
+export function userEmail(seed: number, userIndex: number): string {
+  return `sim.s${seed}.u${userIndex}@example.com`;
+}
+
+/**
+ * Whether the user confirms when asked to (double opt-in). Drawn from a stream apart from the user's
+ * events, so adding the question changed no event of any seed.
+ */
+export function confirmsConsent(seed: number, userIndex: number, model: SearchModel = SEARCH_MODEL): boolean {
+  return mulberry32(userSeed(seed ^ 0x5eed_c0de, userIndex))() < model.confirmRate;
 }
 
 /** Earlier first; ties broken by id, so the order never depends on the sort's stability. */

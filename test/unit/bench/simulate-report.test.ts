@@ -7,14 +7,24 @@ import {
   dynamoCalls,
   itemSizeBytes,
   MeterSchema,
+  parseEmailLine,
   perReminderCalls,
+  perReminderInvocations,
   renderReport,
+  type SentEmail,
   type SimulationReport,
 } from '../../../bench/support/simulate-report.ts';
 
 const NOW = Date.parse('2027-03-01T12:00:00Z');
 const GRACE = 15 * 60_000;
 const iso = (ms: number) => new Date(ms).toISOString();
+
+const NONE: ReadonlySet<string> = new Set();
+const sent = (messageId: string, confirmPath?: string): SentEmail => ({
+  messageId,
+  to: ['sam@example.com'],
+  ...(confirmPath ? { confirmPath } : {}),
+});
 
 const reminder = (id: string, status: string, dueAt = iso(NOW - 86_400_000)): AuditItem => ({
   pk: 'USER#u1',
@@ -43,12 +53,13 @@ describe('auditTable', () => {
       digest('d1', 'sent', ['r1'], 'm1'),
     ];
     // Act
-    const audit = auditTable(items, ['m1'], NOW, GRACE);
+    const audit = auditTable(items, [sent('m1')], NONE, NOW, GRACE);
     // Assess
     expect(audit.reminders).toEqual({
       created: 3,
       byStatus: { sent: 1, cancelled: 1, pending: 1 },
       pendingNotDue: 1,
+      heldForConsent: 0,
     });
     expect(audit.items).toEqual({
       PROFILE: { count: 1, bytes: 200 },
@@ -66,13 +77,19 @@ describe('auditTable', () => {
       digest('d2', 'sending', ['r1']),
       digest('d3', 'failed', ['r1']),
     ];
-    const audit = auditTable(items, ['m1'], NOW, GRACE);
+    const audit = auditTable(items, [sent('m1')], NONE, NOW, GRACE);
     expect(audit.doubleSends.remindersInSeveralDigests).toEqual(['r1']);
     expect(audit.doubleSends.total).toBe(1);
   });
 
   it('finds an email no sent digest accounts for', () => {
-    const audit = auditTable([digest('d1', 'sent', ['r1'], 'm1')], ['m1', 'm2'], NOW, GRACE);
+    const audit = auditTable(
+      [digest('d1', 'sent', ['r1'], 'm1')],
+      [sent('m1'), sent('m2')],
+      NONE,
+      NOW,
+      GRACE,
+    );
     expect(audit.doubleSends.emailsWithoutDigest).toBe(1);
   });
 
@@ -82,9 +99,57 @@ describe('auditTable', () => {
       reminder('just-due', 'pending', iso(NOW - GRACE + 60_000)),
       reminder('stuck', 'sending'),
     ];
-    const audit = auditTable(items, [], NOW, GRACE);
-    expect(audit.lost).toEqual({ pendingOverdue: 1, claimedNotSent: 1, total: 2 });
+    const audit = auditTable(items, [], NONE, NOW, GRACE);
+    expect(audit.lost).toEqual({ pendingOverdue: 1, claimedNotSent: 1, heldAfterConfirmation: 0, total: 2 });
     expect(audit.reminders.pendingNotDue).toBe(0);
+  });
+
+  it('counts a reminder held for consent as lost only when its user confirmed', () => {
+    const held = (pk: string): AuditItem => ({ ...reminder(pk, 'pending'), pk, held: true });
+    const audit = auditTable([held('USER#a'), held('USER#b')], [], new Set(['USER#b']), NOW, GRACE);
+    expect(audit.reminders.heldForConsent).toBe(1);
+    expect(audit.lost.heldAfterConfirmation).toBe(1);
+    expect(audit.lost.pendingOverdue).toBe(0);
+  });
+
+  it('tells confirmation requests from reminder emails, and does not count them as double sends', () => {
+    const audit = auditTable(
+      [digest('d1', 'sent', ['r1'], 'm1')],
+      [sent('m1'), sent('c1', '/links/confirm?t=abc')],
+      NONE,
+      NOW,
+      GRACE,
+    );
+    expect(audit.emails).toEqual({ reminders: 1, confirmations: 1 });
+    expect(audit.doubleSends.total).toBe(0);
+  });
+});
+
+describe('parseEmailLine', () => {
+  it('reads the message id, the recipients and the confirmation link of a recorded email', () => {
+    const line = JSON.stringify({
+      messageId: 'm-1',
+      from: 'Rebound <reminders@rebound.local>',
+      to: ['sam@example.com'],
+      subject: 'Do you want reminders?',
+      text: 'Yes: http://127.0.0.1:3000/links/confirm?t=abc.def-ghi\n',
+      html: '<a href="http://127.0.0.1:3000/links/confirm?t=abc.def-ghi">Yes</a>',
+      headers: [],
+      sentAt: '2026-12-01T09:00:00.000Z',
+    });
+    expect(parseEmailLine(line)).toEqual({
+      messageId: 'm-1',
+      to: ['sam@example.com'],
+      confirmPath: '/links/confirm?t=abc.def-ghi',
+    });
+  });
+
+  it('reads a reminder email without a confirmation link, and skips blank lines', () => {
+    expect(parseEmailLine(JSON.stringify({ messageId: 'm-2', to: ['a@b.c'], text: 'Follow up' }))).toEqual({
+      messageId: 'm-2',
+      to: ['a@b.c'],
+    });
+    expect(parseEmailLine('')).toBeUndefined();
   });
 });
 
@@ -115,6 +180,15 @@ describe('the meter', () => {
     expect(meter.dynamodb).toBeUndefined();
   });
 
+  it('reads the twin’s own shape: calls with outcomes, invocations with total time', () => {
+    const twin = MeterSchema.parse({
+      awsCalls: { 'DynamoDB.Query': { calls: 7, forwarded: 6, faulted: 1 } },
+      invocations: { sender: { count: 2, errors: 0, totalMs: 31.5 } },
+    });
+    expect(twin.awsCalls).toEqual({ 'DynamoDB.Query': 7 });
+    expect(twin.invocations).toEqual({ sender: { count: 2, durationMs: 31.5 } });
+  });
+
   it('rejects a shape it cannot read', () => {
     expect(MeterSchema.safeParse({ awsCalls: { x: 'many' }, invocations: {} }).success).toBe(false);
   });
@@ -130,6 +204,17 @@ describe('the meter', () => {
     expect(calls.rows[0]?.perReminder).toBe(3);
     expect(calls.total).toBeCloseTo(5.2, 9);
     expect(calls.totalWithoutSes).toBeCloseTo(4.6, 9);
+  });
+
+  it('prices every function but the reconciler per reminder', () => {
+    const withReconciler = MeterSchema.parse({
+      ...meter,
+      invocations: { ...meter.invocations, reconciler: { count: 9, durationMs: 90 } },
+    });
+    expect(perReminderInvocations(withReconciler)).toEqual({
+      ingest: { invocations: 50, durationMs: 400 },
+      sender: { invocations: 70, durationMs: 900 },
+    });
   });
 
   it('picks out the DynamoDB operations', () => {
@@ -165,11 +250,19 @@ describe('renderReport', () => {
       end: '2027-02-09T00:00:00.000Z',
     },
     posted: { total: 5, byStatus: { 202: 5 }, duplicates: 0 },
-    audit: auditTable([reminder('r1', 'sent'), digest('d1', 'sent', ['r1'], 'm1')], ['m1'], NOW, GRACE),
+    audit: auditTable(
+      [reminder('r1', 'sent'), digest('d1', 'sent', ['r1'], 'm1')],
+      [sent('m1')],
+      NONE,
+      NOW,
+      GRACE,
+    ),
     emails: 1,
+    consent: { confirmed: 2, declined: 0, failed: 0 },
     deadLetters: { stream: 0, scheduler: 0 },
     schedulesLeft: 0,
     wallMs: { total: 61_000, startup: 10_000, posting: 1_000, advancing: 40_000, drain: 9_000, audit: 1_000 },
+    retriedRequests: 0,
     twinCpuMs: { node: 5_000, java: 9_000 },
     meter: { available: false, reason: 'GET /_local/meter answered 404' },
     cost: undefined,
