@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobEventInput, StoredJobEvent } from '#events/job-event.ts';
 import type { StoredUserAction } from '#events/user-action.ts';
@@ -18,7 +18,7 @@ import { ConcurrencyError } from '#shared/errors.ts';
 import type { PlanWrite, ReminderStore } from '#shared/ports.ts';
 import { ensureTable } from '../../infra/local/dynamodb-local.ts';
 import { type EventOf, fixture } from '../support/events.ts';
-import { InMemoryReminderStore } from '../support/fakes.ts';
+import { InMemoryReminderStore, type ScannedItem } from '../support/fakes.ts';
 import { useDynamoDbLocal } from './support/dynamodb-local.ts';
 
 const local = useDynamoDbLocal('store-contract');
@@ -38,7 +38,12 @@ beforeAll(() => {
 interface Subject {
   readonly store: ReminderStore;
   failureOf(userId: string, eventId: string): Promise<EventFailure | undefined>;
+  /** A table scan: every item that mentions the user id anywhere, by sort key, with its TTL. */
+  scan(userId: string): Promise<ScannedItem[]>;
 }
+
+const sortedBySk = (items: readonly ScannedItem[]): ScannedItem[] =>
+  [...items].sort((a, b) => (a.sk < b.sk ? -1 : a.sk > b.sk ? 1 : 0));
 
 /** Each implementation by name, with a factory for an empty subject. */
 const implementations: [name: string, create: () => Promise<Subject>][] = [
@@ -46,7 +51,11 @@ const implementations: [name: string, create: () => Promise<Subject>][] = [
     'InMemoryReminderStore',
     async () => {
       const store = new InMemoryReminderStore();
-      return { store, failureOf: async (userId, eventId) => store.eventFailure(userId, eventId) };
+      return {
+        store,
+        failureOf: async (userId, eventId) => store.eventFailure(userId, eventId),
+        scan: async (userId) => sortedBySk(store.itemsOf(userId)),
+      };
     },
   ],
   [
@@ -65,6 +74,25 @@ const implementations: [name: string, create: () => Promise<Subject>][] = [
             ? { failedAt: String(item.failedAt), reason: String(item.failureReason) }
             : undefined;
         },
+        scan: async (userId) => {
+          const items: Record<string, unknown>[] = [];
+          let startKey: Record<string, unknown> | undefined;
+          do {
+            const page = await documentClient.send(
+              new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }),
+            );
+            items.push(...(page.Items ?? []));
+            startKey = page.LastEvaluatedKey;
+          } while (startKey);
+          return sortedBySk(
+            items
+              .filter((item) => JSON.stringify(item).includes(userId))
+              .map((item) => ({
+                sk: String(item.sk),
+                ...(item.expiresAt === undefined ? {} : { expiresAt: Number(item.expiresAt) }),
+              })),
+          );
+        },
       };
     },
   ],
@@ -78,6 +106,8 @@ const RECEIVED_AT = '2026-03-10T14:00:05.000Z';
 const PLANNED_AT = '2026-03-10T14:00:06.000Z';
 const LATER = '2026-03-19T15:00:05.000Z';
 const FAR_FUTURE = new Date('2027-01-01T00:00:00.000Z');
+/** A TTL, epoch seconds: 2026-04-10T00:00:00Z. */
+const EXPIRES_AT = Date.UTC(2026, 3, 10) / 1000;
 
 /** 2026-03-<day> at <hour>:<minute> UTC, as the store keeps instants. */
 const at = (day: number, hour = 8, minute = 0): string =>
@@ -186,9 +216,10 @@ const sortedIds = (rs: readonly { readonly reminderId: string }[]): string[] =>
 describe.each(implementations)('ReminderStore contract: %s', (_name, create) => {
   let store: ReminderStore;
   let failureOf: Subject['failureOf'];
+  let scan: Subject['scan'];
 
   beforeEach(async () => {
-    ({ store, failureOf } = await create());
+    ({ store, failureOf, scan } = await create());
   });
 
   /** The reminder as the store now holds it, read through the port: the event that created it touched it. */
@@ -237,6 +268,32 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       plannedAt: PLANNED_AT,
     });
     return { ...user, reminders: Object.fromEntries(entries) as Record<K, NewReminder> };
+  }
+
+  /**
+   * A fresh unconfirmed user whose one planned event created `dues` reminders, held (waiting for consent)
+   * when `held`, every item carrying `expiresAt`.
+   */
+  async function unconfirmedWith<K extends string>(
+    dues: Record<K, string>,
+    options: { readonly held?: boolean; readonly expiresAt?: number } = {},
+  ): Promise<User & { readonly event: StoredJobEvent; readonly reminders: Record<K, NewReminder> }> {
+    const user = newUser();
+    const event = storedEvent(submitted(user));
+    const held = options.held ?? true;
+    const entries = (Object.entries(dues) as [K, string][]).map(([name, dueAt], i) => {
+      const r = reminderDue(user.userId, event.eventId, dueAt, i + 1);
+      return [name, held ? { ...r, held: true as const } : r] as const;
+    });
+    await store.putEvent(event);
+    const plan = await planFor(event, PLANNED_AT);
+    await store.applyPlan({
+      ...plan,
+      profile: { ...plan.profile, expiresAt: options.expiresAt },
+      create: entries.map(([, r]) => r),
+      expiresAt: options.expiresAt,
+    });
+    return { ...user, event, reminders: Object.fromEntries(entries) as Record<K, NewReminder> };
   }
 
   /** Cancel `reminders` by planning a new event of their user; returns that event. */
@@ -391,6 +448,361 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       expect(plan.application).toBeDefined();
       expect(known).toEqual(plan.application);
       expect(unknown).toBeUndefined();
+    });
+  });
+
+  describe('held reminders (waiting for consent)', () => {
+    it('are pending for the planner but due for nobody: not listed for the sender nor on the pending index', async () => {
+      // Prepare
+      const user = await unconfirmedWith({ a: at(17), b: at(18) });
+
+      // Act
+      const state = await store.loadPlanningState(user.userId, 'evt-next', 'acme-backend');
+      const due = await store.listPendingDue(user.userId, FAR_FUTURE);
+      const all = await store.listAllPendingDue(FAR_FUTURE, 10);
+
+      // Assess
+      expect(sortedIds(state.pending)).toEqual(sortedIds(Object.values(user.reminders)));
+      expect(state.pending.every((r) => r.held === true && r.status === 'pending')).toBe(true);
+      expect(due).toEqual([]);
+      expect(all).toEqual([]);
+    });
+
+    it('cannot be claimed by a sender', async () => {
+      // Prepare
+      const user = await unconfirmedWith({ a: at(17) });
+
+      // Act
+      const result = await store.claimDigest(digestOf(user.userId, [user.reminders.a], at(17)));
+
+      // Assess
+      expect(result).toEqual({ outcome: 'lost' });
+      expect(await store.getReminder(user.userId, user.reminders.a.reminderId)).toEqual(
+        asPending(user.reminders.a),
+      );
+    });
+  });
+
+  describe('moveReminders', () => {
+    const stamp = { by: 'act-confirm', at: LATER };
+
+    it('releases a held reminder onto the pending index at its new time, without its expiry', async () => {
+      // Prepare
+      const user = await unconfirmedWith({ a: at(17), b: at(25) }, { expiresAt: EXPIRES_AT });
+      const { a, b } = user.reminders;
+
+      // Act
+      await store.moveReminders(
+        user.userId,
+        [{ reminderId: a.reminderId, scheduleName: a.scheduleName, dueAt: at(20) }],
+        stamp,
+      );
+
+      // Assess
+      const { held: _held, ...released } = a;
+      const moved = { ...asPending(released), dueAt: at(20), movedBy: stamp.by, movedAt: stamp.at };
+      expect(await store.getReminder(user.userId, a.reminderId)).toEqual(moved);
+      expect(await store.listAllPendingDue(FAR_FUTURE, 10)).toEqual([moved]);
+      expect(await store.listPendingDue(user.userId, FAR_FUTURE)).toEqual([moved]);
+      expect((await scan(user.userId)).find((i) => i.sk === `REMINDER#${a.reminderId}`)).toEqual({
+        sk: `REMINDER#${a.reminderId}`,
+      });
+      expect(await store.getReminder(user.userId, b.reminderId)).toEqual(asPending(b));
+      expect(sortedIds(await store.remindersTouchedBy(user.userId, stamp.by))).toEqual([a.reminderId]);
+    });
+
+    it('keeps a reminder held when the move says so', async () => {
+      // Prepare
+      const user = await unconfirmedWith({ a: at(17) });
+      const { a } = user.reminders;
+
+      // Act
+      await store.moveReminders(user.userId, [{ ...a, dueAt: at(24), held: true }], stamp);
+
+      // Assess
+      expect(await store.getReminder(user.userId, a.reminderId)).toMatchObject({ held: true, dueAt: at(24) });
+      expect(await store.listAllPendingDue(FAR_FUTURE, 10)).toEqual([]);
+    });
+
+    it('moves a pending reminder along the pending index, and leaves one that is no longer pending', async () => {
+      // Prepare
+      const user = await userWithReminders({ a: at(17), b: at(18) });
+      const { a, b } = user.reminders;
+      await cancelled(user, [b]);
+      const bBefore = await store.getReminder(user.userId, b.reminderId);
+
+      // Act
+      await store.moveReminders(
+        user.userId,
+        [
+          { reminderId: a.reminderId, scheduleName: a.scheduleName, dueAt: at(24) },
+          { reminderId: b.reminderId, scheduleName: b.scheduleName, dueAt: at(24) },
+        ],
+        stamp,
+      );
+
+      // Assess
+      expect(await store.listAllPendingDue(new Date(at(23)), 10)).toEqual([]);
+      expect(await store.listAllPendingDue(new Date(at(24)), 10)).toEqual([
+        { ...asPending(a), dueAt: at(24), movedBy: stamp.by, movedAt: stamp.at },
+      ]);
+      expect(await store.getReminder(user.userId, b.reminderId)).toEqual(bBefore);
+    });
+  });
+
+  describe('cancelReminders', () => {
+    it('cancels pending reminders, held or not, with who and why, and leaves the rest', async () => {
+      // Prepare
+      const held = await unconfirmedWith({ a: at(17) });
+      const user = await userWithReminders({ b: at(18), sent: at(19) });
+      const digest = await claimed(user, [user.reminders.sent], at(19));
+      await store.completeDigest(digest, 'msg-1', at(19));
+      const stamp = { by: 'send-time-check', at: LATER };
+      const cancel = (r: NewReminder) => ({
+        reminderId: r.reminderId,
+        scheduleName: r.scheduleName,
+        reason: 'opted_out',
+      });
+
+      // Act
+      await store.cancelReminders(held.userId, [cancel(held.reminders.a)], stamp);
+      await store.cancelReminders(
+        user.userId,
+        [cancel(user.reminders.b), cancel(user.reminders.sent)],
+        stamp,
+      );
+
+      // Assess
+      const expected = {
+        status: 'cancelled',
+        cancelledBy: stamp.by,
+        cancelledAt: stamp.at,
+        cancelReason: 'opted_out',
+      };
+      expect(await store.getReminder(held.userId, held.reminders.a.reminderId)).toMatchObject(expected);
+      expect(await store.getReminder(user.userId, user.reminders.b.reminderId)).toMatchObject(expected);
+      expect(await store.getReminder(user.userId, user.reminders.sent.reminderId)).toMatchObject({
+        status: 'sent',
+      });
+      expect(await store.listAllPendingDue(FAR_FUTURE, 10)).toEqual([]);
+    });
+  });
+
+  describe('applyPlan of a user action', () => {
+    it('records done on a reminder once, whatever its status, and marks the action planned', async () => {
+      // Prepare
+      const user = await userWithReminders({ sent: at(17) });
+      const digest = await claimed(user, [user.reminders.sent], at(17));
+      await store.completeDigest(digest, 'msg-1', at(17));
+      const first = storedAction(user, 'act-done-1');
+      const second = storedAction(user, 'act-done-2', LATER);
+      await store.putEvent(first);
+      await store.putEvent(second);
+
+      // Act
+      await store.applyPlan({
+        event: first,
+        create: [],
+        cancel: [],
+        done: [user.reminders.sent.reminderId],
+        plannedAt: PLANNED_AT,
+      });
+      await store.applyPlan({
+        event: second,
+        create: [],
+        cancel: [],
+        done: [user.reminders.sent.reminderId],
+        plannedAt: LATER,
+      });
+
+      // Assess
+      expect(await store.getReminder(user.userId, user.reminders.sent.reminderId)).toMatchObject({
+        status: 'sent',
+        doneAt: PLANNED_AT,
+      });
+      expect((await store.loadPlanningState(user.userId, first.eventId, undefined)).alreadyPlanned).toBe(
+        true,
+      );
+    });
+
+    it('leaves the profile as it is when the plan has none', async () => {
+      // Prepare
+      const user = await userWithReminders({ a: at(17) });
+      const before = await store.getProfile(user.userId);
+      const action = storedAction(user);
+      await store.putEvent(action);
+
+      // Act
+      await store.applyPlan({ event: action, create: [], cancel: [], plannedAt: LATER });
+
+      // Assess
+      expect(await store.getProfile(user.userId)).toEqual(before);
+    });
+  });
+
+  describe('expiry (TTL)', () => {
+    it('is stamped by a plan on the event, the application and the reminders it writes; the profile keeps its own', async () => {
+      // Act
+      const user = await unconfirmedWith({ a: at(17) }, { expiresAt: EXPIRES_AT });
+
+      // Assess
+      const items = await scan(user.userId);
+      expect(items.map((i) => i.sk.split('#')[0])).toEqual(['APP', 'EVENT', 'PROFILE', 'REMINDER']);
+      expect(items.every((i) => i.expiresAt === EXPIRES_AT)).toBe(true);
+      expect(await store.getProfile(user.userId)).toMatchObject({ expiresAt: EXPIRES_AT });
+      expect(await store.getReminder(user.userId, user.reminders.a.reminderId)).not.toHaveProperty(
+        'expiresAt',
+      );
+      expect(await store.getApplication(user.userId, 'acme-backend')).not.toHaveProperty('expiresAt');
+    });
+
+    it('is set on every item of the user by setExpiry, and removed from every one with undefined', async () => {
+      // Prepare
+      const user = await unconfirmedWith({ a: at(17), b: at(18) }, { expiresAt: EXPIRES_AT });
+      const unstamped = storedAction(user, 'act-bounce');
+      await store.putEvent(unstamped);
+
+      // Act
+      await store.setExpiry(user.userId, EXPIRES_AT + 86_400);
+      const later = await scan(user.userId);
+      await store.setExpiry(user.userId, undefined);
+      const none = await scan(user.userId);
+
+      // Assess
+      expect(later).toHaveLength(6);
+      expect(later.every((i) => i.expiresAt === EXPIRES_AT + 86_400)).toBe(true);
+      expect(none.map((i) => i.sk)).toEqual(later.map((i) => i.sk));
+      expect(none.every((i) => i.expiresAt === undefined)).toBe(true);
+      expect(await store.getProfile(user.userId)).not.toHaveProperty('expiresAt');
+    });
+  });
+
+  describe('claimConfirmation', () => {
+    it('lets exactly one of two deliveries claim the same confirmation', async () => {
+      // Prepare
+      const user = await unconfirmedWith({});
+      const claim = { previousCount: 0, at: LATER };
+
+      // Act
+      const first = await store.claimConfirmation(user.userId, claim);
+      const second = await store.claimConfirmation(user.userId, claim);
+
+      // Assess
+      expect([first, second]).toEqual([true, false]);
+      expect(await store.getProfile(user.userId)).toMatchObject({
+        confirmationsSent: 1,
+        lastConfirmationAt: LATER,
+      });
+    });
+
+    it('claims the next one only from the counters as they are now', async () => {
+      // Prepare
+      const user = await unconfirmedWith({});
+      await store.claimConfirmation(user.userId, { previousCount: 0, at: PLANNED_AT });
+
+      // Act
+      const stale = await store.claimConfirmation(user.userId, { previousCount: 0, at: LATER });
+      const fresh = await store.claimConfirmation(user.userId, {
+        previousCount: 1,
+        previousAt: PLANNED_AT,
+        at: LATER,
+      });
+
+      // Assess
+      expect([stale, fresh]).toEqual([false, true]);
+      expect(await store.getProfile(user.userId)).toMatchObject({
+        confirmationsSent: 2,
+        lastConfirmationAt: LATER,
+      });
+    });
+
+    it('claims nothing for a user who is not unconfirmed, or who has no profile', async () => {
+      // Prepare
+      const user = await userWithReminders({});
+      const event = storedAction(user, 'act-confirm');
+      await store.putEvent(event);
+      const profile = await store.getProfile(user.userId);
+      await store.applyPlan({
+        event,
+        profile: { ...(profile as UserProfile), consent: 'confirmed' },
+        create: [],
+        cancel: [],
+        plannedAt: LATER,
+      });
+
+      // Act
+      const confirmedClaim = await store.claimConfirmation(user.userId, { previousCount: 0, at: LATER });
+      const nobody = await store.claimConfirmation(newUser().userId, { previousCount: 0, at: LATER });
+
+      // Assess
+      expect([confirmedClaim, nobody]).toEqual([false, false]);
+    });
+
+    it('is undone by releaseConfirmation while it is the latest', async () => {
+      // Prepare
+      const user = await unconfirmedWith({});
+      const before = await store.getProfile(user.userId);
+      await store.claimConfirmation(user.userId, { previousCount: 0, at: PLANNED_AT });
+      const second = { previousCount: 1, previousAt: PLANNED_AT, at: LATER };
+      await store.claimConfirmation(user.userId, second);
+
+      // Act
+      await store.releaseConfirmation(user.userId, second);
+      const afterSecond = await store.getProfile(user.userId);
+      await store.releaseConfirmation(user.userId, second);
+      await store.releaseConfirmation(user.userId, { previousCount: 0, at: PLANNED_AT });
+
+      // Assess
+      expect(afterSecond).toMatchObject({ confirmationsSent: 1, lastConfirmationAt: PLANNED_AT });
+      expect(await store.getProfile(user.userId)).toEqual(before);
+    });
+  });
+
+  describe('eraseUser', () => {
+    it('leaves nothing of the user but the marker: no event, profile, application, reminder or digest', async () => {
+      // Prepare
+      const user = await userWithReminders({ a: at(17), sent: at(18) });
+      const digest = await claimed(user, [user.reminders.sent], at(18));
+      await store.completeDigest(digest, 'msg-1', at(18));
+      const request = storedAction(user, 'act-erase');
+      await store.putEvent(request);
+      const marker = {
+        userId: user.userId,
+        erasedAt: LATER,
+        confirmationsSent: 1,
+        lastConfirmationAt: PLANNED_AT,
+        expiresAt: EXPIRES_AT,
+      };
+      const neighbour = await userWithReminders({ b: at(17) });
+
+      // Act
+      await store.eraseUser(user.userId, marker, request.eventId);
+
+      // Assess
+      expect(await scan(user.userId)).toEqual([{ sk: 'ERASED', expiresAt: EXPIRES_AT }]);
+      const state = await store.loadPlanningState(user.userId, request.eventId, 'acme-backend');
+      expect(state).toEqual({
+        profile: undefined,
+        application: undefined,
+        pending: [],
+        alreadyPlanned: false,
+        eventStored: false,
+        erasure: marker,
+      });
+      expect(await store.listAllPendingDue(FAR_FUTURE, 10)).toEqual([asPending(neighbour.reminders.b)]);
+    });
+
+    it('leaves nothing at all without a marker', async () => {
+      // Prepare
+      const user = await userWithReminders({ a: at(17) });
+      const request = storedAction(user, 'act-erase');
+      await store.putEvent(request);
+
+      // Act
+      await store.eraseUser(user.userId, undefined, request.eventId);
+
+      // Assess
+      expect(await scan(user.userId)).toEqual([]);
     });
   });
 

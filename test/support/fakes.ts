@@ -493,6 +493,16 @@ export class FakeTimerService implements TimerService {
     this.timers.set(timer.scheduleName, { ...timer });
   }
 
+  /**
+   * The timers due at or before `now`, taken out as EventBridge Scheduler deletes a one-time schedule after
+   * it fires (`ActionAfterCompletion: DELETE`). The caller runs the sender for them.
+   */
+  public fireDue(now: Date): TimerRequest[] {
+    const due = [...this.timers.values()].filter((t) => Date.parse(t.dueAt) <= now.getTime());
+    for (const t of due) this.timers.delete(t.scheduleName);
+    return due;
+  }
+
   public async remove(scheduleName: string): Promise<void> {
     this.removed.push(scheduleName);
     this.timers.delete(scheduleName);

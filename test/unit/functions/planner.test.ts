@@ -8,6 +8,7 @@ import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StoredJobEvent } from '#events/job-event.ts';
 import { metrics } from '#shared/adapters/observability.ts';
+import { recordUserAction } from '#shared/use-cases/record-user-action.ts';
 import { fixture, intake } from '../../support/events.ts';
 import { confirmedUser, pipeline } from '../../support/pipeline.ts';
 
@@ -171,5 +172,32 @@ describe('the planner handler', () => {
     // Assess: 2 + 2 + 2 created; the interview cancelled Sam's two follow-ups.
     expect(metricTotals()).toMatchObject({ RemindersCreated: 6, RemindersCancelled: 2 });
     expect(metricTotals()).not.toHaveProperty('PoisonEvents');
+  });
+
+  it('applies a user action in the batch as it applies intake events, in the user’s order', async () => {
+    // Prepare: Sam unsubscribes (the links function stored it) right after his events.
+    const { deps, store, timers, batch, events } = await setup();
+    const samId = events[0]?.userId ?? '';
+    const { eventId } = await recordUserAction(
+      {
+        userId: samId,
+        action: { type: 'consent.unsubscribed' },
+        actor: { type: 'user', via: 'one-click' },
+        idempotencyKey: 'token',
+      },
+      deps,
+    );
+    const action = store.timelineEvent(samId, eventId) ?? {};
+    const records = [...batch.Records, streamRecord(action, 4)];
+
+    // Act
+    const response = await planner.plan({ Records: records }, deps);
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(await store.getProfile(samId)).toMatchObject({ consent: 'unsubscribed' });
+    const sams = store.allReminders().filter((r) => r.userId === samId);
+    expect(sams.every((r) => r.status === 'cancelled')).toBe(true);
+    expect([...timers.timers.values()].every((t) => t.userId !== samId)).toBe(true);
   });
 });

@@ -1,10 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { digestIdFor } from '#shared/domain/ids.ts';
-import type { Digest, Reminder } from '#shared/domain/model.ts';
+import type { Digest, Reminder, UserProfile } from '#shared/domain/model.ts';
 import { planEvent } from '#shared/use-cases/plan-event.ts';
-import { sendDueReminders } from '#shared/use-cases/send-due-reminders.ts';
+import { SEND_TIME_CHECK, sendDueReminders } from '#shared/use-cases/send-due-reminders.ts';
 import { fixture, intake } from '../../support/events.ts';
-import type { FakeMailer, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
+import {
+  type FakeMailer,
+  type InMemoryReminderStore,
+  type SettableClock,
+  TEST_BASE_URL,
+} from '../../support/fakes.ts';
 import { confirmedUser, type Pipeline, pipeline } from '../../support/pipeline.ts';
 
 // Both applications are submitted on Tuesday 2026-03-10 at 15:00 Berlin: their first follow-ups share the
@@ -236,5 +241,144 @@ describe('sendDueReminders', () => {
     // Assess
     expect(result).toEqual({ emails: 0, reminders: 0 });
     expect(mailer.sent).toEqual([]);
+  });
+
+  describe('the links and headers of every reminder email', () => {
+    it('carries List-Unsubscribe with the unsubscribe link and RFC 8058 one-click', async () => {
+      // Prepare
+      clock.set(FIRST_SLOT);
+
+      // Act
+      await sendDueReminders(userId, deps());
+
+      // Assess
+      expect(mailer.sent[0]?.headers).toEqual([
+        { name: 'List-Unsubscribe', value: `<${TEST_BASE_URL}/links/unsubscribe?t=unsubscribe.${userId}>` },
+        { name: 'List-Unsubscribe-Post', value: 'List-Unsubscribe=One-Click' },
+      ]);
+    });
+
+    it('offers done and snooze for each reminder, stop for its application, and the footer links', async () => {
+      // Prepare
+      clock.set(FIRST_SLOT);
+      const [acme, globex] = firstFollowUps();
+      if (!acme || !globex) throw new Error('expected two follow-ups');
+
+      // Act
+      await sendDueReminders(userId, deps());
+
+      // Assess
+      const email = mailer.sent[0];
+      const links = [
+        `done?t=done.${userId}.${acme.reminderId}`,
+        `snooze?t=snooze.${userId}.${acme.reminderId}`,
+        `stop?t=stop.${userId}.acme-backend`,
+        `done?t=done.${userId}.${globex.reminderId}`,
+        `snooze?t=snooze.${userId}.${globex.reminderId}`,
+        `stop?t=stop.${userId}.globex-platform`,
+        `preferences?t=preferences.${userId}`,
+        `unsubscribe?t=unsubscribe.${userId}`,
+      ].map((path) => `${TEST_BASE_URL}/links/${path}`);
+      for (const link of links) {
+        expect(email?.text).toContain(link);
+        expect(email?.html).toContain(link);
+      }
+    });
+  });
+
+  describe('the check of consent at send time', () => {
+    /** The profile changes as a change on its way through the stream would leave it: reminders untouched. */
+    async function profileNowSays(changes: Partial<UserProfile>) {
+      const profile = await store.getProfile(userId);
+      if (!profile) throw new Error('expected a profile');
+      const now = clock.now().toISOString();
+      const event = {
+        eventId: `change-${now}`,
+        userId,
+        receivedAt: now,
+        occurredAt: now,
+        action: { type: 'consent.unsubscribed' as const },
+        actor: { type: 'ses' as const },
+      };
+      await store.putEvent(event);
+      await store.applyPlan({
+        event,
+        profile: { ...profile, ...changes },
+        create: [],
+        cancel: [],
+        plannedAt: now,
+      });
+    }
+
+    it('sends nothing to a user who unsubscribed, and cancels what was due with the reason', async () => {
+      // Prepare
+      await profileNowSays({ consent: 'unsubscribed' });
+      clock.set(FIRST_SLOT);
+
+      // Act
+      const result = await sendDueReminders(userId, deps());
+
+      // Assess
+      expect(result).toEqual({ emails: 0, reminders: 0 });
+      expect(mailer.sent).toEqual([]);
+      expect(firstFollowUps().map((r) => [r.status, r.cancelReason, r.cancelledBy])).toEqual([
+        ['cancelled', 'no_consent at send time', SEND_TIME_CHECK],
+        ['cancelled', 'no_consent at send time', SEND_TIME_CHECK],
+      ]);
+    });
+
+    it('leaves out an opted-out kind and sends the rest', async () => {
+      // Prepare: a thank-you due in the same slot as the follow-ups, and follow-ups opted out.
+      const interview = fixture('interview.completed');
+      interview.id = 'evt-initech-interview';
+      interview.application = { ...interview.application, ref: 'initech', company: 'Initech' };
+      interview.occurredAt = '2026-03-16T15:00:00+01:00';
+      clock.set('2026-03-16T14:00:05.000Z');
+      await planEvent(await intake(interview, { store, clock }), p);
+      await profileNowSays({ optOuts: ['follow_up'] });
+      clock.set(FIRST_SLOT);
+
+      // Act
+      const result = await sendDueReminders(userId, deps());
+
+      // Assess
+      expect(result).toEqual({ emails: 1, reminders: 1 });
+      expect(mailer.sent[0]?.text).toContain('Initech');
+      const followUps = firstFollowUps().filter((r) => r.kind === 'follow_up');
+      expect(followUps.map((r) => [r.status, r.cancelReason])).toEqual([
+        ['cancelled', 'opted_out at send time'],
+        ['cancelled', 'opted_out at send time'],
+      ]);
+    });
+
+    it('moves a reconnect to the end of a pause and cancels the other kinds inside it', async () => {
+      // Prepare: a reconnect due in the first slot, as a rejection of 4 weeks earlier would leave it.
+      const rejection = fixture('application.rejected');
+      rejection.id = 'evt-umbrella-rejected';
+      rejection.application = { ...rejection.application, ref: 'umbrella', company: 'Umbrella' };
+      rejection.rejection = { stage: 'application', reason: 'keep_on_file' };
+      rejection.occurredAt = '2026-02-17T15:00:00+01:00';
+      await planEvent(await intake(rejection, { store, clock }), p);
+      const reconnect = store.allReminders().find((r) => r.kind === 'reconnect');
+      expect(reconnect?.dueAt).toBe(FIRST_SLOT);
+      await profileNowSays({ pausedUntil: '2026-03-30T12:00:00.000Z' });
+      clock.set(FIRST_SLOT);
+
+      // Act
+      const result = await sendDueReminders(userId, deps());
+
+      // Assess: the first slot after the pause is Tuesday the 31st, 09:00 Berlin (summer time, 07:00 UTC).
+      expect(result).toEqual({ emails: 0, reminders: 0 });
+      expect(reconnect && store.reminder(userId, reconnect.reminderId)).toMatchObject({
+        status: 'pending',
+        dueAt: '2026-03-31T07:00:00.000Z',
+        movedBy: SEND_TIME_CHECK,
+      });
+      expect(
+        firstFollowUps()
+          .filter((r) => r.kind === 'follow_up')
+          .map((r) => r.cancelReason),
+      ).toEqual(['paused at send time', 'paused at send time']);
+    });
   });
 });
