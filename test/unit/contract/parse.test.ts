@@ -330,6 +330,9 @@ describe('loadConfig', () => {
     SENDER_FUNCTION_ARN: 'arn:aws:lambda:eu-west-1:123456789012:function:rebound-sender',
     SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/rebound-scheduler',
     SCHEDULER_DLQ_ARN: 'arn:aws:sqs:eu-west-1:123456789012:rebound-timer-dlq',
+    MAIL_FROM: 'Rebound <hello@rebound.example>',
+    PUBLIC_BASE_URL: 'https://rebound.example',
+    LINK_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:rebound-links',
   };
 
   it('fails naming the variable that is missing', () => {
@@ -358,12 +361,36 @@ describe('loadConfig', () => {
 
   it('parses a complete environment and applies the documented default', () => {
     // Prepare
-    const env = { TABLE_NAME: 'rebound', MAIL_FROM: 'Rebound <hello@rebound.example>' };
+    const env = {
+      TABLE_NAME: 'rebound',
+      MAIL_FROM: 'Rebound <hello@rebound.example>',
+      PUBLIC_BASE_URL: 'https://rebound.example/',
+      LINK_KEYS_FILE: '/tmp/link-keys.json',
+    };
 
     // Act
     const config = loadConfig('reconciler', env);
 
     // Assess
-    expect(config).toEqual({ ...env, RECONCILE_AFTER_MINUTES: 5 });
+    expect(config).toEqual({
+      ...env,
+      PUBLIC_BASE_URL: 'https://rebound.example',
+      RECONCILE_AFTER_MINUTES: 5,
+    });
+  });
+
+  it('fails unless exactly one source of link keys is set', () => {
+    // Prepare
+    const { LINK_KEYS_SECRET_ARN: _secret, ...neither } = planner;
+    const both = { ...planner, LINK_KEYS_FILE: '/tmp/link-keys.json' };
+
+    // Act / Assess
+    expect(() => loadConfig('planner', neither)).toThrow(
+      /exactly one of LINK_KEYS_SECRET_ARN and LINK_KEYS_FILE/,
+    );
+    expect(() => loadConfig('planner', both)).toThrow(
+      /exactly one of LINK_KEYS_SECRET_ARN and LINK_KEYS_FILE/,
+    );
+    expect(loadConfig('planner', planner).LINK_KEYS_SECRET_ARN).toBe(planner.LINK_KEYS_SECRET_ARN);
   });
 });
