@@ -5,36 +5,11 @@
  *
  * - **Double:** a reminder in two digests that were (or may have been) sent, or in two emails; an email
  *   for a digest that does not claim to have been sent by it.
- * - **Lost:** a reminder still pending well after it was due, or one in `sending` whose digest nobody
+ * - **Lost:** a reminder still pending well after it was due (unless held for its user's consent), or one in `sending` whose digest nobody
  *   reported (the reconciler reports a digest stuck in `sending`; it is never resent automatically).
  */
-import { DynamoDBClient, paginateScan } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { localClientConfig } from '../infra/local/dynamodb/launcher.ts';
-import { LOCAL_NAMES } from '../infra/local/wiring.ts';
+import { itemsOf, type TableItem } from './table.ts';
 import type { Email } from './twin-client.ts';
-
-/** One item of the table, unmarshalled. */
-export type TableItem = { readonly pk: string; readonly sk: string } & Readonly<Record<string, unknown>>;
-
-/** Every item of the twin's table, read without going through the meter. */
-export async function scanTable(dynamodbUrl: string): Promise<TableItem[]> {
-  const client = new DynamoDBClient(localClientConfig(dynamodbUrl));
-  try {
-    const items: TableItem[] = [];
-    for await (const page of paginateScan({ client }, { TableName: LOCAL_NAMES.table })) {
-      for (const raw of page.Items ?? []) items.push(unmarshall(raw) as TableItem);
-    }
-    return items;
-  } finally {
-    client.destroy();
-  }
-}
-
-/** The items whose sort key starts with `prefix#` (`REMINDER`, `DIGEST`, `EVENT`, ...). */
-export function itemsOf(items: readonly TableItem[], prefix: string): TableItem[] {
-  return items.filter((item) => item.sk.startsWith(`${prefix}#`));
-}
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 const list = (value: unknown): string[] =>
@@ -113,7 +88,10 @@ export function auditDelivery(
     const id = text(reminder.reminderId);
     const status = text(reminder.status);
     bump(reminderStatus, status);
-    if (status === 'pending' && Date.parse(text(reminder.dueAt)) < overdueBefore) pendingOverdue.push(id);
+    // A held reminder waits for its user's consent, by design: late, not lost.
+    const held = reminder.held === true;
+    if (status === 'pending' && !held && Date.parse(text(reminder.dueAt)) < overdueBefore)
+      pendingOverdue.push(id);
     if (status === 'sending' && !reported.has(text(reminder.digestId))) sendingUnreported.push(id);
   }
   const several = (counts: Map<string, number>) =>
