@@ -7,8 +7,10 @@
  *  2. Generate the workload (`support/workload.ts`, deterministic by seed) starting at the next UTC
  *     midnight of the twin's clock, and cut it into clock steps that never span a send slot.
  *  3. For each step: move the virtual clock to the step's last event (`POST /_local/clock/advance`, which
- *     returns once every timer due by then has fired and the stream is drained), then post the step's
- *     events (`POST /events`), users in parallel up to `--concurrency`, each user's events in order.
+ *     returns once every timer due by then has fired and the stream is drained); answer the double opt-in
+ *     requests that arrived (90 % of users, seeded, POST their confirm link as the page's button does);
+ *     then post the step's events (`POST /events`), users in parallel up to `--concurrency`, each user's
+ *     events in order.
  *  4. Drain: move the clock to the horizon, then day by day for `--drain-weeks` more, so every reminder
  *     the search created comes due (the longest, `reconnect` after `not_hiring`, is 8 weeks).
  *  5. Audit: scan the table from here (not metered) and read SES's record of sent emails: reminders created,
@@ -17,8 +19,9 @@
  *  6. Print the report (and `.bench/simulate.json`); exit 1 when a correctness check fails.
  *
  * Options: --users (10) --weeks (4) --seed (1) --concurrency (8) --drain-weeks (9) --log-level (INFO)
- * --cpu-prof (profile the twin with `node --cpu-prof`, summarise the top self-time frames) --keep (keep
- * the twin's data directory).
+ * --cpu-prof (profile the twin with V8's sampling profiler, as `node --cpu-prof` would, through a preload
+ * since Node 20 refuses `--cpu-prof` in NODE_OPTIONS; the `.cpuprofile` lands in
+ * `.bench/simulate-cpuprofile/<run>/` and the report summarises it) --keep (keep the twin's data directory).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -74,7 +77,13 @@ process.chdir(ROOT); // the harness starts `infra/local/main.ts` relative to the
 
 const DAY_MS = 86_400_000;
 const OUT_FILE = join(ROOT, '.bench', 'simulate.json');
-const PROFILE_DIR = join(ROOT, '.bench', 'simulate-cpuprofile');
+/** One folder per run: two runs at once (a shared machine) must not read or delete each other's profile. */
+const PROFILE_DIR = join(
+  ROOT,
+  '.bench',
+  'simulate-cpuprofile',
+  `${new Date().toISOString().replaceAll(':', '-')}-${process.pid}`,
+);
 /** A reminder pending this long after its due time has been missed by its timer and by the reconciler. */
 const OVERDUE_GRACE_MS = 3 * RECONCILER_RATE_MINUTES * 60_000;
 /** 5 ms between samples: a long run stays a few MB of profile. */
@@ -434,7 +443,6 @@ async function main(): Promise<number> {
   dataDir = await mkdtemp(join(tmpdir(), 'rebound-simulate-'));
   const env: Record<string, string> = { REBOUND_QUIET: '1', LOG_LEVEL: CONFIG.logLevel };
   if (CONFIG.cpuProf) {
-    await rm(PROFILE_DIR, { recursive: true, force: true });
     mkdirSync(PROFILE_DIR, { recursive: true });
     // Node 20 refuses --cpu-prof in NODE_OPTIONS; a preload starts the same profiler instead.
     const preload = join(ROOT, 'bench', 'support', 'cpu-profile-preload.mjs');
