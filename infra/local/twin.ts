@@ -21,9 +21,11 @@ import {
 } from '@aws-sdk/client-scheduler';
 import type { APIGatewayProxyEventV2, DynamoDBStreamEvent } from 'aws-lambda';
 import { useClock } from '../../shared/adapters/clock.ts';
+import { loadConfig } from '../../shared/config.ts';
 import { LINK_ACTIONS } from '../../shared/links/actions.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
 import { STYLESHEET_PATH } from '../../shared/web/layout.tsx';
+import { RECONCILER_RATE_MINUTES } from '../../shared/wiring.ts';
 import { localControls, type TwinUrls } from './controls.ts';
 import { localClientConfig, startDynamoDbLocal } from './dynamodb/launcher.ts';
 import { ensureTable } from './dynamodb/table.ts';
@@ -37,6 +39,7 @@ import {
 import { type HttpFunction, lambdaRoute } from './http-gateway.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { ensureLinkKeys } from './link-keys.ts';
+import { nextReconcilerWake, oldestPendingDueTimes } from './reconciler-wake.ts';
 import { type EmulatedSchedule, SchedulerEmulator } from './scheduler-emulator.ts';
 import { sesControls } from './ses-feedback.ts';
 import { maskEmail, startSes } from './ses-recorder.ts';
@@ -109,10 +112,14 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         linkKeysFile: await ensureLinkKeys(join(dataDir, 'link-keys.json')),
       }),
     );
-    const { streamArn } = await ensureTable(
-      new DynamoDBClient(localClientConfig(dynamo.endpoint)),
-      LOCAL_NAMES.table,
-    );
+    // The twin's own client, straight to DynamoDB Local: not metered.
+    const tableClient = new DynamoDBClient(localClientConfig(dynamo.endpoint));
+    started.push({ close: async () => tableClient.destroy() });
+    const { streamArn } = await ensureTable(tableClient, LOCAL_NAMES.table);
+    const reconcilerTiming = {
+      graceMs: loadConfig('reconciler').RECONCILE_AFTER_MINUTES * 60_000,
+      periodMs: RECONCILER_RATE_MINUTES * 60_000,
+    };
     // Imported only now: the functions read their environment at cold start.
     const functions = await Promise.all([
       import('../../functions/ingest.ts'),
@@ -181,7 +188,17 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const world = new World({
       clock,
       fireDueTimers: () => scheduler.fireDue(),
-      nextTimerAt: () => nextOneTimeTimer(scheduler.list()),
+      // The next one-time timer, or the reconciler's next run with work to do (reconciler-wake.ts).
+      nextTimerAt: async () => {
+        const schedules = scheduler.list();
+        const reconcilerSchedule = schedules.find((s) => s.name === LOCAL_NAMES.reconcilerSchedule);
+        const wake = nextReconcilerWake(await oldestPendingDueTimes(tableClient, LOCAL_NAMES.table), {
+          nextFireAt: reconcilerSchedule?.state === 'ENABLED' ? reconcilerSchedule.nextFireAt : undefined,
+          lastFiredAt: reconcilerSchedule?.lastFiredAt,
+          ...reconcilerTiming,
+        });
+        return earliest(nextOneTimeTimer(schedules), wake);
+      },
       drainStream: (timeoutMs) => poller.drain({ timeoutMs }),
       streamProgress: () => streamProgress,
       log,
@@ -287,6 +304,11 @@ function meteredFunctions(
     ),
     meter.wrap('feedback', (event: unknown) => feedback.handler(event, lambdaContext('rebound-feedback'))),
   ] as const;
+}
+
+function earliest(...dates: (Date | undefined)[]): Date | undefined {
+  const times = dates.flatMap((d) => (d ? [d.getTime()] : []));
+  return times.length > 0 ? new Date(Math.min(...times)) : undefined;
 }
 
 /**

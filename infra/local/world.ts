@@ -11,8 +11,8 @@ export interface WorldParts {
   readonly clock: Pick<VirtualClock, 'now' | 'freeze' | 'thaw' | 'moveTo'>;
   /** Fire every timer due now; resolves with the number of invocations. */
   fireDueTimers(): Promise<number>;
-  /** The earliest instant a one-time timer is due, if any. */
-  nextTimerAt(): Date | undefined;
+  /** The earliest instant a one-time timer is due, or anything else an advance should stop at, if any. */
+  nextTimerAt(): Date | undefined | Promise<Date | undefined>;
   /** Deliver what the stream holds; rejects when it has not gone quiet within `timeoutMs`. */
   drainStream(timeoutMs: number): Promise<void>;
   /** Grows whenever a stream record is handled or dead-lettered: tells a slow drain from a stalled one. */
@@ -75,10 +75,13 @@ export class World {
       clock.freeze();
       try {
         await this.settleUnlocked(state);
-        for (let due = this.parts.nextTimerAt(); due && due <= to; due = this.parts.nextTimerAt()) {
+        let due = await this.parts.nextTimerAt();
+        while (due && due <= to) {
           await clock.moveTo(due);
           await this.settleUnlocked(state);
-          if (this.parts.nextTimerAt()?.getTime() === due.getTime()) break; // a timer that cannot leave
+          const next = await this.parts.nextTimerAt();
+          if (next?.getTime() === due.getTime()) break; // a timer that cannot leave
+          due = next;
         }
         await clock.moveTo(to);
         await this.settleUnlocked(state);
