@@ -1,29 +1,32 @@
-/** Primary adapter: `POST /events` (API Gateway HTTP API v2) → store the event once → 202. */
+/**
+ * Primary adapter: `POST /events` (API Gateway HTTP API v2) → authenticate the source (401) → its rate
+ * limit (429) → validate (4xx) → store the event once → 202.
+ */
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { recordDependencies } from '#shared/adapters/compose.ts';
+import { acceptDependencies } from '#shared/adapters/compose.ts';
 import { httpErrors } from '#shared/adapters/middleware.ts';
 import { logger, metrics } from '#shared/adapters/observability.ts';
 import { loadConfig } from '#shared/config.ts';
 import { json } from '#shared/http.ts';
-import { parseJobEventRequest } from '#shared/http-body.ts';
-import { type RecordEventDeps, recordEvent } from '#shared/use-cases/record-event.ts';
+import { intakeRequestOf } from '#shared/http-intake.ts';
+import { type AcceptEventDeps, acceptEvent } from '#shared/use-cases/accept-event.ts';
 
-const deps = recordDependencies(loadConfig('ingest'));
+const deps = acceptDependencies(loadConfig('ingest'));
 
 export async function ingest(
   event: APIGatewayProxyEventV2,
-  dependencies: RecordEventDeps = deps,
+  dependencies: AcceptEventDeps = deps,
 ): Promise<APIGatewayProxyStructuredResultV2> {
-  const input = parseJobEventRequest(event);
-  const result = await recordEvent(input, dependencies);
+  const result = await acceptEvent(intakeRequestOf(event), dependencies);
   logger.info('Event recorded', {
     eventId: result.eventId,
     userId: result.userId,
-    type: input.type,
+    sourceId: result.sourceId,
+    type: result.type,
     duplicate: result.duplicate,
   });
   metrics.addMetric(result.duplicate ? 'DuplicateEvents' : 'EventsAccepted', MetricUnit.Count, 1);

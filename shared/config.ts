@@ -40,7 +40,11 @@ const mail = {
 };
 
 export const CONFIG_SCHEMAS = {
-  ingest: z.object({ ...base }),
+  /**
+   * `POST /events`: the table (events, sources, rate counters) and the KMS key that seals the sources'
+   * webhook secrets (key id, ARN or alias; intake may only `Decrypt` with it).
+   */
+  ingest: z.object({ ...base, KMS_KEY_ID: z.string().min(1).max(2048) }),
   planner: z
     .object({
       ...base,

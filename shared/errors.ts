@@ -127,3 +127,55 @@ export class SkippedAfterFailureError extends ReboundError {
     this.name = 'SkippedAfterFailureError';
   }
 }
+
+/** Why a request to `POST /events` was not authenticated: the `error` code of the 401. */
+export const AUTHENTICATION_FAILURES = [
+  'missing_credentials',
+  'invalid_signature',
+  'stale_timestamp',
+  'unknown_source',
+  'revoked_source',
+] as const;
+export type AuthenticationFailure = (typeof AUTHENTICATION_FAILURES)[number];
+
+/** The request carries no valid credentials of an active source: 401, nothing written. */
+export class AuthenticationError extends ReboundError {
+  public constructor(
+    public readonly code: AuthenticationFailure,
+    options?: ErrorOptions,
+  ) {
+    super(`Not authenticated: ${code}`, options);
+    this.name = 'AuthenticationError';
+  }
+}
+
+/** The source sent more than its rate limit admits: 429 with `Retry-After`, nothing written. */
+export class RateLimitExceededError extends ReboundError {
+  public constructor(
+    public readonly sourceId: string,
+    public readonly retryAfterSeconds: number,
+    options?: ErrorOptions,
+  ) {
+    super(`Source ${sourceId} exceeded its rate limit; retry after ${retryAfterSeconds} s`, options);
+    this.name = 'RateLimitExceededError';
+  }
+}
+
+/** A change to a source that its state or the rules refuse (a third secret, a bad id, a revoked source). */
+export class SourceRuleError extends ReboundError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SourceRuleError';
+  }
+}
+
+/** A source with this id exists already. */
+export class SourceExistsError extends ReboundError {
+  public constructor(
+    public readonly sourceId: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Source ${sourceId} exists already`, options);
+    this.name = 'SourceExistsError';
+  }
+}

@@ -4,22 +4,37 @@
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import {
+  AuthenticationError,
   IdempotencyConflictError,
   InvalidEventError,
   NotFoundError,
   PayloadTooLargeError,
+  RateLimitExceededError,
   UnsupportedMediaTypeError,
 } from './errors.ts';
 
-export function json(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+export function json(
+  statusCode: number,
+  body: unknown,
+  headers: Readonly<Record<string, string>> = {},
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
     body: JSON.stringify(body),
   };
 }
 
 export function errorResponse(error: unknown): APIGatewayProxyStructuredResultV2 {
+  // The code only: which check failed is for the integrator's debugging, the details are for our logs.
+  if (error instanceof AuthenticationError)
+    return json(401, { error: error.code }, { 'www-authenticate': 'Bearer realm="rebound"' });
+  if (error instanceof RateLimitExceededError)
+    return json(
+      429,
+      { error: 'rate_limited', message: `Too many requests; retry after ${error.retryAfterSeconds} s` },
+      { 'retry-after': String(error.retryAfterSeconds) },
+    );
   if (error instanceof InvalidEventError) return json(400, { error: 'invalid_event', issues: error.issues });
   if (error instanceof PayloadTooLargeError)
     return json(413, {

@@ -3,26 +3,67 @@
  * use case. Handlers call one of these once, at cold start, with their parsed configuration; tests pass
  * in-memory fakes to the use case instead.
  */
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConfigOf } from '../config.ts';
+import type { AcceptEventDeps } from '../use-cases/accept-event.ts';
+import { type ManageSourcesDeps, openSource } from '../use-cases/manage-sources.ts';
 import type { PlanEventDeps } from '../use-cases/plan-event.ts';
 import type { RecordEventDeps } from '../use-cases/record-event.ts';
 import type { RecordFeedbackDeps } from '../use-cases/record-feedback.ts';
 import type { SendDueDeps } from '../use-cases/send-due-reminders.ts';
 import type { LinksDeps } from '../web/links/service.ts';
 import { getDocumentClient, getSchedulerClient, getSesClient } from './aws-clients.ts';
-import { clock } from './clock.ts';
+import { clock, systemClock } from './clock.ts';
 import { DynamoDbReminderStore } from './dynamodb-store.ts';
 import { KeyRingLinks, keyRingSource } from './link-keys.ts';
+import { DynamoDbRateCounters } from './rate-limiter.ts';
 import { SchedulerTimerService } from './scheduler-timers.ts';
+import { getKmsClient, KmsSecretBox } from './secret-box.ts';
 import { SesMailer } from './ses-mailer.ts';
 import { SesSuppressionList } from './ses-suppression.ts';
+import { CachedSourceDirectory } from './source-directory.ts';
+import { DynamoDbSourceStore } from './source-store.ts';
+import { StandardWebhooksVerifier } from './webhook-verifier.ts';
 
 const storeFor = (config: { readonly TABLE_NAME: string }) =>
   new DynamoDbReminderStore(getDocumentClient(), config.TABLE_NAME);
 
-/** What the intake needs: the table and the clock. */
-export function recordDependencies(config: ConfigOf<'ingest'>): RecordEventDeps {
+/** What recording an event needs: the table and the clock. */
+export function recordDependencies(config: { readonly TABLE_NAME: string }): RecordEventDeps {
   return { store: storeFor(config), clock };
+}
+
+/**
+ * What the intake needs: recording, plus the sources (table items, secrets opened with KMS, cached a
+ * minute), the Standard Webhooks verifier, the rate counters (table) and real time, which judges cache ages
+ * and rate windows whatever the twin's virtual clock says.
+ */
+export function acceptDependencies(config: ConfigOf<'ingest'>): AcceptEventDeps {
+  const sourceStore = new DynamoDbSourceStore(getDocumentClient(), config.TABLE_NAME);
+  const box = new KmsSecretBox(getKmsClient(), config.KMS_KEY_ID);
+  return {
+    ...recordDependencies(config),
+    sources: new CachedSourceDirectory((sourceId) => openSource(sourceId, { store: sourceStore, box })),
+    verifier: new StandardWebhooksVerifier(),
+    counters: new DynamoDbRateCounters(getDocumentClient(), config.TABLE_NAME),
+    realClock: systemClock,
+  };
+}
+
+/**
+ * What managing sources needs (`npm run sources`, the twin's `local` source): the table, KMS to seal secrets,
+ * and real time for creation and revocation stamps. The CLI passes clients aimed at the twin or a stage.
+ */
+export function manageSourcesDependencies(
+  config: { readonly TABLE_NAME: string; readonly KMS_KEY_ID: string },
+  clients: { readonly documentClient?: DynamoDBDocumentClient; readonly kms?: KMSClient } = {},
+): ManageSourcesDeps {
+  return {
+    store: new DynamoDbSourceStore(clients.documentClient ?? getDocumentClient(), config.TABLE_NAME),
+    box: new KmsSecretBox(clients.kms ?? getKmsClient(), config.KMS_KEY_ID),
+    clock: systemClock,
+  };
 }
 
 const mailerFor = (config: {

@@ -1,5 +1,6 @@
 import type { JobEventInput, StoredJobEvent } from '#events/job-event.ts';
 import { contentHash, derivedEventId, userIdFor } from '../domain/ids.ts';
+import { webhookEventId } from '../domain/sources.ts';
 import { IdempotencyConflictError } from '../errors.ts';
 import type { Clock, ReminderStore } from '../ports.ts';
 
@@ -7,6 +8,19 @@ export interface RecordEventDeps {
   readonly store: ReminderStore;
   readonly clock: Clock;
 }
+
+/** Who sent the event: stored with it, so the admin view can show it. */
+export interface EventOrigin {
+  readonly sourceId: string;
+  /** The `webhook-id` of a signed delivery: the idempotency key when the body has no `id`. */
+  readonly webhookId?: string | undefined;
+}
+
+/** The stored item: the contract's stored event, and its source when intake knew one. */
+export type SourcedJobEvent = StoredJobEvent & {
+  readonly sourceId?: string | undefined;
+  readonly webhookId?: string | undefined;
+};
 
 export interface RecordEventResult {
   readonly eventId: string;
@@ -17,31 +31,46 @@ export interface RecordEventResult {
 /**
  * Store one validated intake event exactly once.
  *
- * Input: a contract-valid event. Output: its id and whether it was a repeat.
- * 1. Resolve defaults: `occurredAt` = now; the idempotency key = the client's `id`, else a hash of the content
- *    (and of the UTC day when `occurredAt` is absent).
+ * Input: a contract-valid event and, from an authenticated request, its origin. Output: its id and whether
+ * it was a repeat.
+ * 1. Resolve defaults: `occurredAt` = now; the idempotency key = the client's `id`, else the `webhook-id` of a
+ *    signed delivery (scoped to its source), else a hash of the content (and of the UTC day when `occurredAt`
+ *    is absent).
  * 2. Write it with a condition on its key (`attribute_not_exists`), so retries store nothing new.
  * 3. On a repeat, compare content hashes: same content is a duplicate (202, no effect); different content
  *    under the same `id` is a client bug and raises `IdempotencyConflictError` (409).
  * Planning happens downstream, from the table's stream.
  */
-export async function recordEvent(input: JobEventInput, deps: RecordEventDeps): Promise<RecordEventResult> {
+export async function recordEvent(
+  input: JobEventInput,
+  deps: RecordEventDeps,
+  origin?: EventOrigin,
+): Promise<RecordEventResult> {
   const now = deps.clock.now();
   const userId = userIdFor(input.user.email);
+  const webhookKey = input.id === undefined && origin?.webhookId !== undefined;
   // Without `id` or `occurredAt`, identical content received on the same UTC day is one event: a retried
-  // request counts once, while the same news a day later is new.
-  const identity = input.occurredAt
-    ? input
-    : { ...input, occurredAt: `day:${now.toISOString().slice(0, 10)}` };
+  // request counts once, while the same news a day later is new. A `webhook-id` needs no day: a sender's
+  // redeliveries (Standard Webhooks senders retry for days) carry the same id and are the same event.
+  const identity =
+    input.occurredAt || webhookKey
+      ? input
+      : { ...input, occurredAt: `day:${now.toISOString().slice(0, 10)}` };
   const hash = contentHash(identity);
-  const eventId = input.id ?? derivedEventId(identity);
-  const stored: StoredJobEvent = {
+  const eventId =
+    input.id ??
+    (webhookKey && origin?.webhookId !== undefined
+      ? webhookEventId(origin.sourceId, origin.webhookId)
+      : derivedEventId(identity));
+  const stored: SourcedJobEvent = {
     eventId,
     userId,
     receivedAt: now.toISOString(),
     occurredAt: input.occurredAt ? new Date(input.occurredAt).toISOString() : now.toISOString(),
     contentHash: hash,
     event: input,
+    ...(origin ? { sourceId: origin.sourceId } : {}),
+    ...(origin?.webhookId !== undefined ? { webhookId: origin.webhookId } : {}),
   };
   const result = await deps.store.putEvent(stored);
   if (result.outcome === 'created') return { eventId, userId, duplicate: false };

@@ -1,0 +1,201 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { apiKeyMatches, isWebhookSecret, sourceIdOfApiKey } from '#shared/domain/sources.ts';
+import { NotFoundError, SourceExistsError, SourceRuleError } from '#shared/errors.ts';
+import {
+  createSource,
+  ensureSource,
+  listSources,
+  type ManageSourcesDeps,
+  openSource,
+  retireSecret,
+  revokeSource,
+  rotateApiKey,
+  rotateSecret,
+} from '#shared/use-cases/manage-sources.ts';
+import { SettableClock } from '../../support/fakes.ts';
+import { FakeSecretBox, InMemorySourceStore } from '../sources/support.ts';
+
+describe('managing sources', () => {
+  let store: InMemorySourceStore;
+  let box: FakeSecretBox;
+  let clock: SettableClock;
+  let deps: ManageSourcesDeps;
+
+  beforeEach(() => {
+    store = new InMemorySourceStore();
+    box = new FakeSecretBox();
+    clock = new SettableClock('2026-03-10T14:00:00.000Z');
+    deps = { store, box, clock };
+  });
+
+  describe('createSource', () => {
+    it('issues a webhook secret and an API key, and stores the one sealed and the other hashed', async () => {
+      // Act
+      const issued = await createSource({ sourceId: 'acme', name: 'Acme Careers', apiKey: true }, deps);
+
+      // Assess
+      expect(isWebhookSecret(issued.webhookSecret)).toBe(true);
+      expect(sourceIdOfApiKey(issued.apiKey ?? '')).toBe('acme');
+      const [stored] = store.raw();
+      expect(JSON.stringify(stored)).not.toContain(issued.webhookSecret);
+      expect(JSON.stringify(stored)).not.toContain(issued.apiKey);
+      expect(apiKeyMatches(issued.apiKey ?? '', stored?.apiKeyHash ?? '')).toBe(true);
+      expect(stored).toMatchObject({
+        sourceId: 'acme',
+        name: 'Acme Careers',
+        status: 'active',
+        createdAt: '2026-03-10T14:00:00.000Z',
+        rateLimit: { perSecond: 50, burst: 100 },
+        version: 1,
+      });
+      expect(stored?.apiKeyPrefix).toBe(issued.apiKey?.slice(0, 'rbk_acme_'.length + 4));
+    });
+
+    it('seals each secret to its source, so a ciphertext copied to another source does not open', async () => {
+      // Prepare
+      const issued = await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
+      const sealed = store.raw()[0]?.webhookSecrets[0]?.ciphertext ?? '';
+
+      // Act / Assess
+      await expect(box.open(sealed, { sourceId: 'acme' })).resolves.toBe(issued.webhookSecret);
+      await expect(box.open(sealed, { sourceId: 'globex' })).rejects.toThrow(/encryption context/);
+    });
+
+    it('issues no API key unless asked', async () => {
+      const issued = await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
+      expect(issued.apiKey).toBeUndefined();
+      expect(store.raw()[0]?.apiKeyHash).toBeUndefined();
+    });
+
+    it('refuses an id that is taken, a bad id, a blank name and a bad rate limit', async () => {
+      await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
+      await expect(createSource({ sourceId: 'acme', name: 'Again' }, deps)).rejects.toBeInstanceOf(
+        SourceExistsError,
+      );
+      await expect(createSource({ sourceId: 'Acme!', name: 'x' }, deps)).rejects.toBeInstanceOf(
+        SourceRuleError,
+      );
+      await expect(createSource({ sourceId: 'b', name: '  ' }, deps)).rejects.toBeInstanceOf(SourceRuleError);
+      await expect(
+        createSource({ sourceId: 'c', name: 'C', rateLimit: { perSecond: 10, burst: 1 } }, deps),
+      ).rejects.toBeInstanceOf(SourceRuleError);
+    });
+
+    it('takes given credentials only in their formats', async () => {
+      await expect(
+        createSource({ sourceId: 'acme', name: 'Acme', webhookSecret: 'not-a-secret' }, deps),
+      ).rejects.toThrow(/whsec_/);
+      await expect(
+        createSource({ sourceId: 'acme', name: 'Acme', apiKey: `rbk_globex_${'a'.repeat(32)}` }, deps),
+      ).rejects.toThrow(/rbk_acme_/);
+    });
+  });
+
+  describe('rotation', () => {
+    it('adds a second secret that verifies beside the first, then retires the older', async () => {
+      // Prepare
+      const created = await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
+      clock.advance(60_000);
+
+      // Act
+      const rotated = await rotateSecret('acme', deps);
+      const during = await openSource('acme', deps);
+      const retired = await retireSecret('acme', deps);
+      const after = await openSource('acme', deps);
+
+      // Assess
+      expect(rotated.webhookSecret).not.toBe(created.webhookSecret);
+      expect(during?.webhookSecrets.map((s) => s.secret)).toEqual([
+        created.webhookSecret,
+        rotated.webhookSecret,
+      ]);
+      expect(retired.retiredSecretId).toBe(created.source.webhookSecrets[0]?.id);
+      expect(after?.webhookSecrets.map((s) => s.secret)).toEqual([rotated.webhookSecret]);
+    });
+
+    it('refuses a third secret and retiring the only one', async () => {
+      await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
+      await expect(retireSecret('acme', deps)).rejects.toBeInstanceOf(SourceRuleError);
+      await rotateSecret('acme', deps);
+      await expect(rotateSecret('acme', deps)).rejects.toBeInstanceOf(SourceRuleError);
+    });
+
+    it('replaces the API key: the new one matches, the old one no longer does', async () => {
+      // Prepare
+      const created = await createSource({ sourceId: 'acme', name: 'Acme', apiKey: true }, deps);
+
+      // Act
+      const { apiKey } = await rotateApiKey('acme', deps);
+
+      // Assess
+      const hash = store.raw()[0]?.apiKeyHash ?? '';
+      expect(apiKeyMatches(apiKey, hash)).toBe(true);
+      expect(apiKeyMatches(created.apiKey ?? '', hash)).toBe(false);
+    });
+
+    it('says which source is missing', async () => {
+      await expect(rotateSecret('nobody', deps)).rejects.toBeInstanceOf(NotFoundError);
+    });
+  });
+
+  it('revokes a source once, stamped with the time', async () => {
+    // Prepare
+    await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
+    clock.set('2026-04-01T08:00:00.000Z');
+
+    // Act
+    const first = await revokeSource('acme', deps);
+    const again = await revokeSource('acme', deps);
+
+    // Assess
+    expect(first).toMatchObject({ status: 'revoked', revokedAt: '2026-04-01T08:00:00.000Z' });
+    expect(again).toEqual(first);
+    expect((await openSource('acme', deps))?.status).toBe('revoked');
+  });
+
+  it('lists sources without any secret, key or ciphertext', async () => {
+    // Prepare
+    const acme = await createSource({ sourceId: 'acme', name: 'Acme', apiKey: true }, deps);
+    await createSource({ sourceId: 'globex', name: 'Globex' }, deps);
+
+    // Act
+    const listed = await listSources(deps);
+
+    // Assess
+    expect(listed.map((s) => s.sourceId)).toEqual(['acme', 'globex']);
+    const text = JSON.stringify(listed);
+    expect(text).not.toContain(acme.webhookSecret);
+    expect(text).not.toContain(acme.apiKey);
+    expect(text).not.toContain('ciphertext');
+    expect(text).not.toContain('apiKeyHash');
+    expect(listed[0]?.apiKeyPrefix).toMatch(/^rbk_acme_.{4}$/);
+  });
+
+  it("ensureSource creates the twin's source, then replaces its credentials and keeps its creation time", async () => {
+    // Prepare
+    const first = await ensureSource(
+      { sourceId: 'local', name: 'Local', webhookSecret: secretA, apiKey: keyA },
+      deps,
+    );
+    await revokeSource('local', deps);
+    clock.advance(86_400_000);
+
+    // Act
+    const second = await ensureSource(
+      { sourceId: 'local', name: 'Local', webhookSecret: secretB, apiKey: keyB },
+      deps,
+    );
+
+    // Assess
+    const opened = await openSource('local', deps);
+    expect(opened?.status).toBe('active');
+    expect(opened?.webhookSecrets.map((s) => s.secret)).toEqual([secretB]);
+    expect(apiKeyMatches(keyB, opened?.apiKeyHash ?? '')).toBe(true);
+    expect(second.createdAt).toBe(first.createdAt);
+  });
+});
+
+const secretA = `whsec_${Buffer.alloc(32, 1).toString('base64')}`;
+const secretB = `whsec_${Buffer.alloc(32, 2).toString('base64')}`;
+const keyA = `rbk_local_${'A'.repeat(32)}`;
+const keyB = `rbk_local_${'B'.repeat(32)}`;
