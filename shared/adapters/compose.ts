@@ -44,7 +44,9 @@ export function acceptDependencies(config: ConfigOf<'ingest'>): AcceptEventDeps 
   const box = new KmsSecretBox(getKmsClient(), config.KMS_KEY_ID);
   return {
     ...recordDependencies(config),
-    sources: new CachedSourceDirectory((sourceId) => openSource(sourceId, { store: sourceStore, box })),
+    sources: new CachedSourceDirectory((sourceId, previous) =>
+      openSource(sourceId, { store: sourceStore, box }, previous),
+    ),
     verifier: new StandardWebhooksVerifier(),
     counters: new DynamoDbRateCounters(getDocumentClient(), config.TABLE_NAME),
     realClock: systemClock,

@@ -1,8 +1,9 @@
 /**
  * `SourceDirectory` with an in-memory cache per Lambda instance: a source (its secrets opened) is served
  * from memory for at most `ttlMs` of real time (one minute), so a revocation or a retired secret takes
- * effect within a minute, and a busy source costs one `GetItem` and one KMS `Decrypt` per secret per
- * instance per minute. Unknown ids are cached too (bounded), so made-up ids cannot force a read per request.
+ * effect within a minute, and a busy source costs one `GetItem` per instance per minute (and a KMS `Decrypt`
+ * per secret only when the source changed: the loader is handed the previous read to reuse). Unknown ids are
+ * cached too (bounded), so made-up ids cannot force a read per request.
  */
 import type { Source } from '../domain/sources.ts';
 import type { Clock } from '../ports.ts';
@@ -30,7 +31,8 @@ export class CachedSourceDirectory implements SourceDirectory {
   private readonly maxEntries: number;
 
   public constructor(
-    private readonly load: (sourceId: string) => Promise<Source | undefined>,
+    /** Reads a source; `previous` is the last good read, to hand back when nothing changed. */
+    private readonly load: (sourceId: string, previous?: Source) => Promise<Source | undefined>,
     /** Real time: the cache bounds how long a revocation takes, in seconds that really pass. */
     private readonly clock: Clock = systemClock,
     options: SourceCacheOptions = {},
@@ -43,13 +45,13 @@ export class CachedSourceDirectory implements SourceDirectory {
   public find(sourceId: string): Promise<Source | undefined> {
     const entry = this.entries.get(sourceId);
     if (entry && this.ageOf(entry) < this.ttlMs) return entry.source;
-    return this.read(sourceId);
+    return this.read(sourceId, entry);
   }
 
   public reload(sourceId: string): Promise<Source | undefined> {
     const entry = this.entries.get(sourceId);
     if (entry && this.ageOf(entry) < this.minReloadMs) return entry.source;
-    return this.read(sourceId);
+    return this.read(sourceId, entry);
   }
 
   private ageOf(entry: Entry): number {
@@ -57,8 +59,11 @@ export class CachedSourceDirectory implements SourceDirectory {
   }
 
   /** One read, shared by every request that asks meanwhile; a failed read is not kept. */
-  private read(sourceId: string): Promise<Source | undefined> {
-    const source = this.load(sourceId);
+  private read(sourceId: string, previous: Entry | undefined): Promise<Source | undefined> {
+    const source = (async () => {
+      const last = previous ? await previous.source.catch(() => undefined) : undefined;
+      return this.load(sourceId, last);
+    })();
     const entry: Entry = { loadedAt: this.clock.now().getTime(), source };
     this.entries.delete(sourceId);
     if (this.entries.size >= this.maxEntries) {

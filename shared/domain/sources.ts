@@ -74,6 +74,8 @@ export interface Source {
   readonly rateLimit: RateLimit;
   readonly webhookSecrets: readonly OpenSecret[];
   readonly apiKeyHash?: string | undefined;
+  /** The record's version: an unchanged version needs no secret opened again. */
+  readonly version: number;
 }
 
 /** What `list` shows of a source: nothing secret. */

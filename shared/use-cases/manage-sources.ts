@@ -232,14 +232,18 @@ export async function revokeSource(sourceId: string, deps: ManageSourcesDeps): P
 
 /**
  * Read a source for intake: the record, its webhook secrets opened (one `SecretBox.open` each: one, or two
- * during a rotation). Undefined when there is no such source.
+ * during a rotation). Undefined when there is no such source. When the record is still at the version of
+ * `previous` (an earlier read), `previous` itself comes back and nothing is opened: a re-read then costs one
+ * `GetItem`, whether the source exists or not.
  */
 export async function openSource(
   sourceId: string,
   deps: Pick<ManageSourcesDeps, 'store' | 'box'>,
+  previous?: Source,
 ): Promise<Source | undefined> {
   const record = await deps.store.get(sourceId);
   if (!record) return undefined;
+  if (previous?.sourceId === record.sourceId && previous.version === record.version) return previous;
   const webhookSecrets: OpenSecret[] = await Promise.all(
     record.webhookSecrets.map(async (sealed) => ({
       id: sealed.id,
@@ -253,5 +257,6 @@ export async function openSource(
     rateLimit: record.rateLimit,
     webhookSecrets,
     ...(record.apiKeyHash ? { apiKeyHash: record.apiKeyHash } : {}),
+    version: record.version,
   };
 }

@@ -23,7 +23,7 @@ describe('CachedSourceDirectory', () => {
     deps = { store, box, clock: realClock };
     await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
     store.reads = 0;
-    directory = new CachedSourceDirectory((id) => openSource(id, deps), realClock);
+    directory = new CachedSourceDirectory((id, previous) => openSource(id, deps, previous), realClock);
   });
 
   it('reads a busy source once a minute: one GetItem and one Decrypt for many requests', async () => {
@@ -36,6 +36,34 @@ describe('CachedSourceDirectory', () => {
     // Assess
     expect(store.reads).toBe(1);
     expect(box.opens).toBe(1);
+  });
+
+  it('re-reads an unchanged source after a minute without opening its secrets again', async () => {
+    // Prepare
+    const first = await directory.find('acme');
+    realClock.advance(60_000);
+
+    // Act
+    const second = await directory.find('acme');
+
+    // Assess
+    expect(store.reads).toBe(2);
+    expect(box.opens).toBe(1);
+    expect(second).toBe(first);
+  });
+
+  it('opens the secrets again once the source changed', async () => {
+    // Prepare
+    await directory.find('acme');
+    await revokeSource('acme', deps);
+    realClock.advance(60_000);
+
+    // Act
+    const changed = await directory.find('acme');
+
+    // Assess
+    expect(changed?.status).toBe('revoked');
+    expect(box.opens).toBe(2);
   });
 
   it('still serves a revoked source as active within the minute, and as revoked after it', async () => {
@@ -105,7 +133,9 @@ describe('CachedSourceDirectory', () => {
 
   it('holds at most maxEntries sources, dropping the oldest read', async () => {
     // Prepare
-    const small = new CachedSourceDirectory((id) => openSource(id, deps), realClock, { maxEntries: 2 });
+    const small = new CachedSourceDirectory((id, previous) => openSource(id, deps, previous), realClock, {
+      maxEntries: 2,
+    });
     await small.find('acme');
     await small.find('b');
     await small.find('c');

@@ -71,7 +71,7 @@ beforeEach(async () => {
     deps: {
       store,
       clock: virtualClock,
-      sources: new CachedSourceDirectory((id) => openSource(id, manage), realClock),
+      sources: new CachedSourceDirectory((id, previous) => openSource(id, manage, previous), realClock),
       verifier: new StandardWebhooksVerifier(),
       counters,
       realClock,

@@ -61,20 +61,26 @@ const failureOf = async (attempt: Promise<unknown>) => {
 describe('authenticateRequest', () => {
   let manage: ManageSourcesDeps;
   let realClock: SettableClock;
+  let store: InMemorySourceStore;
+  let box: FakeSecretBox;
   let verifier: RecordingVerifier;
   let deps: AuthenticateDeps;
   let secret: string;
   let apiKey: string;
 
   beforeEach(async () => {
-    const store = new InMemorySourceStore();
+    store = new InMemorySourceStore();
+    box = new FakeSecretBox();
     realClock = new SettableClock(new Date());
-    manage = { store, box: new FakeSecretBox(), clock: realClock };
+    manage = { store, box, clock: realClock };
     const issued = await createSource({ sourceId: 'acme', name: 'Acme', apiKey: true }, manage);
     secret = issued.webhookSecret;
     apiKey = issued.apiKey ?? '';
     verifier = new RecordingVerifier();
-    deps = { sources: new CachedSourceDirectory((id) => openSource(id, manage), realClock), verifier };
+    deps = {
+      sources: new CachedSourceDirectory((id, previous) => openSource(id, manage, previous), realClock),
+      verifier,
+    };
   });
 
   it('answers missing_credentials to a request with none', async () => {
@@ -100,17 +106,31 @@ describe('authenticateRequest', () => {
     expect(await failureOf(authenticateRequest(credentials, BODY, deps))).toBe('stale_timestamp');
   });
 
-  it('answers unknown_source after checking the signature against a dummy secret, as it would a real one', async () => {
+  it('does the same work for an unknown source as for a bad signature: one read, one check of one secret', async () => {
+    // Prepare: both sources were looked up over a second ago, so a failure re-reads each once.
+    const otherSecret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    await authenticateRequest(webhook('acme', secret), BODY, deps);
+    await failureOf(authenticateRequest(webhook('nobody', secret), BODY, deps));
+    realClock.advance(1_000);
+    const before = { reads: store.reads, opens: box.opens, checks: verifier.secretCounts.length };
+    const cost = () => ({
+      reads: store.reads - before.reads,
+      opens: box.opens - before.opens,
+      checks: verifier.secretCounts.slice(before.checks),
+    });
+
     // Act
     const unknown = await failureOf(authenticateRequest(webhook('nobody', secret), BODY, deps));
-    const badSignature = await failureOf(
-      authenticateRequest(webhook('acme', `${secret.slice(0, -4)}AAA=`), BODY, deps),
-    );
+    const unknownCost = cost();
+    Object.assign(before, { reads: store.reads, opens: box.opens, checks: verifier.secretCounts.length });
+    const badSignature = await failureOf(authenticateRequest(webhook('acme', otherSecret), BODY, deps));
+    const badSignatureCost = cost();
 
     // Assess
     expect([unknown, badSignature]).toEqual(['unknown_source', 'invalid_signature']);
-    // One check of one secret each (the fresh read within the same second is the cached one): the same work.
-    expect(verifier.secretCounts).toEqual([1, 1]);
+    // The unknown source is checked against a dummy secret; the unchanged source's secrets are not reopened.
+    expect(unknownCost).toEqual({ reads: 1, opens: 0, checks: [1] });
+    expect(badSignatureCost).toEqual({ reads: 1, opens: 0, checks: [1] });
   });
 
   it('answers unknown_source to an id that cannot be a source, after the same dummy check', async () => {
