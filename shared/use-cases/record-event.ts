@@ -9,6 +9,9 @@ export interface RecordEventDeps {
   readonly clock: Clock;
 }
 
+/** Printable ASCII without spaces, at most 128 characters: the contract's rule for an `id`. */
+const STORABLE_WEBHOOK_ID = /^[\x21-\x7e]{1,128}$/;
+
 /** Who sent the event: stored with it, so the admin view can show it. */
 export interface EventOrigin {
   readonly sourceId: string;
@@ -70,7 +73,10 @@ export async function recordEvent(
     contentHash: hash,
     event: input,
     ...(origin ? { sourceId: origin.sourceId } : {}),
-    ...(origin?.webhookId !== undefined ? { webhookId: origin.webhookId } : {}),
+    // Kept for support when it is a sane id; any webhook-id still keys idempotency (hashed).
+    ...(origin?.webhookId !== undefined && STORABLE_WEBHOOK_ID.test(origin.webhookId)
+      ? { webhookId: origin.webhookId }
+      : {}),
   };
   const result = await deps.store.putEvent(stored);
   if (result.outcome === 'created') return { eventId, userId, duplicate: false };

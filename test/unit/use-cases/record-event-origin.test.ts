@@ -38,6 +38,20 @@ describe('recordEvent from a source', () => {
     });
   });
 
+  it('keys on a webhook-id of any length but stores only a sane one', async () => {
+    // Prepare
+    const long = 'm'.repeat(5000);
+
+    // Act
+    const result = await recordEvent(withoutId(), { store, clock }, { sourceId: 'acme', webhookId: long });
+
+    // Assess
+    const stored = store.storedEvent(result.userId, result.eventId) as SourcedJobEvent | undefined;
+    expect(result.eventId).toMatch(/^w_[0-9a-f]{32}$/);
+    expect(stored?.sourceId).toBe('acme');
+    expect(stored?.webhookId).toBeUndefined();
+  });
+
   it('keys a body without id on its webhook-id, across days', async () => {
     // Prepare
     const first = await recordEvent(withoutId(), { store, clock }, { sourceId: 'acme', webhookId: 'msg_1' });
