@@ -8,6 +8,7 @@ import type {
 } from '../infra/local/faults/index.ts';
 import type { SesFeedbackRequest } from '../infra/local/ses-feedback.ts';
 import type { RecordedEmail, SuppressedDestination } from '../infra/local/ses-recorder.ts';
+import { bearer, HARNESS_CREDENTIALS, type SourceCredentials } from './credentials.ts';
 
 /** What `GET /_local/emails` returns: the twin's own record of each sent email. */
 export type Email = RecordedEmail;
@@ -25,6 +26,8 @@ export interface Schedule {
 export interface TwinHealth {
   readonly status: 'ok';
   readonly urls: TwinUrls;
+  /** The KMS key id (alias) the twin's functions and `npm run sources` use. */
+  readonly kmsKeyId: string;
 }
 
 /** What `GET /_local/meter` answers: the handlers' AWS calls and the functions' invocations. */
@@ -34,15 +37,29 @@ export interface MeterReading {
 }
 
 export class TwinClient {
-  public constructor(private readonly api: string) {}
+  public constructor(
+    private readonly api: string,
+    /** The source events are posted as (its API key). @default the harness twin's `local` source */
+    public readonly credentials: SourceCredentials = HARNESS_CREDENTIALS,
+  ) {}
 
+  /**
+   * `POST /events` with the source's API key. `headers` are added last: `{ authorization: '' }` sends none.
+   * (Signed webhooks: `events/client.ts` with {@link credentials}.)
+   */
   public async postEvent(
     body: unknown,
-    init: { contentType?: string; raw?: string } = {},
+    init: { contentType?: string; raw?: string; headers?: Readonly<Record<string, string>> } = {},
   ): Promise<{ status: number; body: Record<string, unknown> }> {
+    const headers: Record<string, string> = {
+      'content-type': init.contentType ?? 'application/json',
+      ...bearer(this.credentials),
+      ...init.headers,
+    };
+    for (const [name, value] of Object.entries(headers)) if (value === '') delete headers[name];
     const res = await fetch(`${this.api}/events`, {
       method: 'POST',
-      headers: { 'content-type': init.contentType ?? 'application/json' },
+      headers,
       body: init.raw ?? JSON.stringify(body),
     });
     const text = await res.text();

@@ -6,7 +6,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePortBlock, isPortFree, portLayout } from '../infra/local/support/ports.ts';
+import { freePortBlock, isPortFree, PORT_BLOCK_SIZE, portLayout } from '../infra/local/support/ports.ts';
+import { HARNESS_CREDENTIALS, HARNESS_RATE_LIMIT, type SourceCredentials } from './credentials.ts';
 import type { TwinHealth } from './twin-client.ts';
 
 /** Keep this much of the twin's console output: enough for a failure report, bounded on long runs. */
@@ -17,9 +18,15 @@ const STOP_GRACE_MS = 15_000;
 export interface TwinProcessOptions {
   /** @default a fresh temporary directory */
   readonly dataDir?: string;
-  /** Base port: the API; the SES, Scheduler and DynamoDB emulators take the next three. @default a free block */
+  /**
+   * Base port: the API; the SES, Scheduler, DynamoDB and KMS emulators take the next four.
+   * @default a free block
+   */
   readonly port?: number;
-  /** Extra environment for the twin, for example `{ REBOUND_QUIET: '1' }`. */
+  /**
+   * Extra environment for the twin, for example `{ REBOUND_QUIET: '1' }`. The `local` source gets
+   * {@link HARNESS_CREDENTIALS} and {@link HARNESS_RATE_LIMIT} unless this sets `REBOUND_LOCAL_*` itself.
+   */
   readonly env?: Readonly<Record<string, string>>;
   /** Called once the process exists, before it is ready (the bench samples its memory from then on). */
   readonly onSpawn?: (pid: number) => void;
@@ -33,9 +40,11 @@ export interface RunningTwin {
   readonly dataDir: string;
   readonly port: number;
   readonly pid: number;
+  /** The `local` source's credentials in this twin (by default {@link HARNESS_CREDENTIALS}). */
+  readonly credentials: SourceCredentials;
   stop(): Promise<void>;
   /**
-   * `kill -9`: no shutdown at all, as a crashed host. Resolves once the process is gone and its four ports
+   * `kill -9`: no shutdown at all, as a crashed host. Resolves once the process is gone and its five ports
    * are free again (DynamoDB Local's watchdog ends java within about two seconds), so the same data
    * directory and port can be started again at once.
    */
@@ -47,13 +56,22 @@ export interface RunningTwin {
 export async function startTwinProcess(opts: TwinProcessOptions = {}): Promise<RunningTwin> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'rebound-twin-')));
   // Below 32768, the ephemeral range where client sockets could take one of the four ports meanwhile.
-  const port = opts.port ?? (await freePortBlock(4, 20_000, 32_000));
+  const port = opts.port ?? (await freePortBlock(PORT_BLOCK_SIZE, 20_000, 32_000));
+  const credentials: SourceCredentials = {
+    sourceId: HARNESS_CREDENTIALS.sourceId,
+    apiKey: opts.env?.REBOUND_LOCAL_API_KEY ?? HARNESS_CREDENTIALS.apiKey,
+    webhookSecret: opts.env?.REBOUND_LOCAL_WEBHOOK_SECRET ?? HARNESS_CREDENTIALS.webhookSecret,
+  };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
     env: {
       ...process.env,
       NODE_NO_WARNINGS: '1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      REBOUND_LOCAL_RATE_PER_SECOND: String(HARNESS_RATE_LIMIT.perSecond),
+      REBOUND_LOCAL_RATE_BURST: String(HARNESS_RATE_LIMIT.burst),
       ...opts.env,
+      REBOUND_LOCAL_API_KEY: credentials.apiKey,
+      REBOUND_LOCAL_WEBHOOK_SECRET: credentials.webhookSecret,
       PORT: String(port),
       REBOUND_DATA_DIR: dataDir,
     },
@@ -85,6 +103,7 @@ export async function startTwinProcess(opts: TwinProcessOptions = {}): Promise<R
     dataDir,
     port,
     pid: child.pid,
+    credentials,
     output: () => out.slice(-OUTPUT_TAIL_CHARS),
     stop: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -30,6 +30,8 @@ export interface TwinUrls {
   readonly deadLetters: string;
   readonly scheduler: string;
   readonly dynamodb: string;
+  /** The KMS emulator (`npm run sources` seals secrets with it). */
+  readonly kms: string;
 }
 
 export const AdvanceRequestSchema = z.union([
@@ -65,6 +67,8 @@ export interface ControlsDeps {
   streamDeadLetters(): Promise<readonly unknown[]>;
   /** The parts' URLs once everything is up; `undefined` while the twin starts. */
   urls(): TwinUrls | undefined;
+  /** The key id (alias) the functions and `npm run sources` use with the KMS emulator, told by health. */
+  readonly kmsKeyId?: string;
   /** What the AWS proxies in front of the emulators inject (`/_local/faults`). */
   readonly faults: FaultRegistry;
   /** The handlers' AWS calls, as the proxies count them, and the functions' invocations (`/_local/meter`). */
@@ -77,7 +81,7 @@ export function localControls(deps: ControlsDeps): Routes {
   return {
     'GET /_local/health': (_req, res) => {
       const urls = deps.urls();
-      if (urls) sendJson(res, 200, { status: 'ok', urls });
+      if (urls) sendJson(res, 200, { status: 'ok', urls, kmsKeyId: deps.kmsKeyId });
       else sendJson(res, 503, { status: 'starting' });
     },
     'GET /_local/clock': (_req, res) => sendJson(res, 200, { now: clock.now().toISOString() }),

@@ -9,9 +9,16 @@ const logLevel = z.preprocess(
   z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']).optional(),
 );
 
+/** Unset or empty: none. */
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const optionalCount = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().optional());
+
 const EnvSchema = z.object({
-  /** The API's port; the SES emulator, the Scheduler emulator and DynamoDB Local take the next three. */
-  PORT: z.coerce.number().int().min(1).max(65_532).default(3000),
+  /**
+   * The API's port; the SES emulator, the Scheduler emulator and DynamoDB Local take the next three, the KMS
+   * emulator the one after.
+   */
+  PORT: z.coerce.number().int().min(1).max(65_531).default(3000),
   REBOUND_DATA_DIR: z.string().min(1).default('.rebound'),
   /** Leave the one-line-per-request log out of the console (the bench sets it). */
   REBOUND_QUIET: flag,
@@ -20,6 +27,13 @@ const EnvSchema = z.object({
   /** The functions' log level; `LOG_LEVEL` is the documented short form. Default WARN. */
   POWERTOOLS_LOG_LEVEL: logLevel,
   LOG_LEVEL: logLevel,
+  /** The `local` source's API key (`rbk_local_<32 characters>`); unset: generated once into the data directory. */
+  REBOUND_LOCAL_API_KEY: optionalString,
+  /** The `local` source's webhook secret (`whsec_<base64>`); unset: generated once into the data directory. */
+  REBOUND_LOCAL_WEBHOOK_SECRET: optionalString,
+  /** The `local` source's rate limit (requests/s, burst); unset: the product's default, 50/s in bursts of 100. */
+  REBOUND_LOCAL_RATE_PER_SECOND: optionalCount,
+  REBOUND_LOCAL_RATE_BURST: optionalCount,
 });
 
 const env = EnvSchema.safeParse(process.env);
@@ -38,28 +52,51 @@ try {
     quiet: env.data.REBOUND_QUIET,
     debug: env.data.REBOUND_TWIN_DEBUG,
     logLevel: env.data.POWERTOOLS_LOG_LEVEL ?? env.data.LOG_LEVEL ?? 'WARN',
+    localSource: {
+      apiKey: env.data.REBOUND_LOCAL_API_KEY,
+      webhookSecret: env.data.REBOUND_LOCAL_WEBHOOK_SECRET,
+      rateLimit: rateLimitOf(env.data.REBOUND_LOCAL_RATE_PER_SECOND, env.data.REBOUND_LOCAL_RATE_BURST),
+    },
   });
 } catch (error) {
   if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(
-      `Port ${port} (or one of the next three) is in use. Start with another base port: PORT=4000 npm start`,
+      `Port ${port} (or one of the next four) is in use. Start with another base port: PORT=4000 npm start`,
     );
   } else {
     console.error('The local twin could not start:', error instanceof Error ? error.message : error);
   }
   process.exit(1);
 }
-const { urls } = twin;
+const { urls, localCredentials: local } = twin;
 console.log(
   `Rebound local twin ready in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (data: ${dataDir})`,
 );
 console.log(`API:          ${urls.api}  (POST /events; clock: GET ${urls.api}/_local/clock)`);
+// The twin's own source; these credentials open nothing but this twin.
+console.log(`Local source: ${local.sourceId} (credentials of this local twin only)`);
+console.log(
+  `  API key:        ${local.apiKey}${local.origin.apiKey === 'env' ? '  (REBOUND_LOCAL_API_KEY)' : ''}`,
+);
+console.log(
+  `  Webhook secret: ${local.webhookSecret}${local.origin.webhookSecret === 'env' ? '  (REBOUND_LOCAL_WEBHOOK_SECRET)' : ''}`,
+);
+console.log(
+  `Post an event: curl -i ${urls.api}/events -H 'authorization: Bearer ${local.apiKey}' -H 'content-type: application/json' --data @events/fixtures/application.submitted.json`,
+);
 console.log(`Mail viewer:  ${urls.mailViewer}`);
 console.log(`Dead letters: ${urls.deadLetters}`);
 console.log(
   `Move time:    curl -X POST ${urls.api}/_local/clock/advance -H 'content-type: application/json' -d '{"by":"P7D"}'`,
 );
 console.log(`Sent emails:  ${urls.api}/_local/emails   (Ctrl-C stops everything)`);
+
+/** Both or neither: a burst alone defaults to the product's 2-second window. */
+function rateLimitOf(perSecond: number | undefined, burst: number | undefined) {
+  if (perSecond === undefined && burst === undefined) return undefined;
+  const rate = perSecond ?? 50;
+  return { perSecond: rate, burst: burst ?? rate * 2 };
+}
 
 let stopping = false;
 const shutdown = (signal: string) => {

@@ -13,15 +13,19 @@
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { KMSClient } from '@aws-sdk/client-kms';
 import {
   ConflictException,
   CreateScheduleCommand,
   CreateScheduleGroupCommand,
   SchedulerClient,
 } from '@aws-sdk/client-scheduler';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, DynamoDBStreamEvent } from 'aws-lambda';
 import { useClock } from '../../shared/adapters/clock.ts';
+import { manageSourcesDependencies } from '../../shared/adapters/compose.ts';
 import { loadConfig } from '../../shared/config.ts';
+import type { RateLimit } from '../../shared/domain/sources.ts';
 import { LINK_ACTIONS } from '../../shared/links/actions.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
 import { STYLESHEET_PATH } from '../../shared/web/layout.tsx';
@@ -37,8 +41,10 @@ import {
   startAwsProxy,
 } from './faults/index.ts';
 import { type HttpFunction, lambdaRoute } from './http-gateway.ts';
+import { startKms } from './kms-emulator.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { ensureLinkKeys } from './link-keys.ts';
+import { ensureLocalSource, type LocalCredentials } from './local-source.ts';
 import { nextReconcilerWake, oldestPendingDueTimes } from './reconciler-wake.ts';
 import { type EmulatedSchedule, SchedulerEmulator } from './scheduler-emulator.ts';
 import { sesControls } from './ses-feedback.ts';
@@ -52,7 +58,10 @@ import { functionEnvironment, LOCAL_NAMES, REGION, TWIN_WIRING } from './wiring.
 import { World } from './world.ts';
 
 export interface TwinOptions {
-  /** Base port: the API; the SES emulator, the Scheduler emulator and DynamoDB Local take the next three. */
+  /**
+   * Base port: the API; the SES emulator, the Scheduler emulator and DynamoDB Local take the next three, the
+   * KMS emulator the one after (`support/ports.ts`).
+   */
   readonly port: number;
   readonly dataDir: string;
   /** Leave the one-line-per-request log out of the console. @default false */
@@ -61,10 +70,21 @@ export interface TwinOptions {
   readonly debug?: boolean;
   /** The functions' Powertools log level. @default 'WARN' */
   readonly logLevel?: string;
+  /**
+   * The `local` source (local-source.ts): credentials to use instead of the ones generated into the data
+   * directory, and its rate limit. @default generated credentials, the product's default rate limit
+   */
+  readonly localSource?: {
+    readonly apiKey?: string | undefined;
+    readonly webhookSecret?: string | undefined;
+    readonly rateLimit?: RateLimit | undefined;
+  };
 }
 
 export interface Twin {
   readonly urls: TwinUrls;
+  /** The `local` source's credentials, to print on start (never those of a deployed stage). */
+  readonly localCredentials: LocalCredentials;
   stop(): Promise<void>;
 }
 
@@ -92,6 +112,14 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       onEmail: (e) => log(`[mail] ${e.sentAt} to ${e.to.map(maskEmail).join(', ')}: ${e.subject}`),
     });
     started.push(ses);
+    const kms = await startKms({
+      port: ports.kms,
+      keyFile: join(dataDir, 'kms-key.json'),
+      region: REGION,
+      account: LOCAL_NAMES.account,
+      alias: LOCAL_NAMES.kmsKeyAlias,
+    });
+    started.push(kms);
     const schedulerUrl = `http://127.0.0.1:${ports.scheduler}`;
     // The handlers' way to each emulator: metered, and faulted on request.
     const faults = new FaultRegistry();
@@ -107,6 +135,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         dynamodb: await proxy('DynamoDB', dynamo.endpoint),
         ses: await proxy('SES', ses.endpoint),
         scheduler: await proxy('Scheduler', schedulerUrl),
+        // Straight to the emulator: KMS is neither metered nor faulted (docs/local-twin.md).
+        kms: kms.endpoint,
         logLevel: options.logLevel ?? 'WARN',
         publicBaseUrl: `http://127.0.0.1:${ports.api}`,
         linkKeysFile: await ensureLinkKeys(join(dataDir, 'link-keys.json')),
@@ -116,6 +146,24 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const tableClient = new DynamoDBClient(localClientConfig(dynamo.endpoint));
     started.push({ close: async () => tableClient.destroy() });
     const { streamArn } = await ensureTable(tableClient, LOCAL_NAMES.table);
+    // The `local` source, sealed with the emulator's key, written by the twin itself as the CLI would.
+    const kmsClient = new KMSClient({ ...localClientConfig(kms.endpoint), maxAttempts: 1 });
+    started.push({ close: async () => kmsClient.destroy() });
+    const { credentials: localCredentials } = await ensureLocalSource({
+      file: join(dataDir, 'local-source.json'),
+      apiKey: options.localSource?.apiKey,
+      webhookSecret: options.localSource?.webhookSecret,
+      rateLimit: options.localSource?.rateLimit,
+      deps: manageSourcesDependencies(
+        { TABLE_NAME: LOCAL_NAMES.table, KMS_KEY_ID: LOCAL_NAMES.kmsKeyAlias },
+        {
+          documentClient: DynamoDBDocumentClient.from(tableClient, {
+            marshallOptions: { removeUndefinedValues: true },
+          }),
+          kms: kmsClient,
+        },
+      ),
+    });
     const reconcilerTiming = {
       graceMs: loadConfig('reconciler').RECONCILE_AFTER_MINUTES * 60_000,
       periodMs: RECONCILER_RATE_MINUTES * 60_000,
@@ -233,6 +281,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
           emails: () => ses.emails(),
           streamDeadLetters: () => streamDeadLetters.read(),
           urls: () => urls,
+          kmsKeyId: LOCAL_NAMES.kmsKeyAlias,
           faults,
           meters,
           log,
@@ -265,9 +314,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       deadLetters: `${api}/_local/dead-letters`,
       scheduler: schedulerUrl,
       dynamodb: dynamo.endpoint,
+      kms: kms.endpoint,
     };
     let stopped: Promise<void> | undefined;
-    return { urls, stop: () => (stopped ??= closeAll(started)) };
+    return { urls, localCredentials, stop: () => (stopped ??= closeAll(started)) };
   } catch (error) {
     await closeAll(started).catch(() => undefined);
     throw error;

@@ -34,6 +34,8 @@ export const LOCAL_NAMES = {
   mailFrom: 'Rebound <reminders@rebound.local>',
   /** Named in the SES feedback events the twin builds; the emulator has no configuration sets. */
   sesConfigurationSet: 'rebound-local',
+  /** The KMS key that seals the sources' webhook secrets, by alias as on AWS (`alias/rebound-<stage>`). */
+  kmsKeyAlias: 'alias/rebound-local',
 } as const;
 
 /**
@@ -44,6 +46,8 @@ export function functionEnvironment(opts: {
   readonly dynamodb: string;
   readonly ses: string;
   readonly scheduler: string;
+  /** The KMS emulator. */
+  readonly kms: string;
   readonly logLevel: string;
   /** Where links in emails point: the twin's API. */
   readonly publicBaseUrl: string;
@@ -59,6 +63,7 @@ export function functionEnvironment(opts: {
     AWS_ENDPOINT_URL_DYNAMODB_STREAMS: opts.dynamodb,
     AWS_ENDPOINT_URL_SESV2: opts.ses,
     AWS_ENDPOINT_URL_SCHEDULER: opts.scheduler,
+    AWS_ENDPOINT_URL_KMS: opts.kms,
     TABLE_NAME: LOCAL_NAMES.table,
     SCHEDULE_GROUP: TWIN_WIRING.scheduleGroup,
     SENDER_FUNCTION_ARN: LOCAL_NAMES.senderArn,
@@ -67,6 +72,7 @@ export function functionEnvironment(opts: {
     MAIL_FROM: LOCAL_NAMES.mailFrom,
     PUBLIC_BASE_URL: opts.publicBaseUrl,
     LINK_KEYS_FILE: opts.linkKeysFile,
+    KMS_KEY_ID: LOCAL_NAMES.kmsKeyAlias,
     POWERTOOLS_SERVICE_NAME: TWIN_WIRING.powertools.service,
     POWERTOOLS_METRICS_NAMESPACE: TWIN_WIRING.powertools.namespace,
     POWERTOOLS_LOG_LEVEL: opts.logLevel,

@@ -1,7 +1,8 @@
 /**
  * The twin's one way to pick ports. The documented layout is kept because users' scripts rely on it:
  * the API on `PORT` (default 3000) and the SES emulator, the Scheduler emulator and DynamoDB Local on the
- * next three. Tests ask for a free block of four.
+ * next three; the KMS emulator, added later, on the fourth after it (`PORT+4`), so the first four keep their
+ * numbers. Tests ask for a free block of {@link PORT_BLOCK_SIZE}.
  */
 import { createServer } from 'node:net';
 
@@ -10,10 +11,14 @@ export interface PortLayout {
   readonly ses: number;
   readonly scheduler: number;
   readonly dynamodb: number;
+  readonly kms: number;
 }
 
+/** How many consecutive ports a twin takes from its base port. */
+export const PORT_BLOCK_SIZE = 5;
+
 export function portLayout(base: number): PortLayout {
-  return { api: base, ses: base + 1, scheduler: base + 2, dynamodb: base + 3 };
+  return { api: base, ses: base + 1, scheduler: base + 2, dynamodb: base + 3, kms: base + 4 };
 }
 
 /** Whether `port` can be bound on 127.0.0.1 right now. */
@@ -27,7 +32,7 @@ export function isPortFree(port: number): Promise<boolean> {
 }
 
 /** A base port whose block of `size` ports is free now (races with other processes are possible, rare). */
-export async function freePortBlock(size = 4, from = 20_000, to = 60_000): Promise<number> {
+export async function freePortBlock(size = PORT_BLOCK_SIZE, from = 20_000, to = 60_000): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const base = from + Math.floor(Math.random() * (to - from - size));
     const checks = await Promise.all(Array.from({ length: size }, (_, i) => isPortFree(base + i)));

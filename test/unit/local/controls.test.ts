@@ -16,6 +16,7 @@ const URLS: TwinUrls = {
   deadLetters: 'http://127.0.0.1:3000/_local/dead-letters',
   scheduler: 'http://127.0.0.1:3002',
   dynamodb: 'http://127.0.0.1:3003',
+  kms: 'http://127.0.0.1:3004',
 };
 
 function schedule(name: string, groupName = 'rebound'): EmulatedSchedule {
