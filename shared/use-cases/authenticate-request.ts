@@ -12,7 +12,7 @@ import {
   sourceIdOfApiKey,
   webhookSecretOf,
 } from '../domain/sources.ts';
-import { AuthenticationError } from '../errors.ts';
+import { AuthenticationError, type AuthenticationFailure } from '../errors.ts';
 
 /** The credentials a request carries, as the HTTP adapter found them; nothing checked yet. */
 export type Credentials =
@@ -82,14 +82,14 @@ export interface Authenticated {
 const DUMMY_SECRETS = [webhookSecretOf(randomBytes(32))];
 const DUMMY_KEY_HASH = hashApiKey(`rbk_dummy_${randomBytes(24).toString('base64url')}`);
 
-const fail = (code: ConstructorParameters<typeof AuthenticationError>[0]): never => {
+const fail = (code: AuthenticationFailure): never => {
   throw new AuthenticationError(code);
 };
 
 type Outcome =
   | { readonly ok: true; readonly source: Source }
   | { readonly ok: false; readonly code: Failure };
-type Failure = 'invalid_signature' | 'stale_timestamp' | 'unknown_source' | 'revoked_source';
+type Failure = Exclude<AuthenticationFailure, 'missing_credentials'>;
 
 /** Judge a signed message against one read of its source. */
 function judgeWebhook(message: SignedMessage, source: Source | undefined, deps: AuthenticateDeps): Outcome {
@@ -129,8 +129,9 @@ const mayBeNewer = (outcome: Outcome) =>
  *    time. Codes: `stale_timestamp`, `invalid_signature`, `unknown_source`; a valid credential of a revoked
  *    source: `revoked_source`.
  * 4. When the source is unknown or the credential does not match, check once more against a fresh read (at
- *    most one per second per source), so a source or secret created a moment ago works at once, while a
- *    revocation waits for the cache (at most a minute).
+ *    most one per second per source; one `GetItem`, secrets reopened only if the source changed), so a
+ *    source or secret created a moment ago works at once, while a revocation waits for the cache (at most a
+ *    minute).
  */
 export async function authenticateRequest(
   credentials: Credentials,
