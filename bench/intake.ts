@@ -3,11 +3,17 @@
  * (a child process, loopback HTTP only, a fresh temporary data directory):
  *
  *  1. Intake: `POST /events` latency (p50/p95/p99) and events/s at 1, 10 and 50 connections (autocannon,
- *     2 s warm-up then 10 s measured per level). Every request is a distinct valid event (unique `id`,
- *     a handful of users, based on `events/fixtures/application.submitted.json`). Any non-2xx response,
- *     socket error, timeout or `duplicate: true` fails the bench.
- *  2. Timer fire → email: N users each submit a (backfilled) application so their first follow-up comes
- *     due in the same send slot; the clock is moved to just before it, then the wall time of the one
+ *     2 s warm-up then 10 s measured per level), once per way of authenticating, in one run:
+ *     - `signature`: Standard Webhooks headers over the exact body (`events/client.ts`'s `signWebhook`, a
+ *       fresh `webhook-id` per request), to `POST /events?source=local`;
+ *     - `api-key`: `Authorization: Bearer rbk_local_…`, the same work without signature verification;
+ *     - `rejected` (for comparison): no credentials, every answer a `401 missing_credentials`: the floor of
+ *       gateway and function, no source read, no rate counter, no event stored.
+ *     Every accepted request is a distinct valid event (unique `id`, 500 users, based on
+ *     `events/fixtures/application.submitted.json`). Any answer other than the mode's (202, or 401 for
+ *     `rejected`), socket error, timeout or `duplicate: true` fails the bench.
+ *  2. Timer fire → email: N users each submit a (backfilled) application and confirm through their
+ *     confirmation email (double opt-in), so their first follow-up comes due in the same send slot; the clock is moved to just before it, then the wall time of the one
  *     `POST /_local/clock/advance` that crosses the slot is divided by the emails it sent. `GET
  *     /_local/emails` must show exactly N new emails, one per user. A small cohort goes through first so
  *     the sender, renderer and SES paths are warm. This part runs first, on the fresh twin: the intake
@@ -18,7 +24,8 @@
  *
  * Prints a table and writes `.bench/intake.json`. Exit code 1 when a check fails. The twin is stopped at
  * the end, on error and on SIGINT/SIGTERM. Environment (for quick tries): BENCH_DURATION_S (10),
- * BENCH_WARMUP_S (2), BENCH_CONNECTIONS ("1,10,50"), BENCH_LAG_USERS (50).
+ * BENCH_WARMUP_S (2), BENCH_CONNECTIONS ("1,10,50"), BENCH_AUTH ("signature,api-key,rejected"),
+ * BENCH_LAG_USERS (50).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -26,6 +33,9 @@ import { availableParallelism, cpus, loadavg, release, tmpdir, totalmem } from '
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { signWebhook } from '../events/client.ts';
+import { confirmUsers } from '../harness/consent.ts';
+import { bearer, type SourceCredentials } from '../harness/credentials.ts';
 import { fixture } from '../harness/scenario.ts';
 import { TwinClient } from '../harness/twin-client.ts';
 import { type RunningTwin, startTwinProcess } from '../harness/twin-process.ts';
@@ -43,7 +53,16 @@ const envInt = (name: string, fallback: number, min: number, max: number): numbe
   return n;
 };
 
+/** How the intake requests authenticate (see the header). */
+const AUTH_MODES = ['signature', 'api-key', 'rejected'] as const;
+type AuthMode = (typeof AUTH_MODES)[number];
+
 const CONFIG = {
+  authModes: (process.env.BENCH_AUTH ?? AUTH_MODES.join(',')).split(',').map((m) => {
+    if (!(AUTH_MODES as readonly string[]).includes(m))
+      throw new Error(`BENCH_AUTH: a list of ${AUTH_MODES.join(', ')}`);
+    return m as AuthMode;
+  }),
   connections: (process.env.BENCH_CONNECTIONS ?? '1,10,50').split(',').map((c) => {
     const n = Number(c);
     if (!Number.isInteger(n) || n < 1 || n > 200) throw new Error('BENCH_CONNECTIONS: integers in [1, 200]');
@@ -174,12 +193,48 @@ interface LoadRun {
   readonly errorMessages: Map<string, number>;
 }
 
-async function load(api: string, connections: number, durationS: number): Promise<LoadRun> {
+/** The path and headers of one request of `mode` for `body`: signed per request, so each one is fresh. */
+function authenticated(
+  mode: AuthMode,
+  body: string,
+  credentials: SourceCredentials,
+): { path: string; headers: Record<string, string> } {
+  const json = { 'content-type': 'application/json' };
+  switch (mode) {
+    case 'signature':
+      return {
+        path: `/events?source=${credentials.sourceId}`,
+        headers: {
+          ...json,
+          ...signWebhook({
+            secret: credentials.webhookSecret,
+            id: `msg_bench_${runTag}_${sequence}`,
+            timestamp: new Date(),
+            body,
+          }),
+        },
+      };
+    case 'api-key':
+      return { path: '/events', headers: { ...json, ...bearer(credentials) } };
+    case 'rejected':
+      return { path: '/events', headers: json };
+  }
+}
+
+/** The one status a mode's requests must get. */
+const expectedStatus = (mode: AuthMode) => (mode === 'rejected' ? 401 : 202);
+
+async function load(
+  twin: Pick<RunningTwin, 'api' | 'credentials'>,
+  mode: AuthMode,
+  connections: number,
+  durationS: number,
+): Promise<LoadRun> {
   const latenciesMs: number[] = [];
   const errorMessages = new Map<string, number>();
   let duplicates = 0;
   const instance = autocannon({
-    url: api,
+    url: twin.api,
     connections,
     duration: durationS,
     timeout: CONFIG.requestTimeoutS,
@@ -187,8 +242,10 @@ async function load(api: string, connections: number, durationS: number): Promis
       {
         method: 'POST',
         path: '/events',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request) => ({ ...request, body: nextEventBody() }),
+        setupRequest: (request) => {
+          const body = nextEventBody();
+          return { ...request, ...authenticated(mode, body, twin.credentials), body };
+        },
         onResponse: (status, body) => {
           if (status !== 202) return;
           try {
@@ -213,6 +270,7 @@ async function load(api: string, connections: number, durationS: number): Promis
 }
 
 interface IntakeLevel {
+  auth: AuthMode;
   connections: number;
   measuredS: number;
   requests: number;
@@ -220,6 +278,8 @@ interface IntakeLevel {
   latencyMs: { p50: number; p95: number; p99: number; max: number; mean: number };
   autocannonLatencyMs: { p50: number; p97_5: number; p99: number };
   non2xx: number;
+  /** Answers other than the mode's expected status. */
+  unexpected: number;
   errors: number;
   timeouts: number;
   duplicates: number;
@@ -231,21 +291,27 @@ interface IntakeLevel {
   warmup: { seconds: number; requests: number; non2xx: number; errors: number };
 }
 
-async function intakeLevel(api: string, connections: number): Promise<IntakeLevel> {
-  const warm = CONFIG.warmupS > 0 ? await load(api, connections, CONFIG.warmupS) : undefined;
+async function intakeLevel(twin: RunningTwin, mode: AuthMode, connections: number): Promise<IntakeLevel> {
+  const { api } = twin;
+  const warm = CONFIG.warmupS > 0 ? await load(twin, mode, connections, CONFIG.warmupS) : undefined;
   await quiesce(api); // the measured window starts on an idle twin
   const cpuBefore = twinCpuMs();
-  const run = await load(api, connections, CONFIG.durationS);
+  const run = await load(twin, mode, connections, CONFIG.durationS);
   const cpuMs = twinCpuMs() - cpuBefore;
   const settleAfterMs = await quiesce(api);
   const { result } = run;
   const sorted = [...run.latenciesMs].sort((a, b) => a - b);
   const sum = sorted.reduce((a, b) => a + b, 0);
+  const expected = expectedStatus(mode);
+  // Requests answered as the mode expects: 2xx (accepted events), or the 401s of `rejected`.
+  const answered = mode === 'rejected' ? (result.statusCodeStats['401']?.count ?? 0) : result['2xx'];
+  const unexpected = result.latency.totalCount - answered - result.errors;
   const level: IntakeLevel = {
+    auth: mode,
     connections,
     measuredS: result.duration,
-    requests: result['2xx'],
-    eventsPerSecond: round(result['2xx'] / result.duration, 0),
+    requests: answered,
+    eventsPerSecond: round(answered / result.duration, 0),
     latencyMs: {
       p50: round(percentile(sorted, 50), 2),
       p95: round(percentile(sorted, 95), 2),
@@ -255,11 +321,12 @@ async function intakeLevel(api: string, connections: number): Promise<IntakeLeve
     },
     autocannonLatencyMs: { p50: result.latency.p50, p97_5: result.latency.p97_5, p99: result.latency.p99 },
     non2xx: result.non2xx,
+    unexpected,
     errors: result.errors,
     timeouts: result.timeouts,
     duplicates: run.duplicates,
     statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([k, v]) => [k, v.count])),
-    twinCpuMsPerEvent: round(cpuMs / Math.max(1, result['2xx']), 1),
+    twinCpuMsPerEvent: round(cpuMs / Math.max(1, answered), 1),
     settleAfterMs: round(settleAfterMs, 0),
     warmup: {
       seconds: warm?.result.duration ?? 0,
@@ -268,20 +335,39 @@ async function intakeLevel(api: string, connections: number): Promise<IntakeLeve
       errors: warm?.result.errors ?? 0,
     },
   };
-  const where = `intake c=${connections}`;
-  if (level.non2xx > 0)
-    fail(`${where}: ${level.non2xx} non-2xx responses ${JSON.stringify(level.statusCodes)}`);
+  const where = `intake ${mode} c=${connections}`;
+  if (unexpected > 0)
+    fail(`${where}: ${unexpected} answers other than ${expected} ${JSON.stringify(level.statusCodes)}`);
   if (level.errors > 0)
     fail(
       `${where}: ${level.errors} errors (${level.timeouts} timeouts) ${JSON.stringify(Object.fromEntries(run.errorMessages))}`,
     );
   if (level.duplicates > 0) fail(`${where}: ${level.duplicates} responses said duplicate for a fresh id`);
   if (level.requests === 0) fail(`${where}: no request completed`);
-  if (warm && (warm.result.non2xx > 0 || warm.result.errors > 0)) {
-    fail(`${where} warm-up: ${warm.result.non2xx} non-2xx, ${warm.result.errors} errors`);
+  const warmExpected =
+    mode === 'rejected' ? (warm?.result.statusCodeStats['401']?.count ?? 0) : (warm?.result['2xx'] ?? 0);
+  if (
+    warm &&
+    (warm.result.latency.totalCount - warmExpected - warm.result.errors > 0 || warm.result.errors > 0)
+  ) {
+    fail(`${where} warm-up: ${JSON.stringify(warm.result.statusCodeStats)}, ${warm.result.errors} errors`);
   }
   return level;
 }
+
+/** Per connection count run in both modes: the p50/p99 of signed requests beside those with the API key. */
+function compareAuth(levels: readonly IntakeLevel[]) {
+  return CONFIG.connections.flatMap((connections) => {
+    const of = (auth: AuthMode) => levels.find((l) => l.auth === auth && l.connections === connections);
+    const signature = of('signature');
+    const apiKey = of('api-key');
+    if (!signature || !apiKey) return [];
+    const pick = (l: IntakeLevel) => ({ p50: l.latencyMs.p50, p99: l.latencyMs.p99 });
+    return [{ connections, signature: pick(signature), apiKey: pick(apiKey) }];
+  });
+}
+
+const signed = (n: number) => `${n >= 0 ? '+' : ''}${n.toFixed(2)}`;
 
 // ---- 2. timer fire → email --------------------------------------------------------------------------------
 
@@ -305,6 +391,8 @@ async function cohort(client: TwinClient, label: string, count: number): Promise
     if (res.status !== 202)
       throw new Error(`${label}: POST /events → ${res.status} ${JSON.stringify(res.body)}`);
   }
+  // Double opt-in: reminders are held until each user confirms (settles the stream before and after).
+  await confirmUsers(client, emails);
   await client.advance('PT0S'); // returns once the stream is drained: every timer is scheduled
   const all = await client.schedules();
   const oneTime = (s: (typeof all)[number]) =>
@@ -342,10 +430,13 @@ async function pipelineLag(client: TwinClient): Promise<PipelineLag> {
   // Warm-up cohort: one full fire → render → send round before the measured one.
   const warm = await cohort(client, 'lag-warmup', CONFIG.lagWarmupUsers);
   await client.advanceTo(new Date(warm.dueAt.getTime() - CONFIG.parkBeforeMs));
+  const warmBefore = (await client.emails()).length; // their confirmation emails are older
   const warmStart = performance.now();
   await client.advanceTo(new Date(warm.dueAt.getTime() + 1_000));
   const warmWall = performance.now() - warmStart;
-  const warmSent = (await client.emails()).filter((e) => e.to.some((to) => warm.emails.includes(to))).length;
+  const warmSent = (await client.emails())
+    .slice(warmBefore)
+    .filter((e) => e.to.some((to) => warm.emails.includes(to))).length;
   if (warmSent !== CONFIG.lagWarmupUsers)
     fail(`pipeline warm-up: ${warmSent}/${CONFIG.lagWarmupUsers} emails`);
 
@@ -360,7 +451,7 @@ async function pipelineLag(client: TwinClient): Promise<PipelineLag> {
 
   const emails = await client.emails();
   const fresh = emails.slice(before);
-  const ours = emails.filter((e) => e.to.some((to) => main.emails.includes(to)));
+  const ours = fresh.filter((e) => e.to.some((to) => main.emails.includes(to)));
   const perUser = new Map<string, number>();
   for (const e of ours) for (const to of e.to) perUser.set(to, (perUser.get(to) ?? 0) + 1);
   const exactlyOneEach = main.emails.every((to) => perUser.get(to) === 1);
@@ -434,19 +525,26 @@ async function main(): Promise<number> {
   const lag = await pipelineLag(client);
 
   const intake: IntakeLevel[] = [];
-  for (const connections of CONFIG.connections) {
-    sampler?.setPhase(`intake c=${connections}`);
-    console.log(`Intake at ${connections} connection${connections === 1 ? '' : 's'}...`);
-    intake.push(await intakeLevel(twin.api, connections));
+  for (const mode of CONFIG.authModes) {
+    for (const connections of CONFIG.connections) {
+      sampler?.setPhase(`intake ${mode} c=${connections}`);
+      console.log(`Intake (${mode}) at ${connections} connection${connections === 1 ? '' : 's'}...`);
+      intake.push(await intakeLevel(twin, mode, connections));
+    }
   }
   sampler?.setPhase('end');
   const memory: RssPeaks | undefined = sampler?.stop();
 
   // ---- report ----
-  console.log('\n1. Intake: POST /events (each request a distinct event; 202 expected)');
+  console.log(
+    '\n1. Intake: POST /events (each request a distinct event; 202 expected, 401 for rejected)\n' +
+      '   signature: Standard Webhooks HMAC verified; api-key: Bearer key hashed and compared; ' +
+      'rejected: no credentials (the floor, no table work)',
+  );
   console.log(
     table(
       [
+        'auth',
         'connections',
         'events',
         'events/s',
@@ -454,13 +552,14 @@ async function main(): Promise<number> {
         'p95 ms',
         'p99 ms',
         'max ms',
-        'non-2xx',
+        'unexpected',
         'errors',
         'timeouts',
         'twin CPU/event',
         'idle after',
       ],
       intake.map((l) => [
+        l.auth,
         l.connections,
         l.requests,
         l.eventsPerSecond,
@@ -468,7 +567,7 @@ async function main(): Promise<number> {
         l.latencyMs.p95.toFixed(2),
         l.latencyMs.p99.toFixed(2),
         l.latencyMs.max.toFixed(1),
-        l.non2xx,
+        l.unexpected,
         l.errors - l.timeouts,
         l.timeouts,
         `${l.twinCpuMsPerEvent.toFixed(1)} ms`,
@@ -476,6 +575,24 @@ async function main(): Promise<number> {
       ]),
     ),
   );
+  const signedVsKey = compareAuth(intake);
+  if (signedVsKey.length > 0) {
+    console.log('\n   Signature verification against the API key (same work otherwise), p50 / p99:');
+    console.log(
+      table(
+        ['connections', 'signature p50', 'api-key p50', 'Δ p50', 'signature p99', 'api-key p99', 'Δ p99'],
+        signedVsKey.map((c) => [
+          c.connections,
+          c.signature.p50.toFixed(2),
+          c.apiKey.p50.toFixed(2),
+          signed(c.signature.p50 - c.apiKey.p50),
+          c.signature.p99.toFixed(2),
+          c.apiKey.p99.toFixed(2),
+          signed(c.signature.p99 - c.apiKey.p99),
+        ]),
+      ),
+    );
+  }
   console.log('\n2. Timer fire → email (one clock advance across a slot where every user has a timer due)');
   console.log(
     table(
@@ -534,6 +651,7 @@ async function main(): Promise<number> {
     config: CONFIG,
     twin: { startupMs: round(startupMs, 0) },
     intake,
+    signatureVsApiKey: signedVsKey,
     pipeline: lag,
     memory: memory ?? null,
     totalRunMs: round(totalRunMs, 0),
