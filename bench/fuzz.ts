@@ -2,13 +2,15 @@
  * `npm run fuzz -- --requests 10000 --seed 1 --concurrency 8`: seeded, generated requests against the public
  * API of a local twin it starts itself (a child process, fresh data directory, loopback HTTP only).
  *
- * The public routes: `POST /events`; the link pages `GET|POST /links/{action}?t=<token>`, with tokens signed
+ * The public routes: `POST /events`, with the twin's `local` source's API key or a Standard Webhooks
+ * signature, and with no, forged, stale or unknown credentials (`support/fuzz-auth.ts`: each of those must
+ * answer 401 and leave nothing); the link pages `GET|POST /links/{action}?t=<token>`, with tokens signed
  * by the twin's own key ring as well as forged, tampered, expired and garbage ones (a valid token only on
  * GET, which must change nothing); the stylesheet under `/assets/`. Other methods and paths are tried too
  * (they must answer 4xx, not fail). The `/_local/*` controls are not public and are not fuzzed; the run only
  * uses them to read the clock, let the planner catch up and read the dead letters.
  *
- * Prints the count by status and by kind of request, every 5xx with its request (there must be none), and
+ * Prints the count by status, by kind of request and by credential (the 401s of the forged ones), every 5xx with its request (there must be none), and
  * the written check (`support/fuzz-audit.ts`): a full table Scan showing that exactly the accepted events
  * were stored, unchanged, and that refused requests left nothing. Then the planner's outcome for what was
  * accepted: events planned, events failed, dead letters. Exit code 1 when any check fails.
@@ -23,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { TwinClient } from '../harness/twin-client.ts';
 import { type RunningTwin, startTwinProcess } from '../harness/twin-process.ts';
 import { type Accepted, audit, auditPassed, scanTable } from './support/fuzz-audit.ts';
+import { type AuthUsed, authenticate } from './support/fuzz-auth.ts';
 import {
   type FuzzCategory,
   type FuzzRequest,
@@ -62,6 +65,8 @@ function options(): { requests: number; seed: number; concurrency: number } {
 
 interface Answer {
   readonly request: FuzzRequest;
+  /** How a request to `POST /events` authenticated; undefined for other routes. */
+  readonly auth?: AuthUsed;
   /** The HTTP status, or 0 for a timeout or a broken connection. */
   readonly status: number;
   readonly body: string;
@@ -115,7 +120,8 @@ async function main(): Promise<number> {
   }
   try {
     twin = await startTwinProcess({ env: { REBOUND_QUIET: '1' } });
-    const client = new TwinClient(twin.api);
+    const { credentials } = twin;
+    const client = new TwinClient(twin.api, credentials);
     const now = await client.now();
     const requests = generateRequests({ count: opts.requests, seed: opts.seed, now });
     console.log(
@@ -130,7 +136,12 @@ async function main(): Promise<number> {
     for (let i = 0; i < requests.length; i += opts.concurrency) {
       const wave = requests.slice(i, i + opts.concurrency);
       answers.push(
-        ...(await Promise.all(wave.map(async (r) => send(api, agent, await minter.materialize(r))))),
+        ...(await Promise.all(
+          wave.map(async (r) => {
+            const { request, auth } = authenticate(await minter.materialize(r), credentials);
+            return { ...(await send(api, agent, request)), ...(auth ? { auth } : {}) };
+          }),
+        )),
       );
       if ((i / opts.concurrency) % 250 === 0 && i > 0) process.stdout.write(`  … ${i} sent\n`);
     }
@@ -169,6 +180,26 @@ async function main(): Promise<number> {
       const cells = [...row].sort(([a], [b]) => a - b).map(([s, n]) => `${s === 0 ? 'none' : s}: ${n}`);
       console.log(`  ${category.padEnd(14)} ${cells.join(', ')}`);
     }
+
+    console.log('\nBy credential (POST /events):');
+    const byAuth = new Map<AuthUsed, Map<number, number>>();
+    for (const a of answers) {
+      if (!a.auth) continue;
+      const row = byAuth.get(a.auth) ?? new Map<number, number>();
+      row.set(a.status, (row.get(a.status) ?? 0) + 1);
+      byAuth.set(a.auth, row);
+    }
+    for (const [auth, row] of [...byAuth].sort(([a], [b]) => a.localeCompare(b))) {
+      const cells = [...row].sort(([a], [b]) => a - b).map(([s, n]) => `${s === 0 ? 'none' : s}: ${n}`);
+      console.log(`  ${auth.padEnd(18)} ${cells.join(', ')}`);
+    }
+    const forged = answers.filter((a) => a.auth && a.auth !== 'api-key' && a.auth !== 'signature');
+    const forgedIn = forged.filter((a) => a.status !== 401);
+    console.log(
+      `  forged or missing credentials: ${forged.length}, answered 401: ${forged.length - forgedIn.length}: ${forgedIn.length === 0 ? 'ok' : 'FAILED'}`,
+    );
+    for (const f of forgedIn.slice(0, 10))
+      console.log(`    ${f.status}: ${f.body.slice(0, 200)}\n    ${describe(f.request)}`);
 
     const failures = answers.filter((a) => a.status >= 500 || a.status === 0);
     console.log(`\n5xx (or no answer): ${failures.length}`);
@@ -219,6 +250,7 @@ async function main(): Promise<number> {
 
     const passed =
       failures.length === 0 &&
+      forgedIn.length === 0 &&
       leaks.length === 0 &&
       auditPassed(result) &&
       result.plannedEvents + result.failedEvents.length === result.storedEvents &&

@@ -6,7 +6,8 @@
  * 2. Each stored event is what its accepting request said (the contract's parse of that body), so no later
  *    duplicate or conflicting request (409) overwrote it.
  * 3. Every item the run added lies in the partition of a user some accepted request named: a request that
- *    was refused left nothing, not even a profile.
+ *    was refused left nothing, not even a profile. The one exception is intake's own bookkeeping, the rate
+ *    counters (`RATE#<source>` partitions), which every authenticated request counts in, refused or not.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -65,7 +66,10 @@ export interface AuditResult {
 }
 
 const key = (item: TableItem) => `${item.pk}|${item.sk}`;
-const kindOf = (sk: string) => sk.split('#')[0] ?? sk;
+/** The rate counters' items: `sk` is a window start, so they are counted under their `pk` kind. */
+const RATE_COUNTER_PREFIX = 'RATE#';
+const kindOf = (item: TableItem) =>
+  item.pk.startsWith(RATE_COUNTER_PREFIX) ? 'RATE' : (item.sk.split('#')[0] ?? item.sk);
 
 /** What the contract makes of an accepted request's body: what the handler stored. */
 function parsedBody(request: FuzzRequest): JobEventInput {
@@ -101,10 +105,12 @@ export function audit(
       return request !== undefined && !isDeepStrictEqual(item.event, parsedBody(request));
     })
     .map((item) => `${key(item)} (request #${firstAccept.get(key(item))?.index})`);
-  const strayItems = added.filter((item) => !acceptedUsers.has(item.pk)).map(key);
+  const strayItems = added
+    .filter((item) => !acceptedUsers.has(item.pk) && !item.pk.startsWith(RATE_COUNTER_PREFIX))
+    .map(key);
 
   const newItemsByKind: Record<string, number> = {};
-  for (const item of added) newItemsByKind[kindOf(item.sk)] = (newItemsByKind[kindOf(item.sk)] ?? 0) + 1;
+  for (const item of added) newItemsByKind[kindOf(item)] = (newItemsByKind[kindOf(item)] ?? 0) + 1;
 
   return {
     itemsBefore: before.length,

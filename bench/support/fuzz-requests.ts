@@ -2,8 +2,12 @@
  * The requests `npm run fuzz` sends: a deterministic list made from a seed. Valid events from
  * `events/fixtures/` with fresh ids, users and times; the same events mutated one field at a time (wrong JSON
  * types, empty objects and arrays, extreme dates, odd Unicode, prototype-pollution keys); raw bodies with
- * duplicate keys, broken JSON and sizes on both sides of the limit; unusual content types; and other methods
- * and paths on the public API.
+ * duplicate keys, broken JSON and sizes on both sides of the limit; unusual content types; other methods
+ * and paths on the public API; and valid events with missing, forged or stale credentials (`auth`).
+ *
+ * Credentials are added at run time (`fuzz-auth.ts`, the twin's `local` source): a request to `POST /events`
+ * carries the API key or a Standard Webhooks signature (by its index), unless its `auth` recipe says which
+ * bad credential it carries instead.
  *
  * Requests that reuse an earlier one's `id` (duplicates, conflicts) look back at least {@link REUSE_DISTANCE}
  * requests, and the runner sends waves of at most that many at once, so which request of a pair arrives
@@ -36,7 +40,29 @@ export type FuzzCategory =
   | 'content-type'
   | 'garbage'
   | 'route'
-  | 'link';
+  | 'link'
+  | 'auth';
+
+/**
+ * Credentials a request to `POST /events` carries that must not get in (each one a `401`): none at all, a
+ * wrong or malformed key, a key of no source, a signature made with another secret, over another body, 6
+ * minutes old or ahead, of an unknown version, for an unknown source or for none named.
+ */
+export const FORGED_AUTH = [
+  'none',
+  'wrong-key',
+  'unknown-source-key',
+  'malformed-bearer',
+  'basic-auth',
+  'forged-signature',
+  'other-body',
+  'stale',
+  'ahead',
+  'unknown-version',
+  'unknown-source',
+  'no-source',
+] as const;
+export type ForgedAuth = (typeof FORGED_AUTH)[number];
 
 export interface FuzzRequest {
   readonly index: number;
@@ -49,6 +75,8 @@ export interface FuzzRequest {
   readonly body?: Buffer;
   /** For link pages: the token to put where the path says `{token}` (signed by the runner, see below). */
   readonly token?: TokenRecipe;
+  /** For `POST /events`: the bad credential to send instead of a valid one (`fuzz-auth.ts`). */
+  readonly auth?: ForgedAuth;
 }
 
 /**
@@ -553,6 +581,12 @@ const GENERATORS: Readonly<Record<FuzzCategory, (ctx: Context) => FuzzRequest>> 
 
   link: linkRequest,
 
+  auth: (ctx) => {
+    const auth = ctx.rng.pick(FORGED_AUTH);
+    const request = jsonRequest(ctx, 'auth', `a valid event with credentials: ${auth}`, '');
+    return { ...request, body: Buffer.from(JSON.stringify(validEvent(ctx)), 'utf8'), auth };
+  },
+
   route: (ctx) => {
     const [method, path] = ctx.rng.pick<readonly [string, string]>([
       ['GET', '/events'],
@@ -685,6 +719,7 @@ const MIX: readonly (readonly [number, FuzzCategory])[] = [
   [8, 'garbage'],
   [5, 'route'],
   [5, 'link'],
+  [6, 'auth'],
 ];
 
 /** The `count` requests of a run, the same for the same seed (and clock, which only moves valid times). */
