@@ -1,10 +1,14 @@
 /**
  * The whole product against the running twin, driven only through HTTP and the local controls.
  * One twin for the file; each scenario has its own user and starts at a Monday 10:00 local after
- * wherever the previous scenario left the clock. No scenario may dead-letter anything.
+ * wherever the previous scenario left the clock. No scenario may dead-letter anything. Every user confirms
+ * through their confirmation email right after their first event (double opt-in), and the assertions
+ * count reminder emails only.
  */
 import { DeleteScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { confirmUser } from '../../harness/consent.ts';
+import { remindersTo } from '../../harness/email-links.ts';
 import { fixture, nextMonday, nineOnDay, uniqueEmail } from '../../harness/scenario.ts';
 import { TwinClient } from '../../harness/twin-client.ts';
 import { type RunningTwin, startTwinProcess } from '../../harness/twin-process.ts';
@@ -41,31 +45,33 @@ describe('the reminder pipeline on the local twin', () => {
     const { email, t0 } = await startScenario();
     const res = await api.postEvent(fixture('application.submitted', { email, occurredAt: t0 }));
     expect(res.status).toBe(202);
+    await confirmUser(api, email);
 
     // Act / Assess: nothing for 6 days
     await api.advanceTo(new Date(t0.getTime() + 6 * 86_400_000));
-    expect(await api.emails(email)).toHaveLength(0);
+    expect(await remindersTo(api, email)).toHaveLength(0);
 
     // Day 7 at 09:00 Berlin time
     await api.advanceTo(new Date(nineOnDay(t0, 7, ZONE).getTime() + 3_600_000));
-    const first = await api.emails(email);
+    const first = await remindersTo(api, email);
     expect(first).toHaveLength(1);
     expect(first[0]?.sentAt).toBe(nineOnDay(t0, 7, ZONE).toISOString());
     expect(first[0]?.subject).toContain('Acme Corp');
 
     // Day 14, then silence
     await api.advanceTo(new Date(nineOnDay(t0, 14, ZONE).getTime() + 3_600_000));
-    const second = await api.emails(email);
+    const second = await remindersTo(api, email);
     expect(second).toHaveLength(2);
     expect(second[1]?.sentAt).toBe(nineOnDay(t0, 14, ZONE).toISOString());
     await api.advance('P30D');
-    expect(await api.emails(email)).toHaveLength(2);
+    expect(await remindersTo(api, email)).toHaveLength(2);
   });
 
   it('replaces follow-ups with feedback and reconnect reminders after an interview rejection on day 3', async () => {
     // Prepare
     const { email, t0 } = await startScenario();
     await api.postEvent(fixture('application.submitted', { email, occurredAt: t0 }));
+    await confirmUser(api, email);
     const day3 = new Date(t0.getTime() + 3 * 86_400_000); // Thursday 10:00
     await api.advanceTo(day3);
 
@@ -75,7 +81,7 @@ describe('the reminder pipeline on the local twin', () => {
     await api.advance('P60D');
 
     // Assess: Thursday 10:00 + 24 h = Friday 10:00, so the next weekday 09:00 is Monday (day 7)
-    const sent = await api.emails(email);
+    const sent = await remindersTo(api, email);
     expect(sent.map((e) => e.sentAt)).toEqual([
       nineOnDay(t0, 7, ZONE).toISOString(),
       nineOnDay(day3, 42, ZONE).toISOString(),
@@ -99,6 +105,7 @@ describe('the reminder pipeline on the local twin', () => {
     await api.postEvent(
       fixture('interview.completed', { email, occurredAt: t0, ref: 'b-2', company: 'Beta' }),
     );
+    await confirmUser(api, email);
     await api.advance('PT1M');
     const created = (await api.schedules()).filter((s) => !before.has(s.name)).map((s) => s.name);
     expect(created.length).toBeGreaterThanOrEqual(4);
@@ -111,7 +118,7 @@ describe('the reminder pipeline on the local twin', () => {
     const remaining = new Set((await api.schedules()).map((s) => s.name));
     expect(created.filter((n) => remaining.has(n))).toEqual([]);
     await api.advance('P70D');
-    expect(await api.emails(email)).toHaveLength(0);
+    expect(await remindersTo(api, email)).toHaveLength(0);
   });
 
   it('stores an event posted five times once and emails each reminder once', async () => {
@@ -124,6 +131,7 @@ describe('the reminder pipeline on the local twin', () => {
     const unnamed = fixture('application.submitted', { email, id: null, ref: 'no-id', company: 'Gamma' });
     const unnamedResponses = [];
     for (let i = 0; i < 5; i += 1) unnamedResponses.push(await api.postEvent(unnamed));
+    await confirmUser(api, email);
     await api.advance('P20D');
 
     // Assess
@@ -132,7 +140,7 @@ describe('the reminder pipeline on the local twin', () => {
     expect(new Set(responses.map((r) => r.body.eventId))).toEqual(new Set(['same-event-5x']));
     expect(unnamedResponses.filter((r) => r.body.duplicate === false)).toHaveLength(1);
     expect(new Set(unnamedResponses.map((r) => r.body.eventId)).size).toBe(1);
-    const sent = await api.emails(email);
+    const sent = await remindersTo(api, email);
     // Two follow-ups for each application, and the two applications share their slots: 2 digests.
     expect(sent).toHaveLength(2);
     for (const e of sent) {
@@ -150,12 +158,13 @@ describe('the reminder pipeline on the local twin', () => {
     await api.postEvent(
       fixture('application.submitted', { email, occurredAt: t0, ref: 'south', company: 'Southbank' }),
     );
+    await confirmUser(api, email);
 
     // Act
     await api.advanceTo(new Date(nineOnDay(t0, 7, ZONE).getTime() + 3_600_000));
 
     // Assess
-    const sent = await api.emails(email);
+    const sent = await remindersTo(api, email);
     expect(sent).toHaveLength(1);
     expect(sent[0]?.subject).toMatch(/^2 /);
     for (const part of [sent[0]?.text, sent[0]?.html]) {
@@ -169,13 +178,14 @@ describe('the reminder pipeline on the local twin', () => {
     const { email, t0 } = await startScenario();
     const before = new Set((await api.schedules()).map((s) => s.name));
     await api.postEvent(fixture('interview.completed', { email, occurredAt: t0 }));
+    await confirmUser(api, email);
     await api.advance('PT1M');
     const mine = (await api.schedules()).filter((s) => !before.has(s.name) && s.nextFireAt);
     const followUp = mine.sort((a, b) => String(b.nextFireAt).localeCompare(String(a.nextFireAt)))[0];
     expect(followUp).toBeDefined();
     const dueAt = new Date(String(followUp?.nextFireAt));
     await api.advanceTo(new Date(dueAt.getTime() - 30_000));
-    const sentBefore = (await api.emails(email)).length;
+    const sentBefore = (await remindersTo(api, email)).length;
 
     // Act: a duplicate delivery, then the real one at the due time
     await api.fire(String(followUp?.name));
@@ -183,7 +193,7 @@ describe('the reminder pipeline on the local twin', () => {
     await api.advance('P2D');
 
     // Assess
-    expect((await api.emails(email)).length - sentBefore).toBe(1);
+    expect((await remindersTo(api, email)).length - sentBefore).toBe(1);
   });
 
   it('still sends a reminder whose timer was lost, through the reconciler', async () => {
@@ -191,6 +201,7 @@ describe('the reminder pipeline on the local twin', () => {
     const { email, t0 } = await startScenario();
     const before = new Set((await api.schedules()).map((s) => s.name));
     await api.postEvent(fixture('interview.completed', { email, occurredAt: t0 }));
+    await confirmUser(api, email);
     await api.advance('PT1M');
     const lost = (await api.schedules()).filter((s) => !before.has(s.name));
     expect(lost.length).toBe(2);
@@ -205,7 +216,7 @@ describe('the reminder pipeline on the local twin', () => {
       await scheduler.send(new DeleteScheduleCommand({ Name: s.name, GroupName: s.groupName }));
     const thankYouDue = nineOnDay(t0, 1, ZONE);
     await api.advanceTo(new Date(thankYouDue.getTime() + 10 * 60_000));
-    const afterThankYou = await api.emails(email);
+    const afterThankYou = await remindersTo(api, email);
     await api.advance('P9D');
 
     // Assess: thank-you and follow-up still went out, each once, a few minutes late
@@ -214,7 +225,7 @@ describe('the reminder pipeline on the local twin', () => {
     const lateBy = new Date(String(afterThankYou[0]?.sentAt)).getTime() - thankYouDue.getTime();
     expect(lateBy).toBeGreaterThan(5 * 60_000);
     expect(lateBy).toBeLessThanOrEqual(10 * 60_000);
-    const sent = await api.emails(email);
+    const sent = await remindersTo(api, email);
     expect(sent).toHaveLength(2);
     expect(sent[1]?.subject).toMatch(/follow up/i);
   });

@@ -1,5 +1,7 @@
 /** A twin stopped and restarted mid-scenario loses nothing: events, timers, stream position and clock. */
 import { afterAll, describe, expect, it } from 'vitest';
+import { confirmUser } from '../../harness/consent.ts';
+import { remindersTo } from '../../harness/email-links.ts';
 import { fixture, nextMonday, nineOnDay, uniqueEmail } from '../../harness/scenario.ts';
 import { TwinClient } from '../../harness/twin-client.ts';
 import { type RunningTwin, startTwinProcess } from '../../harness/twin-process.ts';
@@ -29,6 +31,7 @@ describe('restarting the twin', () => {
         company: 'Initech',
       }),
     );
+    await confirmUser(api1, email);
     await api1.advance('P2D');
     const clockBefore = await api1.now();
     await api1.postEvent(
@@ -52,7 +55,7 @@ describe('restarting the twin', () => {
     // Assess
     expect(clockAfter.getTime()).toBeGreaterThanOrEqual(clockBefore.getTime());
     expect(clockAfter.getTime() - clockBefore.getTime()).toBeLessThan(60_000);
-    const sent = await api2.emails(email);
+    const sent = await remindersTo(api2, email);
     // Wednesday 10:00 rejection: feedback at the first slot 24 h later (Friday 09:00); the Initech follow-up on day 7.
     expect(sent.map((e) => e.sentAt)).toEqual([
       nineOnDay(t0, 4, ZONE).toISOString(),
