@@ -34,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient, ListTablesCommand, paginateScan } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { bearer } from '../harness/credentials.ts';
 import { type RunningTwin, startTwinProcess } from '../harness/twin-process.ts';
 import { userIdFor } from '../shared/domain/ids.ts';
 import { RECONCILER_RATE_MINUTES } from '../shared/wiring.ts';
@@ -138,7 +139,14 @@ class Form {
   public constructor(public readonly encoded: string) {}
 }
 
-function call(method: string, url: string, body?: unknown, timeoutMs = 0, fresh = false): Promise<Reply> {
+function call(
+  method: string,
+  url: string,
+  body?: unknown,
+  timeoutMs = 0,
+  fresh = false,
+  extraHeaders: Readonly<Record<string, string>> = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const form = body instanceof Form;
     const payload = body === undefined ? undefined : form ? body.encoded : JSON.stringify(body);
@@ -148,13 +156,15 @@ function call(method: string, url: string, body?: unknown, timeoutMs = 0, fresh 
         method,
         // A retry after a reset takes a new connection rather than another pooled one.
         agent: fresh ? false : agent,
-        headers:
-          payload === undefined
+        headers: {
+          ...(payload === undefined
             ? {}
             : {
                 'content-type': form ? 'application/x-www-form-urlencoded' : 'application/json',
-                'content-length': Buffer.byteLength(payload),
-              },
+                'content-length': String(Buffer.byteLength(payload)),
+              }),
+          ...extraHeaders,
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
@@ -184,10 +194,11 @@ async function callRetrying(
   url: string,
   body?: unknown,
   timeoutMs = 0,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<Reply & { attempts: number }> {
   for (let attempts = 1; ; attempts += 1) {
     try {
-      return { ...(await call(method, url, body, timeoutMs, attempts > 1)), attempts };
+      return { ...(await call(method, url, body, timeoutMs, attempts > 1, headers)), attempts };
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       const reset = code === 'ECONNRESET' || code === 'EPIPE' || /socket hang up/.test(String(error));
@@ -273,8 +284,11 @@ async function advanceTo(api: string, toMs: number): Promise<number> {
   throw new Error(`advance to ${new Date(toMs).toISOString()} → ${reply.status} ${reply.text.slice(0, 300)}`);
 }
 
+/** `Authorization` of the twin's `local` source: intake answers 401 without it. */
+let intakeAuth: Readonly<Record<string, string>> = {};
+
 async function postEvent(api: string, event: WorkloadEvent): Promise<void> {
-  const reply = await callRetrying('POST', `${api}/events`, event.body, 60_000);
+  const reply = await callRetrying('POST', `${api}/events`, event.body, 60_000, intakeAuth);
   posted.total += 1;
   posted.byStatus[reply.status] = (posted.byStatus[reply.status] ?? 0) + 1;
   if (reply.status === 202) {
@@ -455,6 +469,7 @@ async function main(): Promise<number> {
   );
   twin = await startTwinProcess({ dataDir, env });
   const { api } = twin;
+  intakeAuth = bearer(twin.credentials);
   wall.startup = performance.now() - started;
 
   const reset = await call('DELETE', `${api}/_local/meter`, undefined, 30_000);
@@ -561,9 +576,15 @@ async function main(): Promise<number> {
     if (reconciler && reconciler.count > 0) {
       reconcilerMonthlyUsd = reconcilerMonthlyLambdaUsd(reconciler.durationMs / reconciler.count);
     }
+    const callsTable = callsPerReminder(calls, sent);
+    // Each reconciler run Queries the pending and the sending views, whatever the load.
+    const idleReconcilerCalls = m.awsCallsByFunction ? 0 : 2 * (reconciler?.count ?? 0);
     meterSection = {
       available: true,
-      calls: callsPerReminder(calls, sent),
+      calls: callsTable,
+      ...(idleReconcilerCalls > 0 && sent > 0
+        ? { withoutSesAndIdleReconciler: callsTable.totalWithoutSes - idleReconcilerCalls / sent }
+        : {}),
       callsScope: m.awsCallsByFunction
         ? 'every function but the reconciler'
         : 'every function, the reconciler’s Queries included (the meter does not split calls by function)',

@@ -372,6 +372,12 @@ export interface SimulationReport {
           readonly source: 'meter' | 'approximation';
         };
         readonly logBytes: number | undefined;
+        /**
+         * Calls per reminder without SES and without the reconciler's own Queries when it finds nothing (two a
+         * run: the pending and the sending view), which are a fixed monthly cost, not a cost per reminder.
+         * Set only when `calls` includes the reconciler's calls (the meter does not split them by function).
+         */
+        readonly withoutSesAndIdleReconciler?: number | undefined;
       }
     | { readonly available: false; readonly reason: string };
   readonly cost: CostBreakdown | undefined;
@@ -522,6 +528,15 @@ export function renderReport(r: SimulationReport): string {
           ]),
           ['total', '', n2(m.calls.total)],
           ['total without SES', '', n2(m.calls.totalWithoutSes)],
+          ...(m.withoutSesAndIdleReconciler === undefined
+            ? []
+            : [
+                [
+                  'without SES and the reconciler’s 2 Queries a run (fixed)',
+                  '',
+                  n2(m.withoutSesAndIdleReconciler),
+                ],
+              ]),
         ],
       ),
     );
