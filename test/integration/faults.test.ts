@@ -129,10 +129,14 @@ describe('the pipeline under injected faults', () => {
     await api.advanceTo(failFrom);
     await api.resetMeter();
 
-    // Act: a day of failing sends, then SES recovers
-    await api.injectFaults({ operation: 'SES.SendEmail', effect: 'fail', rate: 0.3, seed: 7 });
+    // Act: a day of failing sends, then SES recovers. The first 18 calls fail outright: every SDK attempt
+    // of every Scheduler retry of the first timer, so that one reminder needs the reconciler.
+    await api.injectFaults(
+      { operation: 'SES.SendEmail', effect: 'fail', count: 18 },
+      { operation: 'SES.SendEmail', effect: 'fail', rate: 0.3, seed: 7 },
+    );
     await api.advanceTo(recovery);
-    const [rule] = await api.faults();
+    const rule = (await api.faults()).find((r) => r.rate !== undefined);
     const duringFaults = await api.meter();
     await api.clearFaults();
     await api.advanceTo(new Date(recovery.getTime() + 8 * DAY)); // the second follow-ups, with SES healthy
@@ -154,6 +158,8 @@ describe('the pipeline under injected faults', () => {
       sendCallsDuringFaults: duringFaults.awsCalls['SES.SendEmail'],
       senderDuringFaults: duringFaults.invocations.sender,
       refusedDigests: audit.digests.byStatus.failed ?? 0,
+      timersDeadLettered: (await api.deadLetters()).scheduler.length,
+      sentByReconciler: reminders.filter((r) => time(r, 'sentAt') - time(r, 'dueAt') > MINUTE).length,
       sentAfterRecovery: inWindow.filter((r) => time(r, 'sentAt') >= recovery.getTime()).length,
       latestMinutesAfterDue: Math.max(...reminders.map((r) => time(r, 'sentAt') - time(r, 'dueAt'))) / MINUTE,
     });
