@@ -20,8 +20,10 @@ import { type FunctionDefaults, ReboundFunction } from './rebound-function.ts';
 export interface IntakeApiProps {
   /** Log settings of the stage; the access logs use the same retention and removal policy. */
   readonly functionDefaults: FunctionDefaults;
-  /** The single table: intake only appends events. */
+  /** The single table: intake reads sources, counts requests and appends events. */
   readonly table: ITable;
+  /** The key that seals the sources' webhook secrets: intake may only `Decrypt` with it. */
+  readonly sourcesKey: { readonly keyArn: string };
   /** Throttling of the default stage (requests per second and burst). */
   readonly throttle: ThrottleSettings;
   /** Notified when the API answers 5xx. */
@@ -37,12 +39,15 @@ export interface IntakeApiProps {
 }
 
 /**
- * The public HTTP API, created with the intake: `POST /events` in front of the ingest function, on a `$default`
- * stage with throttling and JSON access logs, an alarm on 5xx answers, and optionally a custom domain. Other
- * constructs add their routes to `api` (the link pages: `LinkPages`).
+ * The public HTTP API, created with the intake: `POST /events` in front of the ingest function and
+ * `GET /openapi.json` in front of the function that serves its description, on a `$default` stage with
+ * throttling and JSON access logs, an alarm on 5xx answers, and optionally a custom domain. Other constructs
+ * add their routes to `api` (the link pages: `LinkPages`).
  */
 export class IntakeApi extends Construct {
   public readonly ingest: ReboundFunction<'ingest'>;
+  /** Serves the OpenAPI document bundled with it; no configuration, no permissions beyond its logs. */
+  public readonly openapi: ReboundFunction<'openapi'>;
   public readonly api: HttpApi;
   /** Base URL of the API (`https://<id>.execute-api.<region>.<suffix>/`), ending in `/`. */
   public readonly url: string;
@@ -52,11 +57,22 @@ export class IntakeApi extends Construct {
     this.ingest = new ReboundFunction(this, 'Ingest', {
       ...props.functionDefaults,
       name: 'ingest',
-      description: 'POST /events: validates and stores one intake event',
+      description:
+        'POST /events: authenticates the source, applies its rate limit, validates and stores one event',
       timeout: Duration.seconds(10),
-      config: { TABLE_NAME: props.table.tableName },
+      config: { TABLE_NAME: props.table.tableName, KMS_KEY_ID: props.sourcesKey.keyArn },
     });
-    this.ingest.bindTable(props.table, 'append');
+    this.ingest.bindTable(props.table, 'intake');
+    this.ingest.allowOpenSourceSecrets(props.sourcesKey);
+    this.openapi = new ReboundFunction(this, 'OpenApi', {
+      ...props.functionDefaults,
+      name: 'openapi',
+      description: 'GET /openapi.json: the OpenAPI 3.1 document of the intake API',
+      timeout: Duration.seconds(3),
+      // The document is bundled; nothing to load, so the smallest size does.
+      memorySize: 128,
+      config: {},
+    });
 
     this.api = new HttpApi(this, 'Api', {
       description: props.description,
@@ -73,7 +89,19 @@ export class IntakeApi extends Construct {
       Validations.of(route).acknowledge({
         id: 'AwsSolutions-APIG4',
         reason:
-          'Intake is public in this release: bodies are schema-validated and the stage is throttled; an authorizer is tracked as a follow-up.',
+          'Authenticated in the function: a Standard Webhooks signature over the raw body, or an API key, per source (docs/integrations.md). An HTTP API Lambda authorizer never sees the body, so it cannot verify a signature.',
+      });
+    }
+    const documentRoutes = this.api.addRoutes({
+      path: '/openapi.json',
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('OpenApiIntegration', this.openapi),
+    });
+    for (const route of documentRoutes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'The public description of the API, the same for everyone (as docs are); it reads and reveals nothing else.',
       });
     }
     const accessLogs = new LogGroup(this, 'AccessLogs', {

@@ -6,6 +6,9 @@ import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { keys } from '../../shared/adapters/dynamodb-store.ts';
+import { rateKeys } from '../../shared/adapters/rate-limiter.ts';
+import { sourceKeys } from '../../shared/adapters/source-store.ts';
 import { type EnvironmentOf, environmentFor, type FunctionName } from '../../shared/config.ts';
 import { TABLE_DEFINITION } from '../../shared/table-definition.ts';
 import { POWERTOOLS } from '../../shared/wiring.ts';
@@ -14,14 +17,16 @@ import { ESBUILD_SETTINGS, type EsbuildSettings, entryFor, REPO_ROOT } from './e
 
 /**
  * How a function may use the table, by intent.
- * - `append`: conditional `PutItem`, plus `GetItem` to read back the existing item after a failed condition
- *   (the intake's idempotency check). Table only, no index.
+ * - `intake`: what `POST /events` does, each action held to the partitions it belongs in by
+ *   `dynamodb:LeadingKeys`: the event's conditional `PutItem` (and `GetItem` to read back the existing item
+ *   after a failed condition) in users' partitions, one `GetItem` of the sender's source in `SOURCE#`
+ *   partitions, and the rate counter's conditional `UpdateItem` in `RATE#` partitions. Table only, no index.
  * - `read`: point reads and queries on the table and its named indexes.
  * - `readWrite`: `read` plus item writes (single and transactional). No `Scan`, no table management.
  * - `readWriteErase`: `readWrite` plus `BatchWriteItem`, which "delete my data" uses to remove a user's items
  *   25 at a time. Only the function that applies erasures (the planner) needs it.
  */
-export type TableAccess = 'append' | 'read' | 'readWrite' | 'readWriteErase';
+export type TableAccess = 'intake' | 'read' | 'readWrite' | 'readWriteErase';
 
 const READ_ACTIONS = [
   'dynamodb:GetItem',
@@ -29,8 +34,7 @@ const READ_ACTIONS = [
   'dynamodb:Query',
   'dynamodb:ConditionCheckItem',
 ];
-const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
-  append: ['dynamodb:PutItem', 'dynamodb:GetItem'],
+const TABLE_ACTIONS: Record<Exclude<TableAccess, 'intake'>, readonly string[]> = {
   read: READ_ACTIONS,
   // TransactWriteItems is authorised per contained action (Put/Update/Delete/ConditionCheck).
   readWrite: [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
@@ -42,6 +46,19 @@ const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
     'dynamodb:BatchWriteItem',
   ],
 };
+
+/**
+ * `intake`'s statements: action → the partition-key patterns it may touch, from the stores' own key
+ * functions, so a renamed prefix cannot leave the policy behind.
+ */
+const INTAKE_PARTITIONS: ReadonlyArray<readonly [readonly string[], readonly string[]]> = [
+  [['dynamodb:PutItem'], [keys.user('*')]],
+  [['dynamodb:GetItem'], [keys.user('*'), sourceKeys.source('*').pk]],
+  [['dynamodb:UpdateItem'], [rateKeys.counter('*', new Date(0)).pk]],
+];
+
+/** The encryption-context key every sealed source secret carries (`manage-sources.ts`: `{ sourceId }`). */
+const SOURCE_SECRET_CONTEXT_KEY = 'sourceId';
 
 /** The CDK form of the shared esbuild settings (see `esbuild-settings.ts`). */
 export function cdkBundlingOptions(settings: EsbuildSettings = ESBUILD_SETTINGS): BundlingOptions {
@@ -62,11 +79,24 @@ export function cdkBundlingOptions(settings: EsbuildSettings = ESBUILD_SETTINGS)
   };
 }
 
-export interface ReboundFunctionProps<F extends FunctionName> {
+/**
+ * Functions that read no configuration at all, so they have no schema in `CONFIG_SCHEMAS`
+ * (`functions/openapi.ts` serves a document bundled with it).
+ */
+export type ConfiglessFunctionName = 'openapi';
+export type ReboundFunctionName = FunctionName | ConfiglessFunctionName;
+/** A function's configuration: typed by its schema, or nothing for a configless function. */
+export type ConfigFor<F extends ReboundFunctionName> = F extends FunctionName
+  ? EnvironmentOf<F>
+  : Record<string, never>;
+
+const isConfigured = (name: ReboundFunctionName): name is FunctionName => name !== 'openapi';
+
+export interface ReboundFunctionProps<F extends ReboundFunctionName> {
   /** Which function: bundles `functions/<name>.ts`; `config` is typed by `CONFIG_SCHEMAS[name]`. */
   readonly name: F;
   /** The function's configuration; becomes its environment through `environmentFor()`. */
-  readonly config: EnvironmentOf<F>;
+  readonly config: ConfigFor<F>;
   /** Retention of the function's own log group. */
   readonly logRetention: RetentionDays;
   /** What happens to the log group when the stack is deleted. */
@@ -83,7 +113,7 @@ export interface ReboundFunctionProps<F extends FunctionName> {
 
 /** The settings every function of a stage shares; constructs that create functions take them as one prop. */
 export type FunctionDefaults = Pick<
-  ReboundFunctionProps<FunctionName>,
+  ReboundFunctionProps<ReboundFunctionName>,
   'logRetention' | 'logRemovalPolicy' | 'logLevel'
 >;
 
@@ -100,7 +130,7 @@ export type FunctionDefaults = Pick<
  *   traces, while log lines carry the correlation ids (see docs/deploy.md, "Why no X-Ray");
  * - permissions only through intent methods (`bindTable`, `allowSendEmail`, `allowReadLinkKeys`).
  */
-export class ReboundFunction<F extends FunctionName> extends NodejsFunction {
+export class ReboundFunction<F extends ReboundFunctionName> extends NodejsFunction {
   /** The function's role (also reachable as `role`, typed here as the concrete `Role`). */
   public readonly functionRole: Role;
   /** Which Rebound function this is (`functions/<name>.ts`). */
@@ -132,7 +162,11 @@ export class ReboundFunction<F extends FunctionName> extends NodejsFunction {
       logGroup,
       bundling: cdkBundlingOptions(),
       environment: {
-        ...environmentFor(props.name, props.config),
+        // The one cast: `config` was typed by this name's schema (`ConfigFor`), which TypeScript cannot
+        // carry through the narrowing of a generic.
+        ...(isConfigured(props.name)
+          ? environmentFor(props.name, props.config as EnvironmentOf<typeof props.name>)
+          : {}),
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: POWERTOOLS.service,
         POWERTOOLS_METRICS_NAMESPACE: POWERTOOLS.namespace,
@@ -148,12 +182,42 @@ export class ReboundFunction<F extends FunctionName> extends NodejsFunction {
    * `index/*`, so no statement carries a wildcard.
    */
   public bindTable(table: ITable, access: TableAccess): void {
-    const indexArns =
-      access === 'append'
-        ? []
-        : TABLE_DEFINITION.globalSecondaryIndexes.map((gsi) => `${table.tableArn}/index/${gsi.indexName}`);
+    if (access === 'intake') {
+      for (const [actions, partitions] of INTAKE_PARTITIONS) {
+        this.addToRolePolicy(
+          new PolicyStatement({
+            actions: [...actions],
+            resources: [table.tableArn],
+            conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...partitions] } },
+          }),
+        );
+      }
+      return;
+    }
+    const indexArns = TABLE_DEFINITION.globalSecondaryIndexes.map(
+      (gsi) => `${table.tableArn}/index/${gsi.indexName}`,
+    );
     this.addToRolePolicy(
       new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources: [table.tableArn, ...indexArns] }),
+    );
+  }
+
+  /**
+   * Allow opening the sources' sealed webhook secrets: `kms:Decrypt` with exactly this key, and only for
+   * ciphertexts sealed under a `sourceId` encryption context (what `KmsSecretBox` binds), so the role cannot
+   * use the key to open anything sealed for another purpose. Never `Encrypt`: secrets are sealed by the
+   * sources tooling with an operator's own credentials.
+   */
+  public allowOpenSourceSecrets(key: { readonly keyArn: string }): void {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [key.keyArn],
+        conditions: {
+          'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': [SOURCE_SECRET_CONTEXT_KEY] },
+          Null: { [`kms:EncryptionContext:${SOURCE_SECRET_CONTEXT_KEY}`]: 'false' },
+        },
+      }),
     );
   }
 

@@ -176,9 +176,10 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       import('../../functions/reconciler.ts'),
       import('../../functions/links.ts'),
       import('../../functions/feedback.ts'),
+      import('../../functions/openapi.ts'),
     ]);
     // Every invocation is counted and timed, as Lambda bills it (`GET /_local/meter`).
-    const [ingest, planner, sender, reconciler, links, feedback] = meteredFunctions(
+    const [ingest, planner, sender, reconciler, links, feedback, openapi] = meteredFunctions(
       functions,
       meters.invocations,
     );
@@ -272,6 +273,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
             if (!options.quiet) log(`[api] POST /events → ${status}`);
           },
         ),
+        'GET /openapi.json': lambdaRoute('GET /openapi.json', openapi),
         ...linkRoutes(links),
         ...localControls({
           clock,
@@ -331,11 +333,12 @@ type Handlers = [
   typeof import('../../functions/reconciler.ts'),
   typeof import('../../functions/links.ts'),
   typeof import('../../functions/feedback.ts'),
+  typeof import('../../functions/openapi.ts'),
 ];
 
 /** Each function as its trigger invokes it (with a Lambda context), counted under its short name. */
 function meteredFunctions(
-  [ingest, planner, sender, reconciler, links, feedback]: Handlers,
+  [ingest, planner, sender, reconciler, links, feedback, openapi]: Handlers,
   meter: InvocationMeter,
 ) {
   return [
@@ -353,6 +356,7 @@ function meteredFunctions(
       links.handler(event, lambdaContext('rebound-links')),
     ),
     meter.wrap('feedback', (event: unknown) => feedback.handler(event, lambdaContext('rebound-feedback'))),
+    meter.wrap('openapi', (event: APIGatewayProxyEventV2) => openapi.handler(event)),
   ] as const;
 }
 

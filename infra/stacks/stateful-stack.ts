@@ -13,6 +13,7 @@ import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
 import { LinkKeyRing } from '../constructs/link-key-ring.ts';
 import { Mail } from '../constructs/mail.ts';
 import { sesFeedbackRuleArn } from '../constructs/ses-feedback.ts';
+import { SourceSecretsKey } from '../constructs/source-secrets-key.ts';
 import type { StageConfig } from '../stages.ts';
 
 export interface StatefulStackProps extends StackProps {
@@ -45,8 +46,8 @@ const attribute = (key: KeyDefinition) => ({
 
 /**
  * Everything that holds data or identity and must outlive a redeploy of the code: the table, the
- * dead-letter queues, the schedule group, SES, the link key ring, and the alarm topic. The stateless stack
- * only references it.
+ * dead-letter queues, the schedule group, SES, the link key ring, the key that seals the sources' secrets,
+ * and the alarm topic. The stateless stack only references it.
  */
 export class StatefulStack extends Stack {
   public readonly table: Table;
@@ -62,6 +63,8 @@ export class StatefulStack extends Stack {
   public readonly mail: Mail;
   /** The keys that sign the links in emails (a Secrets Manager secret). */
   public readonly linkKeys: LinkKeyRing;
+  /** The KMS key that seals the sources' webhook secrets (stored in the table). */
+  public readonly sourcesKey: SourceSecretsKey;
   /**
    * The HTTP API's custom domain, when `domainName` is configured. Here, not with the API: links in emails
    * point at it, and its DNS target (`DomainTarget`) must not change when the stateless stack is redeployed.
@@ -137,6 +140,11 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
     });
 
+    this.sourcesKey = new SourceSecretsKey(this, 'SourcesKey', {
+      stage: config.stage,
+      removalPolicy: config.removalPolicy,
+    });
+
     if (config.domainName && config.certificateArn) {
       this.apiDomain = new DomainName(this, 'ApiDomain', {
         domainName: config.domainName,
@@ -156,6 +164,11 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'LinkKeysSecretArn', {
       value: this.linkKeys.secretArn,
       description: 'Secrets Manager secret holding the link key ring (rotation: docs/deploy.md)',
+    });
+    // `npm run sources -- --stage <stage>` reads TableName and this output (scripts/sources.ts).
+    new CfnOutput(this, 'SourcesKeyArn', {
+      value: this.sourcesKey.keyArn,
+      description: `KMS key (${this.sourcesKey.aliasName}) that seals the sources' webhook secrets`,
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.alarmTopic.topicArn,

@@ -39,6 +39,7 @@ export interface StatelessStackProps extends StackProps {
  */
 export class StatelessStack extends Stack {
   public readonly ingest: ReboundFunction<'ingest'>;
+  public readonly openapi: ReboundFunction<'openapi'>;
   public readonly planner: ReboundFunction<'planner'>;
   public readonly sender: ReboundFunction<'sender'>;
   public readonly reconciler: ReboundFunction<'reconciler'>;
@@ -68,6 +69,7 @@ export class StatelessStack extends Stack {
     const intake = new IntakeApi(this, 'Intake', {
       functionDefaults,
       table,
+      sourcesKey: stateful.sourcesKey,
       throttle: config.apiThrottle,
       alarmAction,
       description: `Rebound ${config.stage} intake and link pages`,
@@ -174,6 +176,7 @@ export class StatelessStack extends Stack {
     });
 
     this.ingest = intake.ingest;
+    this.openapi = intake.openapi;
     this.sender = timers.sender;
     this.reconciler = reconciler.function;
     this.links = pages.function;
@@ -181,7 +184,15 @@ export class StatelessStack extends Stack {
     this.feedbackRule = feedback.rule;
     this.schedulerRole = timers.schedulerRole;
     this.api = intake.api;
-    for (const fn of [this.ingest, this.planner, this.sender, this.reconciler, this.links, this.feedback]) {
+    for (const fn of [
+      this.ingest,
+      this.openapi,
+      this.planner,
+      this.sender,
+      this.reconciler,
+      this.links,
+      this.feedback,
+    ]) {
       fn.addErrorAlarm(alarmAction);
     }
 

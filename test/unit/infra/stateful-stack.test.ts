@@ -182,6 +182,41 @@ describe('Stateful stack', () => {
     });
   });
 
+  describe("the key that seals the sources' webhook secrets", () => {
+    it('is one symmetric KMS key with automatic rotation, aliased alias/rebound-<stage>', () => {
+      dev.resourceCountIs('AWS::KMS::Key', 1);
+      dev.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeySpec: Match.absent(), // SYMMETRIC_DEFAULT
+        KeyUsage: Match.absent(), // ENCRYPT_DECRYPT
+      });
+      dev.hasResourceProperties('AWS::KMS::Alias', {
+        AliasName: 'alias/rebound-dev',
+        TargetKeyId: { 'Fn::GetAtt': [logicalIdOf(devStacks.stateful.sourcesKey.key), 'Arn'] },
+      });
+      prod.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/rebound-prod' });
+    });
+
+    it('is retained on prod (without it no sealed secret opens again) and destroyed with a dev stack', () => {
+      prod.hasResource('AWS::KMS::Key', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: Match.objectLike({ PendingWindowInDays: 30 }),
+      });
+      dev.hasResource('AWS::KMS::Key', {
+        DeletionPolicy: 'Delete',
+        Properties: Match.objectLike({ PendingWindowInDays: 7 }),
+      });
+    });
+
+    it('exports its ARN beside the table name, the two outputs npm run sources -- --stage reads', () => {
+      dev.hasOutput('SourcesKeyArn', {
+        Value: { 'Fn::GetAtt': [logicalIdOf(devStacks.stateful.sourcesKey.key), 'Arn'] },
+      });
+      dev.hasOutput('TableName', { Value: { Ref: logicalIdOf(devStacks.stateful.table) } });
+    });
+  });
+
   describe('the schedule group', () => {
     it('is named from the stage config ("rebound" by default)', () => {
       dev.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);

@@ -1,6 +1,10 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
+import type { ReboundFunctionName } from '../../../infra/constructs/rebound-function.ts';
+import { keys } from '../../../shared/adapters/dynamodb-store.ts';
+import { rateKeys } from '../../../shared/adapters/rate-limiter.ts';
+import { sourceKeys } from '../../../shared/adapters/source-store.ts';
 import { CONFIG_SCHEMAS, type FunctionName } from '../../../shared/config.ts';
 import { PLANNER_STREAM_FILTER, TABLE_DEFINITION } from '../../../shared/table-definition.ts';
 import { PLANNER_STREAM_MAPPING, POWERTOOLS, RECONCILER_RATE_MINUTES } from '../../../shared/wiring.ts';
@@ -42,9 +46,9 @@ const POWERTOOLS_AND_RUNTIME_VARS = [
 describe('Stateless stack', () => {
   let template: Template;
   let stacks: ReturnType<typeof synthStacks>;
-  const fnId = (name: FunctionName) => logicalIdOf(stacks.stateless[name]);
-  const roleId = (name: FunctionName) => logicalIdOf(stacks.stateless[name].functionRole);
-  const functionProps = (name: FunctionName) => template.toJSON().Resources[fnId(name)].Properties;
+  const fnId = (name: ReboundFunctionName) => logicalIdOf(stacks.stateless[name]);
+  const roleId = (name: ReboundFunctionName) => logicalIdOf(stacks.stateless[name].functionRole);
+  const functionProps = (name: ReboundFunctionName) => template.toJSON().Resources[fnId(name)].Properties;
   const getAtt = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
   const actionsOf = (s: Statement) => asArray(s.Action);
 
@@ -55,10 +59,12 @@ describe('Stateless stack', () => {
 
   describe('functions', () => {
     const names = Object.keys(CONFIG_SCHEMAS) as FunctionName[];
+    /** With the configless ones, which have no schema (`openapi` serves a bundled document). */
+    const allFunctions: readonly ReboundFunctionName[] = [...names, 'openapi'];
 
-    it('are Node.js 24 functions on ARM64 with source maps enabled, one per config schema', () => {
-      template.resourceCountIs('AWS::Lambda::Function', names.length);
-      for (const name of names) {
+    it('are Node.js 24 functions on ARM64 with source maps enabled, one per config schema and openapi', () => {
+      template.resourceCountIs('AWS::Lambda::Function', allFunctions.length);
+      for (const name of allFunctions) {
         expect(functionProps(name)).toMatchObject({
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
@@ -81,6 +87,10 @@ describe('Stateless stack', () => {
         for (const variable of variables)
           expect([...schemaKeys, ...POWERTOOLS_AND_RUNTIME_VARS]).toContain(variable);
       }
+      // openapi reads nothing: no configuration at all.
+      expect(Object.keys(functionProps('openapi').Environment.Variables).sort()).toEqual(
+        [...POWERTOOLS_AND_RUNTIME_VARS].sort(),
+      );
     });
 
     it('that sign or verify links read the key ring from the secret (never a file) and link to the API URL', () => {
@@ -98,23 +108,23 @@ describe('Stateless stack', () => {
     });
 
     it('are not traced with X-Ray (see docs/deploy.md for why)', () => {
-      for (const name of names) expect(functionProps(name).TracingConfig).toBeUndefined();
+      for (const name of allFunctions) expect(functionProps(name).TracingConfig).toBeUndefined();
     });
 
     it('log to their own log group, and every log group has the stage retention', () => {
       const groups = template.findResources('AWS::Logs::LogGroup');
-      expect(Object.keys(groups).length).toBeGreaterThanOrEqual(names.length + 1);
+      expect(Object.keys(groups).length).toBeGreaterThanOrEqual(allFunctions.length + 1);
       for (const group of Object.values(groups)) {
         expect(group.Properties.RetentionInDays).toBe(stacks.config.logRetention);
       }
-      for (const name of names) {
+      for (const name of allFunctions) {
         const ref = functionProps(name).LoggingConfig.LogGroup.Ref;
         expect(groups[ref]).toBeDefined();
       }
     });
 
     it('each have an error alarm', () => {
-      for (const name of names) {
+      for (const name of allFunctions) {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'AWS/Lambda',
           MetricName: 'Errors',
@@ -181,13 +191,72 @@ describe('Stateless stack', () => {
       }
     });
 
-    it('lets ingest only put (and read back) items, on the table itself', () => {
+    it("lets ingest put events in users' partitions, read them and sources, and count only in RATE# partitions", () => {
       const dynamo = statementsOfRole(template, roleId('ingest')).filter((s) =>
         actionsOf(s).some((a) => a.startsWith('dynamodb:')),
       );
-      expect(dynamo).toHaveLength(1);
-      expect(actionsOf(dynamo[0] as Statement).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
-      expect(asArray(dynamo[0]?.Resource)).toHaveLength(1);
+      const partitionsFor = (action: string) =>
+        dynamo
+          .filter((s) => actionsOf(s).includes(action))
+          .map((s) => s.Condition?.['ForAllValues:StringLike']?.['dynamodb:LeadingKeys']);
+      // One action per statement, each held to its partitions by the leading key.
+      for (const statement of dynamo) {
+        expect(actionsOf(statement)).toHaveLength(1);
+        expect(asArray(statement.Resource)).toHaveLength(1); // the table itself, no index
+        expect(JSON.stringify(statement.Resource)).not.toContain('/index/');
+      }
+      expect(dynamo.flatMap(actionsOf).sort()).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]);
+      expect(partitionsFor('dynamodb:PutItem')).toEqual([[keys.user('*')]]);
+      expect(partitionsFor('dynamodb:GetItem')).toEqual([[keys.user('*'), sourceKeys.source('*').pk]]);
+      // The rate counter's UpdateItem (shared/adapters/rate-limiter.ts), and nothing else it could update.
+      expect(partitionsFor('dynamodb:UpdateItem')).toEqual([[rateKeys.counter('*', new Date(0)).pk]]);
+      expect(partitionsFor('dynamodb:UpdateItem')[0]).toEqual(['RATE#*']);
+    });
+
+    it('lets only ingest decrypt with the sources key, under a sourceId encryption context', () => {
+      // The stateful stack's key, imported by its ARN (the export's name carries the key's logical ID).
+      const keyId = logicalIdOf(stacks.stateful.sourcesKey.key);
+      expect(rolesAllowedTo(template, 'kms:Decrypt')).toEqual([roleId('ingest')]);
+      const kms = statementsOfRole(template, roleId('ingest')).filter((s) =>
+        actionsOf(s).some((a) => a.startsWith('kms:')),
+      );
+      expect(kms).toHaveLength(1);
+      expect(actionsOf(kms[0] as Statement)).toEqual(['kms:Decrypt']);
+      expect(asArray(kms[0]?.Resource)).toHaveLength(1);
+      expect(JSON.stringify(kms[0]?.Resource)).toMatch(new RegExp(`FnGetAtt${keyId}Arn`));
+      expect(kms[0]?.Condition).toEqual({
+        'ForAllValues:StringEquals': { 'kms:EncryptionContextKeys': ['sourceId'] },
+        Null: { 'kms:EncryptionContext:sourceId': 'false' },
+      });
+      expect(JSON.stringify(functionProps('ingest').Environment.Variables.KMS_KEY_ID)).toMatch(
+        new RegExp(`FnGetAtt${keyId}Arn`),
+      );
+    });
+
+    it("lets no function encrypt, re-encrypt or make data keys: sources are sealed with operators' credentials", () => {
+      for (const action of [
+        'kms:Encrypt',
+        'kms:ReEncryptFrom',
+        'kms:ReEncryptTo',
+        'kms:GenerateDataKey',
+        'kms:GenerateDataKeyWithoutPlaintext',
+        'kms:CreateGrant',
+      ]) {
+        expect(rolesAllowedTo(template, action), action).toEqual([]);
+      }
+      const kmsActions = identityStatements(template)
+        .flatMap(({ statement }) => actionsOf(statement))
+        .filter((a) => a.startsWith('kms:'));
+      expect(new Set(kmsActions)).toEqual(new Set(['kms:Decrypt']));
+    });
+
+    it('gives the openapi function nothing but its own logs', () => {
+      const statements = statementsOfRole(template, roleId('openapi'));
+      expect(statements.flatMap(actionsOf).every((a) => a.startsWith('logs:'))).toBe(true);
     });
 
     it('scopes table access of the other functions to the table and its named indexes, without Scan', () => {
@@ -428,8 +497,8 @@ describe('Stateless stack', () => {
   describe('operator alarms', () => {
     it('each fire on one period, treat no data as not breaching and notify an action', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      // Six function errors, iterator age, poison events, API 5xx, stuck digests, recovered reminders.
-      expect(alarms).toHaveLength(11);
+      // Seven function errors, iterator age, poison events, API 5xx, stuck digests, recovered reminders.
+      expect(alarms).toHaveLength(12);
       for (const alarm of alarms) {
         expect(alarm.Properties).toMatchObject({ EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
         expect(alarm.Properties.AlarmActions).toHaveLength(1);
@@ -484,17 +553,19 @@ describe('Stateless stack', () => {
       return template.toJSON().Resources[integrationId].Properties.IntegrationUri;
     };
 
-    it('routes POST /events to ingest, and the link pages and their assets to the links function', () => {
+    it('routes POST /events to ingest, GET /openapi.json to openapi, and the link pages and their assets to the links function', () => {
       const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
         .map((r) => r.Properties.RouteKey)
         .sort();
       expect(routeKeys).toEqual([
         'GET /assets/{file}',
         'GET /links/{action}',
+        'GET /openapi.json',
         'POST /events',
         'POST /links/{action}',
       ]);
       expect(functionBehind('POST /events')).toEqual(getAtt(fnId('ingest')));
+      expect(functionBehind('GET /openapi.json')).toEqual(getAtt(fnId('openapi')));
       for (const key of ['GET /links/{action}', 'POST /links/{action}', 'GET /assets/{file}']) {
         expect(functionBehind(key), key).toEqual(getAtt(fnId('links')));
       }
