@@ -2,7 +2,7 @@
  * The twin's table read and written from outside, straight on DynamoDB Local (the URL in
  * `GET /_local/health`), not through the handlers' metered, faultable proxy.
  */
-import { DynamoDBClient, PutItemCommand, paginateScan } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, PutItemCommand, paginateScan, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { localClientConfig } from '../infra/local/dynamodb/launcher.ts';
 import { LOCAL_NAMES } from '../infra/local/wiring.ts';
@@ -19,6 +19,32 @@ export async function scanTable(dynamodbUrl: string): Promise<TableItem[]> {
       for (const raw of page.Items ?? []) items.push(unmarshall(raw) as TableItem);
     }
     return items;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * The whole table as one string, byte for byte: every item in DynamoDB's own JSON form (attribute types
+ * included), read consistently and sorted. Two snapshots are equal exactly when nothing was written between.
+ */
+export async function tableSnapshot(dynamodbUrl: string): Promise<string> {
+  const client = new DynamoDBClient(localClientConfig(dynamodbUrl));
+  try {
+    const items: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await client.send(
+        new ScanCommand({
+          TableName: LOCAL_NAMES.table,
+          ConsistentRead: true,
+          ExclusiveStartKey: start as never,
+        }),
+      );
+      for (const item of res.Items ?? []) items.push(JSON.stringify(item));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return JSON.stringify(items.sort());
   } finally {
     client.destroy();
   }
