@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, uniqueEmail } from '../../harness/scenario.ts';
 import { TwinClient } from '../../harness/twin-client.ts';
 import { type RunningTwin, startTwinProcess } from '../../harness/twin-process.ts';
-import { freePortBlock, portLayout } from '../../infra/local/support/ports.ts';
+import { freePortBlock, PORT_BLOCK_SIZE, portLayout } from '../../infra/local/support/ports.ts';
 
 /** Java processes of DynamoDB Local listening on `port`, by their command line. */
 function dynamoDbLocalOn(port: number): string {
@@ -41,7 +41,9 @@ describe('the twin process', () => {
         deadLetters: `http://127.0.0.1:${layout.api}/_local/dead-letters`,
         scheduler: `http://127.0.0.1:${layout.scheduler}`,
         dynamodb: `http://127.0.0.1:${layout.dynamodb}`,
+        kms: `http://127.0.0.1:${layout.kms}`,
       },
+      kmsKeyId: 'alias/rebound-local',
     });
   });
 
@@ -61,7 +63,7 @@ describe('the twin process', () => {
 describe('a twin whose SES port is taken', () => {
   it('exits with the friendly message and leaves no DynamoDB Local behind', async () => {
     // Prepare
-    const base = await freePortBlock(4, 20_000, 32_000);
+    const base = await freePortBlock(PORT_BLOCK_SIZE, 20_000, 32_000);
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(portLayout(base).ses, '127.0.0.1', resolve));
 
