@@ -256,9 +256,19 @@ async function run(commandLine: CommandLine): Promise<unknown> {
     }
     case 'send': {
       const sourceId = sourceIdArgument(commandLine);
+      // The default test event is the fixture without its fixed `occurredAt`, which intake would refuse once it
+      // is more than 365 days old: it happens now.
       const body = options.file
         ? await readFile(options.file, 'utf8')
-        : await readFile(new URL('../events/fixtures/application.submitted.json', import.meta.url), 'utf8');
+        : JSON.stringify({
+            ...JSON.parse(
+              await readFile(
+                new URL('../events/fixtures/application.submitted.json', import.meta.url),
+                'utf8',
+              ),
+            ),
+            occurredAt: undefined,
+          });
       JobEventInputSchema.parse(JSON.parse(body));
       const baseUrl = await target.apiUrl();
       if (!options.secret && !options.key) throw new UsageError('send needs --secret whsec_… or --key rbk_…');

@@ -1,7 +1,7 @@
-import type { JobEventInput, StoredJobEvent } from '#events/job-event.ts';
+import { type JobEventInput, occurredAtIssues, type StoredJobEvent } from '#events/job-event.ts';
 import { contentHash, derivedEventId, userIdFor } from '../domain/ids.ts';
 import { webhookEventId } from '../domain/sources.ts';
-import { IdempotencyConflictError } from '../errors.ts';
+import { IdempotencyConflictError, InvalidEventError } from '../errors.ts';
 import type { Clock, ReminderStore } from '../ports.ts';
 
 export interface RecordEventDeps {
@@ -36,11 +36,14 @@ export interface RecordEventResult {
  *
  * Input: a contract-valid event and, from an authenticated request, its origin. Output: its id and whether
  * it was a repeat.
- * 1. Resolve defaults: `occurredAt` = now; the idempotency key = the client's `id`, else the `webhook-id` of a
+ * 1. Check `occurredAt` against the clock (at most 5 minutes ahead, at most 365 days back: `occurredAtIssues`);
+ *    outside that window the event is refused (400) and nothing is written. The clock is a port, so the twin's
+ *    virtual time judges it there.
+ * 2. Resolve defaults: `occurredAt` = now; the idempotency key = the client's `id`, else the `webhook-id` of a
  *    signed delivery (scoped to its source), else a hash of the content (and of the UTC day when `occurredAt`
  *    is absent).
- * 2. Write it with a condition on its key (`attribute_not_exists`), so retries store nothing new.
- * 3. On a repeat, compare content hashes: same content is a duplicate (202, no effect); different content
+ * 3. Write it with a condition on its key (`attribute_not_exists`), so retries store nothing new.
+ * 4. On a repeat, compare content hashes: same content is a duplicate (202, no effect); different content
  *    under the same `id` is a client bug and raises `IdempotencyConflictError` (409).
  * Planning happens downstream, from the table's stream.
  */
@@ -50,6 +53,8 @@ export async function recordEvent(
   origin?: EventOrigin,
 ): Promise<RecordEventResult> {
   const now = deps.clock.now();
+  const issues = occurredAtIssues(input, now);
+  if (issues.length > 0) throw new InvalidEventError(issues);
   const userId = userIdFor(input.user.email);
   const webhookKey = input.id === undefined && origin?.webhookId !== undefined;
   // Without `id` or `occurredAt`, identical content received on the same UTC day is one event: a retried

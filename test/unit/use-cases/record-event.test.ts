@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { IdempotencyConflictError } from '#shared/errors.ts';
+import { IdempotencyConflictError, InvalidEventError } from '#shared/errors.ts';
 import { recordEvent } from '#shared/use-cases/record-event.ts';
 import { fixture } from '../../support/events.ts';
 import { InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
@@ -142,5 +142,34 @@ describe('recordEvent', () => {
     expect(result.userId.toLowerCase()).not.toContain('sam');
     expect(result.userId).not.toContain('example');
     expect(other.userId).toBe(result.userId);
+  });
+
+  it('refuses an event that happens more than 5 minutes after the clock, and stores nothing', async () => {
+    // Prepare
+    const input = { ...fixture('application.submitted'), occurredAt: '2026-03-10T14:10:01Z' };
+
+    // Act
+    const attempt = recordEvent(input, { store, clock });
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(InvalidEventError);
+    await expect(recordEvent(input, { store, clock })).rejects.toMatchObject({
+      issues: [{ path: 'occurredAt', message: expect.stringContaining('5 minutes in the future') }],
+    });
+    expect(store.storedEvent('u_cd25a6171969f2a3c6e35c76', 'evt-acme-backend-submitted')).toBeUndefined();
+  });
+
+  it('accepts clock skew of up to 5 minutes and a backfill of up to 365 days', async () => {
+    const ahead = { ...fixture('application.submitted'), id: 'ahead', occurredAt: '2026-03-10T14:10:00Z' };
+    const old = { ...fixture('application.submitted'), id: 'old', occurredAt: '2025-03-10T14:05:00Z' };
+    await expect(recordEvent(ahead, { store, clock })).resolves.toMatchObject({ duplicate: false });
+    await expect(recordEvent(old, { store, clock })).resolves.toMatchObject({ duplicate: false });
+  });
+
+  it('refuses an event older than 365 days, judged on the injected clock', async () => {
+    const input = { ...fixture('application.submitted'), occurredAt: '2025-03-10T14:04:59Z' };
+    await expect(recordEvent(input, { store, clock })).rejects.toMatchObject({
+      issues: [{ path: 'occurredAt', message: expect.stringContaining('365 days in the past') }],
+    });
   });
 });
