@@ -83,8 +83,8 @@ const CONFIG = {
   /** How far before the due instant the clock is parked before the measured advance (real time flows). */
   parkBeforeMs: 10_000,
   rssIntervalMs: 250,
-  /** The whole bench gives up (and stops the twin) after this. */
-  maxRunMs: 8 * 60_000,
+  /** The whole bench gives up (and stops the twin) after this: three ways in, three levels each. */
+  maxRunMs: 15 * 60_000,
 } as const;
 
 const OUT_FILE = join(ROOT, '.bench', 'intake.json');
@@ -495,7 +495,7 @@ async function main(): Promise<number> {
   );
   console.log(`At start: ${loadLine(machine.loadAverageAtStart)}`);
   console.log(
-    `Plan: intake at ${CONFIG.connections.join('/')} connections (${CONFIG.warmupS} s warm-up + ${CONFIG.durationS} s each); ` +
+    `Plan: intake (${CONFIG.authModes.join(', ')}) at ${CONFIG.connections.join('/')} connections (${CONFIG.warmupS} s warm-up + ${CONFIG.durationS} s each); ` +
       `timer → email with ${CONFIG.lagUsers} users; RSS every ${CONFIG.rssIntervalMs} ms. The load generator shares the machine.\n`,
   );
 
