@@ -5,8 +5,9 @@
  *
  * - **Double:** a reminder in two digests that were (or may have been) sent, or in two emails; an email
  *   for a digest that does not claim to have been sent by it.
- * - **Lost:** a reminder still pending well after it was due (unless held for its user's consent), or one in `sending` whose digest nobody
- *   reported (the reconciler reports a digest stuck in `sending`; it is never resent automatically).
+ * - **Lost:** a reminder still pending well after it was due (unless held for its user's consent), or one
+ *   claimed by a digest still in `sending` that nobody reported (the reconciler reports a digest stuck in
+ *   `sending`; it is never resent automatically).
  */
 import { itemsOf, type TableItem } from './table.ts';
 import type { Email } from './twin-client.ts';
@@ -29,7 +30,7 @@ export interface DeliveryAudit {
   };
   readonly lost: {
     readonly pendingOverdue: readonly string[];
-    /** In `sending` under a digest that no report names. */
+    /** Claimed by a digest still in `sending` that no report names. */
     readonly sendingUnreported: readonly string[];
     readonly total: number;
   };
@@ -82,7 +83,13 @@ export function auditDelivery(
   }
 
   const pendingOverdue: string[] = [];
-  const sendingUnreported: string[] = [];
+  // The reminders of an unreported digest in `sending`, whichever status the claim gave them.
+  const unreported = new Set<string>();
+  for (const digest of digests.values()) {
+    if (digest.status === 'sending' && !reported.has(text(digest.digestId))) {
+      for (const id of list(digest.reminderIds)) unreported.add(id);
+    }
+  }
   const overdueBefore = options.now.getTime() - options.graceMs;
   for (const reminder of reminders) {
     const id = text(reminder.reminderId);
@@ -92,8 +99,9 @@ export function auditDelivery(
     const held = reminder.held === true;
     if (status === 'pending' && !held && Date.parse(text(reminder.dueAt)) < overdueBefore)
       pendingOverdue.push(id);
-    if (status === 'sending' && !reported.has(text(reminder.digestId))) sendingUnreported.push(id);
+    if (status === 'sending' && !reported.has(text(reminder.digestId))) unreported.add(id);
   }
+  const sendingUnreported = [...unreported].sort();
   const several = (counts: Map<string, number>) =>
     [...counts]
       .filter(([, n]) => n > 1)

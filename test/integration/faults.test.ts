@@ -246,9 +246,8 @@ describe('the pipeline under injected faults', () => {
       expect(unsent).toEqual([]);
     });
 
-    // The sender marks a digest sent with a transaction after SES accepted the email; when the SDK's three
-    // attempts are all throttled, the digest stays `sending` for good (reported, never resent). Issue 7 asks
-    // for none: this fails until marking a digest sent outlasts throttling.
+    // Marking a digest sent comes after SES accepted the email; if throttling made it give up, the digest
+    // would stay `sending` for good (reported, never resent). Issue 7 asks for none.
     it('leaves no digest stuck in sending', () => {
       expect(outcome.audit.sendingDigests).toEqual([]);
     });
