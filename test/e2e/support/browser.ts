@@ -149,6 +149,21 @@ export async function heading(page: Page): Promise<string> {
   return ((await page.getByRole('heading', { level: 1 }).textContent()) ?? '').trim();
 }
 
+/**
+ * Wait until the page's main heading says `name` (a form's answer may still be on its way after a click);
+ * fails with the heading the page shows instead.
+ */
+export async function expectHeading(page: Page, name: string): Promise<void> {
+  try {
+    await page.getByRole('heading', { level: 1, name, exact: true }).waitFor({ timeout: 10_000 });
+  } catch (error) {
+    const shown = await heading(page).catch(() => '(none)');
+    throw new Error(`Expected the page's heading "${name}", it shows "${shown}" at ${page.url()}`, {
+      cause: error,
+    });
+  }
+}
+
 export interface PageCheck {
   /** Serious and critical axe violations: a page passes with none. */
   readonly serious: AxeViolation[];
