@@ -27,7 +27,7 @@ p,ul,ol{margin:0 0 1rem;max-width:40em}
 input[type=text],input[type=email],input[type=date],input[type=datetime-local],select{font:inherit;padding:.35rem;border:2px solid #0b0c0c;min-height:2.5rem;width:100%;max-width:30em}
 fieldset{border:0;padding:0;margin:0}
 .choice{display:flex;align-items:center;gap:.5rem;margin:.25rem 0;min-height:2.75rem}
-.choice input{width:1.5rem;height:1.5rem;margin:0}
+.choice input{width:1.5rem;height:1.5rem;margin:0;flex:none}
 .button{display:inline-block;font:inherit;font-weight:700;padding:.5rem 1rem;min-height:2.75rem;border:0;border-bottom:2px solid #002d18;background:#00703c;color:#fff;cursor:pointer;text-decoration:none;margin:0 .5rem .75rem 0}
 .button:hover{background:#005a30}
 .button--secondary{background:#f3f2f1;color:#0b0c0c;border-bottom-color:#929191}.button--secondary:hover{background:#dbdad9}

@@ -8,12 +8,13 @@ import { linkTarget } from '../../use-cases/link-context.ts';
 import { recordUserAction } from '../../use-cases/record-user-action.ts';
 import type { LinksService } from './routes.tsx';
 
+/** How a page names a reminder mid-sentence ("We will send the follow-up for Acme Corp again later"). */
 const REMINDER_LABELS: Readonly<Record<string, string>> = {
-  follow_up: 'The follow-up',
-  thank_you: 'The thank-you note',
-  ask_feedback: 'Asking for feedback',
-  apply_formally: 'Applying formally',
-  reconnect: 'Reconnecting',
+  follow_up: 'the follow-up',
+  thank_you: 'the thank-you note',
+  ask_feedback: 'the request for feedback',
+  apply_formally: 'the nudge to apply formally',
+  reconnect: 'the reminder to reconnect',
 };
 
 export interface LinksDeps {
