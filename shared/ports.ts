@@ -49,6 +49,26 @@ export interface PlanningState extends KnownState {
   readonly eventStored: boolean;
   /** The marker an erasure of this user left, read only when there is no profile. */
   readonly erasure?: ErasureMarker | undefined;
+  /**
+   * The stored profile predates the user's live index (it is not on it): write it back even if nothing in it
+   * changed, so the sender finds it in its one read.
+   */
+  readonly profileNotIndexed?: boolean | undefined;
+}
+
+/**
+ * Where the planner reads the user's pending reminders from:
+ * - `index`: the user's live index (gsi2), which holds only pending reminders: cheap, but eventually
+ *   consistent, so a reminder written a moment ago may be missing;
+ * - `consistent`: the base table, strongly consistent, reading the user's whole reminder history.
+ */
+export type PendingRead = 'index' | 'consistent';
+
+/** What the sender reads when a timer wakes it: the profile and the reminders due, from one read. */
+export interface DueState {
+  readonly profile?: UserProfile | undefined;
+  /** Pending reminders due at or before the bound, oldest first; held ones are never listed. */
+  readonly due: readonly Reminder[];
 }
 
 export interface PlanWrite {
@@ -96,11 +116,18 @@ export interface ReminderStore {
    * stored copy, whichever kind it is.
    */
   putEvent(event: TimelineEvent): Promise<PutEventResult>;
+  /**
+   * Read what the planner judges an event against, strongly consistent (profile, application, whether the
+   * event was applied), except the pending reminders, which come from `pending` (see {@link PendingRead}).
+   */
   loadPlanningState(
     userId: string,
     eventId: string,
     applicationRef: string | undefined,
+    pending: PendingRead,
   ): Promise<PlanningState>;
+  /** Every pending reminder of the user, held ones included, strongly consistent (reads the history). */
+  listPending(userId: string): Promise<readonly Reminder[]>;
   /**
    * Apply a plan. First cancel and move the listed reminders that are still pending, and record the done
    * ones (each on its own, idempotent, so a long list is not bound by the transaction size limit); then, in
@@ -144,18 +171,27 @@ export interface ReminderStore {
   getReminder(userId: string, reminderId: string): Promise<Reminder | undefined>;
   /** One application's state (strongly consistent). */
   getApplication(userId: string, ref: string): Promise<ApplicationState | undefined>;
-  /** Pending reminders of a user whose `dueAt` is at or before `until`; held ones are not listed. */
-  listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]>;
+  /**
+   * The user's profile and pending reminders due at or before `until` (held ones are not listed), in one read
+   * of the live index: eventually consistent, so a reminder may show as pending a moment after it was claimed,
+   * cancelled or moved (the claim's conditions catch it). `consistent` reads the base table instead.
+   */
+  loadDue(userId: string, until: Date, options?: { readonly consistent?: boolean }): Promise<DueState>;
   /**
    * Pending reminders of all users due at or before `until`, oldest first (the reconciler's view: the
    * pending index, where held reminders never appear).
    */
   listAllPendingDue(until: Date, limit: number): Promise<readonly Reminder[]>;
-  /** Move the reminders from pending to sending and create the digest, all or nothing. */
-  claimDigest(digest: Digest): Promise<ClaimResult>;
-  /** Record the SES message id: digest and reminders become sent. */
+  /**
+   * Claim the reminders for one email, all or nothing: each must still be pending, not held, and due at or
+   * before `dueBy` (a stale read of a moved reminder loses the claim). The reminders become `sent` under the
+   * digest (`digestId`, `sentAt` = the claim's time) and the digest is created `sending`: from here on the
+   * digest says whether the email went out.
+   */
+  claimDigest(digest: Digest, dueBy: string): Promise<ClaimResult>;
+  /** Record the SES message id: the digest (only it: one write) becomes sent. */
   completeDigest(digest: Digest, messageId: string, sentAt: string): Promise<void>;
-  /** Sending failed for sure: put the reminders back to pending so a retry can send them. */
+  /** Sending failed for sure: the digest becomes failed, its reminders pending again, so a retry can send them. */
   releaseDigest(digest: Digest, reason: string): Promise<void>;
   /** Digests stuck in `sending` since before `olderThan` (the send may or may not have happened). */
   listStuckDigests(olderThan: Date, limit: number): Promise<readonly Digest[]>;

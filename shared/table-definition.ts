@@ -8,6 +8,11 @@
  *  - user's reminders ..... Query pk = USER#<userId>, sk begins_with REMINDER#
  *  - pending by due time .. Query GSI1 gsi1pk = PENDING, gsi1sk <= <dueAt>  (sparse: only pending reminders)
  *  - stuck digests ........ Query GSI1 gsi1pk = SENDING, gsi1sk <= <claimedAt> (sparse)
+ *  - a user's live state .. Query GSI2 gsi2pk = USER#<userId>: the profile (gsi2sk `#PROFILE`) and the user's
+ *                           pending reminders, held ones included (gsi2sk `<dueAt>#<reminderId>`); sparse, so
+ *                           the user's history (sent and cancelled reminders, events, digests) is never read.
+ *                           Eventually consistent: the sender's claims are conditional, and the planner reads
+ *                           the base table when the index may lag (see `shared/use-cases/plan-event.ts`).
  *
  * TTL: `expiresAt` (epoch seconds). An unconfirmed user's profile and every item stored for it carry it, 30
  * days after their last activity; confirming removes it; an erasure marker carries its own (see
@@ -21,6 +26,11 @@ export const TABLE_DEFINITION = {
       indexName: 'gsi1',
       partitionKey: { name: 'gsi1pk', type: 'S' },
       sortKey: { name: 'gsi1sk', type: 'S' },
+    },
+    {
+      indexName: 'gsi2',
+      partitionKey: { name: 'gsi2pk', type: 'S' },
+      sortKey: { name: 'gsi2sk', type: 'S' },
     },
   ],
   /** Items expire at this epoch-seconds attribute (DynamoDB TTL); items without it never expire. */

@@ -4,6 +4,7 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -31,6 +32,8 @@ import type {
   ChangeStamp,
   ClaimResult,
   ConfirmationClaim,
+  DueState,
+  PendingRead,
   PlanningState,
   PlanWrite,
   PutEventResult,
@@ -50,15 +53,18 @@ export const keys = {
   erased: () => 'ERASED',
   pendingPartition: 'PENDING',
   sendingPartition: 'SENDING',
+  /** The profile's sort key on the user's live index (gsi2): before every `<dueAt>#…`, so one Query reads both. */
+  liveProfile: '#PROFILE',
 } as const;
 
 /** The TTL attribute: an unconfirmed user's items carry it (see `shared/domain/admission.ts`). */
 const TTL = TABLE_DEFINITION.timeToLiveAttribute;
 
 /**
- * Attributes that are the table's bookkeeping, not part of the domain object an item holds. `gsi2pk`/`gsi2sk`
- * were written on profiles until gsi2 was removed; an old profile drops them at its next rewrite. The TTL
- * is bookkeeping too, except on a profile and an erasure marker, whose domain objects carry it.
+ * Attributes that are the table's bookkeeping, not part of the domain object an item holds: index keys (a
+ * profile written before the live index may still carry the old users-by-recency keys `USERS`/`<updatedAt>`
+ * in `gsi2pk`/`gsi2sk`; the planner rewrites it onto the live index, see `PlanningState.profileNotIndexed`).
+ * The TTL is bookkeeping too, except on a profile and an erasure marker, whose domain objects carry it.
  */
 const ITEM_META = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'dueKey', TTL] as const;
 const KEYS_ONLY = ['pk', 'sk', 'type', 'gsi2pk', 'gsi2sk'] as const;
@@ -79,9 +85,17 @@ function stripKeys<T>(item: Record<string, unknown>): T {
 }
 
 const BATCH_WRITE_LIMIT = 25;
+/** A put or a delete of a BatchWriteItem, as the document client takes it. */
+type WriteRequest =
+  | { readonly PutRequest: { readonly Item: Record<string, unknown> } }
+  | { readonly DeleteRequest: { readonly Key: Record<string, unknown> } };
 const BATCH_RETRIES = 8;
 
 const dueKeyOf = (r: { dueAt: string; reminderId: string }) => `${r.dueAt}#${r.reminderId}`;
+/** Reminders on the live index sort after the profile (`#PROFILE`): every due key starts with a digit. */
+const FIRST_DUE_KEY = '0';
+/** Unprocessed keys of a BatchGetItem are asked again, up to this many times. */
+const BATCH_GET_RETRIES = 5;
 
 export class DynamoDbReminderStore implements ReminderStore {
   public constructor(
@@ -134,48 +148,95 @@ export class DynamoDbReminderStore implements ReminderStore {
     userId: string,
     eventId: string,
     applicationRef: string | undefined,
+    pending: PendingRead,
   ): Promise<PlanningState> {
-    const [profileRes, eventRes, appRes, pending] = await Promise.all([
-      this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.user(userId), sk: keys.profile() },
-          ConsistentRead: true,
-        }),
-      ),
-      this.client.send(
-        new GetCommand({
-          TableName: this.tableName,
-          Key: { pk: keys.user(userId), sk: keys.event(eventId) },
-          ProjectionExpression: 'pk, plannedAt',
-          ConsistentRead: true,
-        }),
-      ),
-      applicationRef
-        ? this.client.send(
-            new GetCommand({
-              TableName: this.tableName,
-              Key: { pk: keys.user(userId), sk: keys.application(applicationRef) },
-              ConsistentRead: true,
-            }),
-          )
-        : Promise.resolve(undefined),
-      this.queryReminders(userId, {
-        FilterExpression: '#status = :pending',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':pending': 'pending' },
-      }),
+    const pk = keys.user(userId);
+    const wanted = [
+      { pk, sk: keys.profile() },
+      { pk, sk: keys.event(eventId) },
+      ...(applicationRef ? [{ pk, sk: keys.application(applicationRef) }] : []),
+    ];
+    // One strongly consistent round trip for the items, one for the pending reminders.
+    const [items, reminders] = await Promise.all([
+      this.getMany(wanted),
+      pending === 'index' ? this.queryLive(userId, FIRST_DUE_KEY, undefined) : this.listPending(userId),
     ]);
+    const profileItem = items.get(keys.profile());
+    const eventItem = items.get(keys.event(eventId));
+    const appItem = applicationRef ? items.get(keys.application(applicationRef)) : undefined;
     // The marker matters only to a user without a profile: read it then, not on every event.
-    const erasure = profileRes.Item ? undefined : await this.getErasureMarker(userId);
+    const erasure = profileItem ? undefined : await this.getErasureMarker(userId);
     return {
-      profile: profileRes.Item ? stripKeys<UserProfile>(profileRes.Item) : undefined,
-      application: appRes?.Item ? strip<ApplicationState>(appRes.Item) : undefined,
-      pending,
-      alreadyPlanned: typeof eventRes.Item?.plannedAt === 'string',
-      eventStored: eventRes.Item !== undefined,
+      profile: profileItem ? stripKeys<UserProfile>(profileItem) : undefined,
+      application: appItem ? strip<ApplicationState>(appItem) : undefined,
+      pending: reminders,
+      alreadyPlanned: typeof eventItem?.plannedAt === 'string',
+      eventStored: eventItem !== undefined,
       ...(erasure ? { erasure } : {}),
+      ...(profileItem && profileItem.gsi2pk !== pk ? { profileNotIndexed: true } : {}),
     };
+  }
+
+  public async listPending(userId: string): Promise<readonly Reminder[]> {
+    return this.queryReminders(userId, {
+      FilterExpression: '#status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pending': 'pending' },
+    });
+  }
+
+  /** Items of one user by sort key, strongly consistent, in one BatchGetItem (keys it left out asked again). */
+  private async getMany(
+    wanted: readonly { pk: string; sk: string }[],
+  ): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    let pending: Record<string, unknown>[] = [...wanted];
+    for (let attempt = 0; pending.length > 0; attempt += 1) {
+      if (attempt >= BATCH_GET_RETRIES) {
+        throw new ReboundError(
+          `BatchGetItem: ${pending.length} keys left unprocessed after ${attempt} attempts`,
+        );
+      }
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+      const res = await this.client.send(
+        new BatchGetCommand({
+          RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+        }),
+      );
+      for (const item of res.Responses?.[this.tableName] ?? []) found.set(String(item.sk), item);
+      pending = res.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+    }
+    return found;
+  }
+
+  /**
+   * The user's live index (gsi2) from `from` up to `until` (sort keys, inclusive): the profile is `#PROFILE`,
+   * reminders `<dueAt>#<reminderId>`. Eventually consistent.
+   */
+  private async queryLive(
+    userId: string,
+    from: string,
+    until: string | undefined,
+    filter?: Pick<QueryCommandInput, 'FilterExpression'>,
+  ): Promise<Reminder[]> {
+    const items = await this.queryAll(
+      {
+        TableName: this.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression:
+          until === undefined
+            ? 'gsi2pk = :u AND gsi2sk >= :from'
+            : 'gsi2pk = :u AND gsi2sk BETWEEN :from AND :until',
+        ...filter,
+        ExpressionAttributeValues: {
+          ':u': keys.user(userId),
+          ':from': from,
+          ...(until === undefined ? {} : { ':until': until }),
+        },
+      },
+      Number.POSITIVE_INFINITY,
+    );
+    return items.map((i) => strip<Reminder>(i));
   }
 
   private async getErasureMarker(userId: string): Promise<ErasureMarker | undefined> {
@@ -236,7 +297,7 @@ export class DynamoDbReminderStore implements ReminderStore {
       items.push({
         Put: {
           TableName: this.tableName,
-          Item: { pk, sk: keys.profile(), type: 'profile', ...plan.profile },
+          Item: profileItem(plan.profile),
         },
       });
     }
@@ -285,7 +346,7 @@ export class DynamoDbReminderStore implements ReminderStore {
             TableName: this.tableName,
             Key: { pk: keys.user(userId), sk: keys.reminder(c.reminderId) },
             UpdateExpression:
-              'SET #status = :cancelled, cancelledAt = :at, cancelledBy = :by, cancelReason = :reason REMOVE gsi1pk, gsi1sk',
+              'SET #status = :cancelled, cancelledAt = :at, cancelledBy = :by, cancelReason = :reason REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
             ConditionExpression: '#status = :pending',
             ExpressionAttributeNames: { '#status': 'status' },
             ExpressionAttributeValues: {
@@ -316,10 +377,11 @@ export class DynamoDbReminderStore implements ReminderStore {
           new UpdateCommand({
             TableName: this.tableName,
             Key: { pk: keys.user(userId), sk: keys.reminder(m.reminderId) },
-            // A held reminder stays off the pending index; any other move puts it (back) on it, released.
+            // A held reminder stays off the pending index; any other move puts it (back) on it, released. Both
+            // stay on the user's live index, under their new due time.
             UpdateExpression: m.held
-              ? 'SET dueAt = :due, dueKey = :key, movedBy = :by, movedAt = :at'
-              : 'SET dueAt = :due, dueKey = :key, gsi1pk = :p, gsi1sk = :key, movedBy = :by, movedAt = :at REMOVE held, #ttl',
+              ? 'SET dueAt = :due, dueKey = :key, gsi2sk = :key, movedBy = :by, movedAt = :at'
+              : 'SET dueAt = :due, dueKey = :key, gsi1pk = :p, gsi1sk = :key, gsi2sk = :key, movedBy = :by, movedAt = :at REMOVE held, #ttl',
             ConditionExpression: '#status = :pending',
             ExpressionAttributeNames: { '#status': 'status', ...(m.held ? {} : { '#ttl': TTL }) },
             ExpressionAttributeValues: {
@@ -339,36 +401,33 @@ export class DynamoDbReminderStore implements ReminderStore {
     }
   }
 
+  /**
+   * Each item is read whole and written back whole with its new TTL, 25 to a BatchWriteItem: a refresh of an
+   * unconfirmed user's 200 items is 1 Query and 8 calls rather than 201. A put has no condition, so this relies
+   * on what the callers guarantee: the user is unconfirmed (or confirming in this very plan), so no sender
+   * claims their reminders (all held) and only the planner, one event of the user at a time, writes their
+   * existing items; intake and the links only add new events, which are not in the list read here. An item
+   * the TTL deletes between the read and the put comes back, as if the deletion had come a moment later.
+   */
   public async setExpiry(userId: string, expiresAt: number | undefined): Promise<void> {
     const items = await this.queryAll(
       {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk',
-        ProjectionExpression: 'pk, sk, #ttl',
-        ExpressionAttributeNames: { '#ttl': TTL },
         ExpressionAttributeValues: { ':pk': keys.user(userId) },
         ConsistentRead: true,
       },
       Number.POSITIVE_INFINITY,
     );
-    for (const item of items) {
+    const puts = items
       // The erasure marker keeps its own lifetime.
-      if (item.sk === keys.erased() || item[TTL] === expiresAt) continue;
-      try {
-        await this.client.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk: item.pk, sk: item.sk },
-            UpdateExpression: expiresAt === undefined ? 'REMOVE #ttl' : 'SET #ttl = :ttl',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#ttl': TTL },
-            ...(expiresAt === undefined ? {} : { ExpressionAttributeValues: { ':ttl': expiresAt } }),
-          }),
-        );
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException)) throw error;
-        // Deleted meanwhile (expired, erased): not recreated.
-      }
+      .filter((item) => item.sk !== keys.erased() && item[TTL] !== expiresAt)
+      .map((item) => {
+        const { [TTL]: _old, ...rest } = item;
+        return { PutRequest: { Item: expiresAt === undefined ? rest : { ...rest, [TTL]: expiresAt } } };
+      });
+    for (let i = 0; i < puts.length; i += BATCH_WRITE_LIMIT) {
+      await this.writeBatch(puts.slice(i, i + BATCH_WRITE_LIMIT));
     }
   }
 
@@ -477,20 +536,23 @@ export class DynamoDbReminderStore implements ReminderStore {
 
   /** One BatchWriteItem of deletes, re-sending what DynamoDB left unprocessed (with a short backoff). */
   private async deleteBatch(itemKeys: readonly Record<string, unknown>[]): Promise<void> {
-    let requests = itemKeys.map((Key) => ({ DeleteRequest: { Key } }));
+    await this.writeBatch(itemKeys.map((Key) => ({ DeleteRequest: { Key } })));
+  }
+
+  /** One BatchWriteItem (at most 25 requests), re-sending what DynamoDB left unprocessed (short backoff). */
+  private async writeBatch(batch: readonly WriteRequest[]): Promise<void> {
+    let requests: WriteRequest[] = [...batch];
     for (let attempt = 0; requests.length > 0; attempt += 1) {
       if (attempt >= BATCH_RETRIES) {
         throw new ReboundError(
-          `Erasure: ${requests.length} deletes left unprocessed after ${attempt} attempts`,
+          `BatchWriteItem: ${requests.length} writes left unprocessed after ${attempt} attempts`,
         );
       }
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
       const res = await this.client.send(
         new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
       );
-      requests = (res.UnprocessedItems?.[this.tableName] ?? []).flatMap((r) =>
-        r.DeleteRequest?.Key ? [{ DeleteRequest: { Key: r.DeleteRequest.Key } }] : [],
-      );
+      requests = (res.UnprocessedItems?.[this.tableName] ?? []) as WriteRequest[];
     }
   }
 
@@ -523,9 +585,13 @@ export class DynamoDbReminderStore implements ReminderStore {
     });
   }
 
-  public async getProfile(userId: string): Promise<UserProfile | undefined> {
+  public async getProfile(userId: string, consistent = false): Promise<UserProfile | undefined> {
     const res = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: keys.user(userId), sk: keys.profile() } }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.user(userId), sk: keys.profile() },
+        ...(consistent ? { ConsistentRead: true } : {}),
+      }),
     );
     return res.Item ? stripKeys<UserProfile>(res.Item) : undefined;
   }
@@ -552,14 +618,39 @@ export class DynamoDbReminderStore implements ReminderStore {
     return res.Item ? strip<ApplicationState>(res.Item) : undefined;
   }
 
-  public async listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]> {
-    const due = await this.queryReminders(userId, {
-      // Held reminders wait for consent: never due for the sender.
-      FilterExpression: '#status = :pending AND dueAt <= :until AND attribute_not_exists(held)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':pending': 'pending', ':until': until.toISOString() },
-    });
-    return [...due].sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+  public async loadDue(
+    userId: string,
+    until: Date,
+    options: { readonly consistent?: boolean } = {},
+  ): Promise<DueState> {
+    const bound = `${until.toISOString()}#~`;
+    if (options.consistent) {
+      const [profile, due] = await Promise.all([
+        this.getProfile(userId, true),
+        this.queryReminders(userId, {
+          FilterExpression: '#status = :pending AND dueAt <= :until AND attribute_not_exists(held)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':pending': 'pending', ':until': until.toISOString() },
+        }),
+      ]);
+      return { profile, due: [...due].sort((a, b) => a.dueAt.localeCompare(b.dueAt)) };
+    }
+    // One Query: the profile (`#PROFILE`) and the reminders due, held ones (waiting for consent) left out.
+    const items = await this.queryAll(
+      {
+        TableName: this.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :u AND gsi2sk <= :until',
+        FilterExpression: 'attribute_not_exists(held)',
+        ExpressionAttributeValues: { ':u': keys.user(userId), ':until': bound },
+      },
+      Number.POSITIVE_INFINITY,
+    );
+    const profileItem = items.find((i) => i.sk === keys.profile());
+    const due = items.filter((i) => i.sk !== keys.profile()).map((i) => strip<Reminder>(i));
+    // A profile written before the live index is not on it yet.
+    const profile = profileItem ? stripKeys<UserProfile>(profileItem) : await this.getProfile(userId);
+    return { profile, due };
   }
 
   public async listAllPendingDue(until: Date, limit: number): Promise<readonly Reminder[]> {
@@ -575,7 +666,7 @@ export class DynamoDbReminderStore implements ReminderStore {
     return items.map((i) => strip<Reminder>(i));
   }
 
-  public async claimDigest(digest: Digest): Promise<ClaimResult> {
+  public async claimDigest(digest: Digest, dueBy: string): Promise<ClaimResult> {
     const pk = keys.user(digest.userId);
     try {
       await this.client.send(
@@ -599,15 +690,19 @@ export class DynamoDbReminderStore implements ReminderStore {
               Update: {
                 TableName: this.tableName,
                 Key: { pk, sk: keys.reminder(reminderId) },
+                // Sent from here on: the digest, not the reminder, says whether the email went (see
+                // `completeDigest`), so ending the send is one update of the digest.
                 UpdateExpression:
-                  'SET #status = :sending, claimedAt = :at, digestId = :d REMOVE gsi1pk, gsi1sk',
-                ConditionExpression: '#status = :pending AND attribute_not_exists(held)',
+                  'SET #status = :sent, claimedAt = :at, sentAt = :at, digestId = :d REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+                // Due by now: a read of the live index may lag a move to a later slot.
+                ConditionExpression: '#status = :pending AND attribute_not_exists(held) AND dueAt <= :dueBy',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
-                  ':sending': 'sending',
+                  ':sent': 'sent',
                   ':pending': 'pending',
                   ':at': digest.claimedAt,
                   ':d': digest.digestId,
+                  ':dueBy': dueBy,
                 },
               },
             })),
@@ -622,44 +717,26 @@ export class DynamoDbReminderStore implements ReminderStore {
   }
 
   public async completeDigest(digest: Digest, messageId: string, sentAt: string): Promise<void> {
-    await this.settleDigest(
-      digest,
-      {
-        expression: 'SET #status = :sent, messageId = :m, sentAt = :at REMOVE gsi1pk, gsi1sk',
-        values: { ':sent': 'sent', ':m': messageId, ':at': sentAt },
-      },
-      {
-        expression: 'SET #status = :sent, messageId = :m, sentAt = :at',
-        values: { ':sent': 'sent', ':m': messageId, ':at': sentAt },
-      },
-    );
-  }
-
-  public async releaseDigest(digest: Digest, reason: string): Promise<void> {
-    await this.settleDigest(
-      digest,
-      {
-        expression: 'SET #status = :failed, failure = :reason REMOVE gsi1pk, gsi1sk',
-        values: { ':failed': 'failed', ':reason': reason.slice(0, 500) },
-      },
-      {
-        // Back on the pending index (dueKey keeps the index sort key), ready for a retry under a new digest id.
-        expression:
-          'SET #status = :pending, gsi1pk = :p, gsi1sk = dueKey, failedSends = if_not_exists(failedSends, :zero) + :one REMOVE claimedAt, digestId',
-        values: { ':pending': 'pending', ':p': keys.pendingPartition, ':zero': 0, ':one': 1 },
-      },
+    // One update: the claim already marked the reminders sent, under this digest.
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: keys.user(digest.userId), sk: keys.digest(digest.digestId) },
+        UpdateExpression: 'SET #status = :sent, messageId = :m, sentAt = :at REMOVE gsi1pk, gsi1sk',
+        ConditionExpression: '#status = :sending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':sent': 'sent', ':sending': 'sending', ':m': messageId, ':at': sentAt },
+      }),
     );
   }
 
   /**
-   * End a claim, all or nothing: the digest must still be `sending`, and each reminder must still be
-   * `sending` under this very digest (a stale claim can never settle someone else's).
+   * The provider refused the email for sure: the digest becomes `failed` and its reminders pending again (back
+   * on the pending and live indexes; dueKey keeps their sort key), one more refused send counted on each, so the
+   * retry claims them under a new digest id. All or nothing: the digest must still be `sending`, and each
+   * reminder still claimed by this very digest (a stale claim can never release someone else's).
    */
-  private async settleDigest(
-    digest: Digest,
-    digestUpdate: { expression: string; values: Record<string, unknown> },
-    reminderUpdate: { expression: string; values: Record<string, unknown> },
-  ): Promise<void> {
+  public async releaseDigest(digest: Digest, reason: string): Promise<void> {
     const pk = keys.user(digest.userId);
     await this.client.send(
       new TransactWriteCommand({
@@ -668,23 +745,34 @@ export class DynamoDbReminderStore implements ReminderStore {
             Update: {
               TableName: this.tableName,
               Key: { pk, sk: keys.digest(digest.digestId) },
-              UpdateExpression: digestUpdate.expression,
+              UpdateExpression: 'SET #status = :failed, failure = :reason REMOVE gsi1pk, gsi1sk',
               ConditionExpression: '#status = :sending',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ...digestUpdate.values, ':sending': 'sending' },
+              ExpressionAttributeValues: {
+                ':failed': 'failed',
+                ':reason': reason.slice(0, 500),
+                ':sending': 'sending',
+              },
             },
           },
           ...digest.reminderIds.map((reminderId) => ({
             Update: {
               TableName: this.tableName,
               Key: { pk, sk: keys.reminder(reminderId) },
-              UpdateExpression: reminderUpdate.expression,
-              ConditionExpression: '#status = :sending AND digestId = :d',
+              UpdateExpression:
+                'SET #status = :pending, gsi1pk = :p, gsi1sk = dueKey, gsi2pk = :u, gsi2sk = dueKey, failedSends = if_not_exists(failedSends, :zero) + :one REMOVE claimedAt, sentAt, digestId',
+              // `sending`: claimed by a sender from before claims marked reminders sent.
+              ConditionExpression: '(#status = :sent OR #status = :sending) AND digestId = :d',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
-                ...reminderUpdate.values,
+                ':pending': 'pending',
+                ':sent': 'sent',
                 ':sending': 'sending',
                 ':d': digest.digestId,
+                ':p': keys.pendingPartition,
+                ':u': pk,
+                ':zero': 0,
+                ':one': 1,
               },
             },
           })),
@@ -748,10 +836,25 @@ function reminderItem(r: NewReminder): Record<string, unknown> {
     pk: keys.user(r.userId),
     sk: keys.reminder(r.reminderId),
     type: 'reminder',
-    // A held reminder stays off the pending index: the reconciler never sees it.
+    // A held reminder stays off the pending index: the reconciler never sees it. Every pending reminder is on
+    // its user's live index, held or not.
     ...(r.held ? {} : { gsi1pk: keys.pendingPartition, gsi1sk: dueKey }),
+    gsi2pk: keys.user(r.userId),
+    gsi2sk: dueKey,
     dueKey,
     ...r,
     status: 'pending',
+  };
+}
+
+/** A profile item: on its user's live index, where the sender reads it together with the reminders due. */
+function profileItem(profile: UserProfile): Record<string, unknown> {
+  return {
+    pk: keys.user(profile.userId),
+    sk: keys.profile(),
+    type: 'profile',
+    gsi2pk: keys.user(profile.userId),
+    gsi2sk: keys.liveProfile,
+    ...profile,
   };
 }

@@ -14,6 +14,11 @@ export const REMINDER_KINDS = [
 ] as const;
 export type ReminderKind = (typeof REMINDER_KINDS)[number];
 
+/**
+ * `sent`: claimed into a digest (`digestId`), which says whether the email went out (`sent`, with its message
+ * id) or may not have (`sending`: the sender stopped between the claim and the record; reported, never resent).
+ * `sending` is only found on reminders claimed by senders from before claims marked them `sent`.
+ */
 export type ReminderStatus = 'pending' | 'sending' | 'sent' | 'cancelled';
 
 export type ApplicationStatus = 'active' | 'rejected' | 'withdrawn' | 'closed';

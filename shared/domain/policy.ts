@@ -7,7 +7,7 @@
  */
 import type { EventType, RejectionReason, RejectionStage, StoredJobEvent } from '#events/job-event.ts';
 import { ReboundError } from '../errors.ts';
-import { reminderIdFor, scheduleNameFor } from './ids.ts';
+import { canonicalJson, reminderIdFor, scheduleNameFor } from './ids.ts';
 import type {
   ApplicationSnapshot,
   ApplicationState,
@@ -421,6 +421,18 @@ function latestIso(a: string | undefined, b: string): string {
 
 function earliestIso(a: string | undefined, b: string): string {
   return a !== undefined && Date.parse(a) < Date.parse(b) ? a : b;
+}
+
+/**
+ * Whether `after` says anything `before` did not, `updatedAt` aside: a profile that only got a new
+ * `updatedAt` is not written again (an intake event rarely changes the profile; writing it anyway cost two
+ * write units per event).
+ */
+export function profileChanged(before: UserProfile | undefined, after: UserProfile): boolean {
+  if (before === undefined) return true;
+  const { updatedAt: _before, ...was } = before;
+  const { updatedAt: _after, ...is } = after;
+  return canonicalJson(was) !== canonicalJson(is);
 }
 
 /** Drops `undefined` attributes, so stored items carry no empty keys. */

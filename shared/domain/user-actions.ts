@@ -212,7 +212,10 @@ function snoozed(input: UserActionInput, action: ActionOf<'reminder.snoozed'>): 
     snoozedFrom: reminder.reminderId,
     ...(admission.as === 'held' ? { held: true as const } : {}),
   };
-  return { ...unchanged(input), create: [copy] };
+  // The application is written too: its `updatedAt` tells the planner a reminder of it was just created (see
+  // `planningStateFor` in `shared/use-cases/plan-event.ts`).
+  const application = input.application && { ...input.application, updatedAt: now.toISOString() };
+  return { ...unchanged(input), application, create: [copy] };
 }
 
 function stopped(input: UserActionInput, action: ActionOf<'application.stopped'>): UserActionDecision {

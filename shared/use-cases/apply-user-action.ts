@@ -1,6 +1,7 @@
 import { type StoredUserAction, StoredUserActionSchema } from '#events/user-action.ts';
 import { expiryAfter } from '../domain/admission.ts';
 import { erasureMarkerFor } from '../domain/erasure.ts';
+import { profileChanged } from '../domain/policy.ts';
 import { decideUserAction } from '../domain/user-actions.ts';
 import { ConcurrencyError, InvalidStoredEventError } from '../errors.ts';
 import type { PlanWrite } from '../ports.ts';
@@ -43,7 +44,8 @@ async function apply(stored: StoredUserAction, deps: ApplyDeps): Promise<PlanEve
   if (action.type === 'user.erasure_requested') return erase(stored, deps);
 
   const ref = action.type === 'application.stopped' ? action.ref : undefined;
-  const state = await deps.store.loadPlanningState(userId, eventId, ref);
+  // Actions act on every pending reminder (confirm releases all held ones): read them all, consistently.
+  const state = await deps.store.loadPlanningState(userId, eventId, ref, 'consistent');
   if (state.alreadyPlanned) return replay(stored, deps);
 
   const now = deps.clock.now();
@@ -71,7 +73,11 @@ async function apply(stored: StoredUserAction, deps: ApplyDeps): Promise<PlanEve
   });
   if (decision.clearExpiry) await deps.store.setExpiry(userId, undefined);
   const written = await markPlanned(stored, deps, {
-    profile: decision.profile,
+    // Written only when the action changed it (done, snooze and stop leave it as it was).
+    profile:
+      state.profileNotIndexed || profileChanged(state.profile, decision.profile)
+        ? decision.profile
+        : undefined,
     application: decision.application,
     create: decision.create,
     cancel: decision.cancel,
@@ -124,7 +130,7 @@ async function replay(stored: StoredUserAction, deps: ApplyDeps): Promise<PlanEv
  */
 async function erase(stored: StoredUserAction, deps: ApplyDeps): Promise<PlanEventResult> {
   const { userId, eventId } = stored;
-  const state = await deps.store.loadPlanningState(userId, eventId, undefined);
+  const state = await deps.store.loadPlanningState(userId, eventId, undefined, 'consistent');
   if (!state.eventStored) return { outcome: 'replayed', eventId, created: 0, cancelled: 0, confirmations: 0 };
   for (const r of state.pending) {
     if (!r.held) await deps.timers.remove(r.scheduleName);

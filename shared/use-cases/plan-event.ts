@@ -1,8 +1,9 @@
 import { type StoredJobEvent, StoredJobEventSchema } from '#events/job-event.ts';
 import { admitPlan } from '../domain/admission.ts';
-import { decide } from '../domain/policy.ts';
+import type { ApplicationState } from '../domain/model.ts';
+import { decide, profileChanged } from '../domain/policy.ts';
 import { ConcurrencyError, InvalidStoredEventError, PermanentError } from '../errors.ts';
-import type { Clock, ReminderStore, TimerService } from '../ports.ts';
+import type { Clock, PlanningState, ReminderStore, TimerService } from '../ports.ts';
 import { type RequestConfirmationDeps, requestConfirmation } from './request-confirmation.ts';
 import { applyTimers, resyncTimers } from './timers.ts';
 
@@ -42,14 +43,17 @@ export interface PlanEventDeps extends ApplyDeps, RequestConfirmationDeps {}
  * Input: an event item read from the table's stream. Output: what changed, or why it never can.
  * 1. Check the item against the contract. An item that violates it fails permanently (step 9).
  * 2. Load the user's profile (or, if none, the marker an erasure left), the application's state and the
- *    user's pending reminders, held ones included.
+ *    user's pending reminders, held ones included ({@link planningStateFor}: from the user's live index, which
+ *    never reads the history, unless the index may not show what was written a moment ago).
  * 3. If the event was already applied (redelivery), skip to step 7 for the reminders it touched.
  * 4. Ask the pure policy what to create and cancel, then apply consent to it (`admitPlan`): an unconfirmed
  *    user's reminders are held (no timer, off the pending index), opted-out kinds and stale kinds inside a
  *    pause are not created, a reconnect inside a pause moves to its end, no consent creates nothing.
- * 5. While the user is unconfirmed, their data expires 30 days after this activity: when the expiry moves
- *    to a later day, every item they have gets it first (at most once a day); what step 6 writes carries it.
- * 6. Write it all at once: the event is marked planned in the same transaction, so it applies once.
+ * 5. While the user is unconfirmed, their data expires 30 to 37 days after this activity (`expiryAfter`):
+ *    when the expiry moves to a later week, every item they have gets it first (at most once a week); what
+ *    step 6 writes carries it.
+ * 6. Write it all at once: the event is marked planned in the same transaction, so it applies once. The
+ *    profile is written only when it changed (`profileChanged`: a new `updatedAt` alone is no change).
  * 7. Create a timer for each new reminder that is not held and delete the timer of each cancelled one. Both
  *    calls are idempotent; a crash between 6 and 7 is repaired by the redelivery (step 3) or, at worst, the
  *    reconciler.
@@ -91,10 +95,12 @@ function storedEventOf(item: StoredEventItem): StoredJobEvent {
 async function plan(stored: StoredJobEvent, deps: PlanEventDeps): Promise<PlanEventResult> {
   const { userId, eventId } = stored;
   const ref = stored.event.application?.ref;
-  const state = await deps.store.loadPlanningState(userId, eventId, ref);
+  const now = deps.clock.now();
+  // Only `offer.accepted` cancels across applications: it must see every pending reminder.
+  const scope = stored.event.type === 'offer.accepted' ? 'user' : 'application';
+  const state = await planningStateFor(userId, eventId, ref, scope, now, deps.store);
   if (state.alreadyPlanned) return replay(stored, deps);
 
-  const now = deps.clock.now();
   const decision = admitPlan({
     decision: decide({ ...state, event: stored, now }),
     previous: state.profile,
@@ -106,7 +112,8 @@ async function plan(stored: StoredJobEvent, deps: PlanEventDeps): Promise<PlanEv
   try {
     await deps.store.applyPlan({
       event: stored,
-      profile,
+      // Written only when it changed (or is not on the live index yet, where the sender reads it).
+      profile: state.profileNotIndexed || profileChanged(state.profile, profile) ? profile : undefined,
       application,
       create,
       cancel,
@@ -127,6 +134,42 @@ async function plan(stored: StoredJobEvent, deps: PlanEventDeps): Promise<PlanEv
     cancelled: cancel.length,
     confirmations: confirmed ? 1 : 0,
   };
+}
+
+/**
+ * How long a write may take to show on the user's live index (a GSI: DynamoDB propagates it "within a fraction
+ * of a second" normally). Within this of an application's last write, its reminders are read from the table.
+ */
+export const LIVE_INDEX_LAG_MS = 10_000;
+
+/**
+ * The planning state, with the pending reminders read as cheaply as is safe.
+ *
+ * The policy cancels pending reminders of the event's application (or, for `scope: 'user'`, of every
+ * application), so it must see each of them. The live index holds only pending reminders but lags the table
+ * a little; a reminder it misses would go out after the event that should have cancelled it. So:
+ * 1. `scope: 'user'` reads the table (strongly consistent; reads the history: rare events only).
+ * 2. Otherwise read the live index. Every write that creates a reminder of an application also writes the
+ *    application (intake events, snoozes), so its `updatedAt` says when its reminders last appeared: if that is
+ *    within {@link LIVE_INDEX_LAG_MS}, read the table instead. Reminders of other applications may show stale
+ *    (they are not cancelled by this event; a stale entry only makes a timer call that was not needed).
+ */
+export async function planningStateFor(
+  userId: string,
+  eventId: string,
+  ref: string | undefined,
+  scope: 'user' | 'application',
+  now: Date,
+  store: ReminderStore,
+): Promise<PlanningState> {
+  if (scope === 'user') return store.loadPlanningState(userId, eventId, ref, 'consistent');
+  const state = await store.loadPlanningState(userId, eventId, ref, 'index');
+  if (!recentlyWritten(state.application, now)) return state;
+  return { ...state, pending: await store.listPending(userId) };
+}
+
+function recentlyWritten(application: ApplicationState | undefined, now: Date): boolean {
+  return application !== undefined && Date.parse(application.updatedAt) > now.getTime() - LIVE_INDEX_LAG_MS;
 }
 
 async function replay(stored: StoredJobEvent, deps: PlanEventDeps): Promise<PlanEventResult> {

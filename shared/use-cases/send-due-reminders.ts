@@ -1,6 +1,6 @@
 import { checkAtSendTime } from '../domain/admission.ts';
 import { digestIdFor } from '../domain/ids.ts';
-import type { Digest, Reminder } from '../domain/model.ts';
+import type { Digest, Reminder, UserProfile } from '../domain/model.ts';
 import { type DigestLinks, renderDigest } from '../email/render.ts';
 import { type LinkAction, linkUrl } from '../links/actions.ts';
 import type { Clock, LinkSigner, Mailer, OutgoingEmail, ReminderStore } from '../ports.ts';
@@ -37,79 +37,102 @@ export const ONE_CLICK_BODY = 'List-Unsubscribe=One-Click';
  * decided by re-reading DynamoDB, so a timer that fires twice, late, or for a cancelled reminder is harmless.
  *
  * Input: the user to wake up for. Output: how many emails and reminders went out.
- * 1. Read the user's pending reminders due by now (+ a small grace); held ones (waiting for consent) never are.
+ * 1. Read the user's profile and pending reminders due by now (+ a small grace) in one read of the user's
+ *    live index; held ones (waiting for consent) never are due.
  * 2. Ask consent again at send time (`checkAtSendTime`): without consent or opted out, a reminder is
  *    cancelled; inside a pause, a reconnect moves to the pause's end (no timer from here: the sender does not
  *    manage timers, the reconciler picks it up then) and any other kind is cancelled. Nothing of these is
  *    emailed. The planner does the same when consent changes; this catches a change still on its way.
- * 3. Sign the links (per reminder: done, snooze, stop; footer: preferences, unsubscribe), render the email,
- *    then claim the reminders in one transaction (pending → sending) together with a digest record. If
- *    another invocation claimed first, or one was cancelled meanwhile, re-read and retry.
+ * 3. For each batch of up to {@link MAX_REMINDERS_PER_EMAIL}: sign the links (per reminder: done, snooze,
+ *    stop; footer: preferences, unsubscribe), render the email, then claim the reminders in one transaction
+ *    (pending, not held, due by now → sending) together with a digest record.
  * 4. Send the one email (SES v2) with `List-Unsubscribe` (the unsubscribe link) and
  *    `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
  * 5. Record the message id: digest and reminders become `sent`. If SES refused the email, release the claim
  *    (back to pending, one more refused send counted on each reminder, so the retry's digest gets a new id)
  *    and rethrow so the invocation is retried.
+ * 6. A claim lost (another invocation claimed first; a reminder was cancelled, claimed or moved since the
+ *    read, which the live index may not show yet): read again, from the table (strongly consistent), and go on
+ *    with what is still due. Otherwise the one read served the whole wake-up.
  * A crash between 4 and 5 leaves the digest in `sending`; it is never resent automatically (no reminder is
  * emailed twice) and the reconciler reports it.
  */
 export async function sendDueReminders(userId: string, deps: SendDueDeps): Promise<SendDueResult> {
-  const profile = await deps.store.getProfile(userId);
-  if (!profile) return { emails: 0, reminders: 0 };
   let emails = 0;
   let reminders = 0;
+  let consistent = false;
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const now = deps.clock.now();
-    const due = await deps.store.listPendingDue(userId, new Date(now.getTime() + DUE_GRACE_MS));
-    if (due.length === 0) break;
+    const dueBy = new Date(now.getTime() + DUE_GRACE_MS);
+    const { profile, due } = await deps.store.loadDue(userId, dueBy, { consistent });
+    if (!profile || due.length === 0) break;
     const check = checkAtSendTime(profile, due, now);
     if (check.cancel.length > 0 || check.move.length > 0) {
       const stamp = { by: SEND_TIME_CHECK, at: now.toISOString() };
       await deps.store.cancelReminders(userId, check.cancel, stamp);
       await deps.store.moveReminders(userId, check.move, stamp);
-      if (check.send.length === 0) continue;
     }
-    const batch = check.send.slice(0, MAX_REMINDERS_PER_EMAIL);
-    const digest: Digest = {
-      digestId: digestIdFor(
-        batch.map((r) => r.reminderId),
-        now.toISOString(),
-        attemptOf(batch),
-      ),
-      userId,
-      reminderIds: batch.map((r) => r.reminderId),
-      status: 'sending',
-      claimedAt: now.toISOString(),
-    };
-    // Sign and render before claiming: a failure here must not leave reminders stuck in `sending`.
-    const links = await linksFor(userId, batch, deps);
-    const email = renderDigest(
-      { email: profile.email, name: profile.name, timezone: profile.timezone },
-      batch,
-      { links },
-    );
-    const claim = await deps.store.claimDigest(digest);
-    if (claim.outcome === 'lost') continue;
-
-    let messageId: string;
-    try {
-      messageId = await deps.mailer.send({
-        to: profile.email,
-        subject: email.subject,
-        html: email.html,
-        text: email.text,
-        headers: unsubscribeHeaders(links.unsubscribe),
-        tags: { digest: digest.digestId, kinds: [...new Set(batch.map((r) => r.kind))].sort().join('_') },
-      });
-    } catch (error) {
-      await deps.store.releaseDigest(digest, error instanceof Error ? error.message : String(error));
-      throw error;
+    let lost = false;
+    for (let i = 0; i < check.send.length && !lost; i += MAX_REMINDERS_PER_EMAIL) {
+      const batch = check.send.slice(i, i + MAX_REMINDERS_PER_EMAIL);
+      const sent = await sendDigest(profile, batch, now, dueBy.toISOString(), deps);
+      if (sent) {
+        emails += 1;
+        reminders += batch.length;
+      } else lost = true;
     }
-    await deps.store.completeDigest(digest, messageId, deps.clock.now().toISOString());
-    emails += 1;
-    reminders += batch.length;
+    if (!lost) break;
+    consistent = true;
   }
   return { emails, reminders };
+}
+
+/** Steps 3–5 for one batch; false when the claim was lost (nothing was sent). */
+async function sendDigest(
+  profile: UserProfile,
+  batch: readonly Reminder[],
+  now: Date,
+  dueBy: string,
+  deps: SendDueDeps,
+): Promise<boolean> {
+  const { userId } = profile;
+  const digest: Digest = {
+    digestId: digestIdFor(
+      batch.map((r) => r.reminderId),
+      now.toISOString(),
+      attemptOf(batch),
+    ),
+    userId,
+    reminderIds: batch.map((r) => r.reminderId),
+    status: 'sending',
+    claimedAt: now.toISOString(),
+  };
+  // Sign and render before claiming: a failure here must not leave reminders stuck in `sending`.
+  const links = await linksFor(userId, batch, deps);
+  const email = renderDigest(
+    { email: profile.email, name: profile.name, timezone: profile.timezone },
+    batch,
+    { links },
+  );
+  const claim = await deps.store.claimDigest(digest, dueBy);
+  if (claim.outcome === 'lost') return false;
+
+  let messageId: string;
+  try {
+    messageId = await deps.mailer.send({
+      to: profile.email,
+      subject: email.subject,
+      html: email.html,
+      text: email.text,
+      headers: unsubscribeHeaders(links.unsubscribe),
+      tags: { digest: digest.digestId, kinds: [...new Set(batch.map((r) => r.kind))].sort().join('_') },
+    });
+  } catch (error) {
+    await deps.store.releaseDigest(digest, error instanceof Error ? error.message : String(error));
+    throw error;
+  }
+  await deps.store.completeDigest(digest, messageId, deps.clock.now().toISOString());
+  return true;
 }
 
 /** The links of one digest, each carrying a token signed for its action and target. */

@@ -23,9 +23,11 @@ import type {
   ClaimResult,
   Clock,
   ConfirmationClaim,
+  DueState,
   LinkSigner,
   Mailer,
   OutgoingEmail,
+  PendingRead,
   PlanningState,
   PlanWrite,
   PutEventResult,
@@ -98,10 +100,16 @@ function withExpiry(item: Item, expiresAt: number | undefined): Item {
 
 /**
  * The table in memory: one map keyed `<userId>|<sort key>`, in insertion order (so reminders list in creation
- * order). The pending index is a view: pending reminders that are not held.
+ * order). The pending index is a view: pending reminders that are not held. The user's live index (what
+ * `loadDue` and `loadPlanningState(…, 'index')` read) is a view too, current unless a test lags it behind
+ * ({@link lagLiveIndex}), as DynamoDB propagates to a GSI a moment after the write.
  */
 export class InMemoryReminderStore implements ReminderStore {
   private readonly items = new Map<string, Item>();
+  /** The reminders as the live index shows them while it lags; undefined: it is current. */
+  private liveSnapshot: Reminder[] | undefined;
+  /** Reads of a user's pending reminders from the table (its history), not from the live index. */
+  public historyReads = 0;
 
   /**
    * Runs just before `claimDigest` evaluates its conditions, once: lets a test slip a concurrent writer
@@ -122,6 +130,7 @@ export class InMemoryReminderStore implements ReminderStore {
     userId: string,
     eventId: string,
     applicationRef: string | undefined,
+    pending: PendingRead,
   ): Promise<PlanningState> {
     const profile = this.get(userId, sk.profile, 'profile')?.value;
     const application = applicationRef
@@ -132,11 +141,17 @@ export class InMemoryReminderStore implements ReminderStore {
     return {
       profile: profile && copy(profile),
       application: application && copy(application),
-      pending: this.remindersOf(userId).filter((r) => r.status === 'pending'),
+      pending: (pending === 'index' ? this.liveRemindersOf(userId) : this.historyOf(userId)).filter(
+        (r) => r.status === 'pending',
+      ),
       alreadyPlanned: event?.plannedAt !== undefined,
       eventStored: event !== undefined,
       ...(erasure ? { erasure: copy(erasure) } : {}),
     };
+  }
+
+  public async listPending(userId: string): Promise<readonly Reminder[]> {
+    return this.historyOf(userId).filter((r) => r.status === 'pending');
   }
 
   public async applyPlan(plan: PlanWrite): Promise<void> {
@@ -286,11 +301,20 @@ export class InMemoryReminderStore implements ReminderStore {
     return application && copy(application);
   }
 
-  public async listPendingDue(userId: string, until: Date): Promise<readonly Reminder[]> {
+  public async loadDue(
+    userId: string,
+    until: Date,
+    options: { readonly consistent?: boolean } = {},
+  ): Promise<DueState> {
     const limit = until.toISOString();
-    return this.remindersOf(userId)
-      .filter((r) => r.status === 'pending' && !r.held && r.dueAt <= limit)
-      .sort((a, b) => a.dueAt.localeCompare(b.dueAt));
+    const profile = this.get(userId, sk.profile, 'profile')?.value;
+    const reminders = options.consistent ? this.historyOf(userId) : this.liveRemindersOf(userId);
+    return {
+      profile: profile && copy(profile),
+      due: reminders
+        .filter((r) => r.status === 'pending' && !r.held && r.dueAt <= limit)
+        .sort((a, b) => a.dueAt.localeCompare(b.dueAt)),
+    };
   }
 
   public async listAllPendingDue(until: Date, limit: number): Promise<readonly Reminder[]> {
@@ -305,21 +329,24 @@ export class InMemoryReminderStore implements ReminderStore {
       .map(({ r }) => r);
   }
 
-  public async claimDigest(digest: Digest): Promise<ClaimResult> {
+  public async claimDigest(digest: Digest, dueBy: string): Promise<ClaimResult> {
     const hook = this.beforeNextClaim;
     this.beforeNextClaim = undefined;
     if (hook) await hook();
     if (this.get(digest.userId, sk.digest(digest.digestId), 'digest')) return { outcome: 'lost' };
     const claimed = digest.reminderIds.map((id) => this.get(digest.userId, sk.reminder(id), 'reminder'));
-    if (claimed.some((item) => item?.value.status !== 'pending' || item.value.held))
+    if (
+      claimed.some((item) => item?.value.status !== 'pending' || item.value.held || item.value.dueAt > dueBy)
+    )
       return { outcome: 'lost' };
     this.items.set(key(digest.userId, sk.digest(digest.digestId)), { type: 'digest', value: copy(digest) });
     for (const item of claimed) {
       if (!item) continue;
       item.value = {
         ...item.value,
-        status: 'sending',
+        status: 'sent',
         claimedAt: digest.claimedAt,
+        sentAt: digest.claimedAt,
         digestId: digest.digestId,
       };
     }
@@ -327,9 +354,12 @@ export class InMemoryReminderStore implements ReminderStore {
   }
 
   public async completeDigest(digest: Digest, messageId: string, sentAt: string): Promise<void> {
-    const { item, reminders } = this.claimedBy(digest, 'completeDigest');
+    // One write: the claim marked the reminders sent already.
+    const item = this.get(digest.userId, sk.digest(digest.digestId), 'digest');
+    if (item?.value.status !== 'sending') {
+      throw new ConditionFailedError(`completeDigest: digest ${digest.digestId} is not sending`);
+    }
     item.value = { ...item.value, status: 'sent', messageId, sentAt };
-    for (const r of reminders) r.value = { ...r.value, status: 'sent', messageId, sentAt };
   }
 
   public async releaseDigest(digest: Digest, reason: string): Promise<void> {
@@ -337,7 +367,7 @@ export class InMemoryReminderStore implements ReminderStore {
     // The digest item stays (status failed), exactly as the adapter leaves it.
     item.value = { ...item.value, status: 'failed', failure: reason.slice(0, 500) };
     for (const r of reminders) {
-      const { claimedAt: _claimedAt, digestId: _digestId, ...rest } = r.value;
+      const { claimedAt: _claimedAt, digestId: _digestId, sentAt: _sentAt, ...rest } = r.value;
       r.value = { ...rest, status: 'pending', failedSends: (r.value.failedSends ?? 0) + 1 };
     }
   }
@@ -354,6 +384,21 @@ export class InMemoryReminderStore implements ReminderStore {
   }
 
   // ------------------------------------------------------------------ test helpers
+
+  /**
+   * From now until {@link catchUpLiveIndex}, reads of the live index see the reminders as they are now: what
+   * is written meanwhile has not propagated to the GSI yet.
+   */
+  public lagLiveIndex(): void {
+    this.liveSnapshot = [...this.items.values()].flatMap((item) =>
+      item.type === 'reminder' ? [copy(item.value)] : [],
+    );
+  }
+
+  /** The live index has caught up with the table. */
+  public catchUpLiveIndex(): void {
+    this.liveSnapshot = undefined;
+  }
 
   /** The stored intake event, as the table's stream would deliver it to the planner (not a user action). */
   public storedEvent(userId: string, eventId: string): StoredJobEvent | undefined {
@@ -435,11 +480,23 @@ export class InMemoryReminderStore implements ReminderStore {
     return [...this.items].filter(([k]) => k.startsWith(prefix));
   }
 
+  /** A user's reminders read from the table, counted in {@link historyReads}. */
+  private historyOf(userId: string): Reminder[] {
+    this.historyReads += 1;
+    return this.remindersOf(userId);
+  }
+
+  /** A user's reminders as the live index shows them (see {@link lagLiveIndex}). */
+  private liveRemindersOf(userId: string): Reminder[] {
+    if (!this.liveSnapshot) return this.remindersOf(userId);
+    return this.liveSnapshot.filter((r) => r.userId === userId).map(copy);
+  }
+
   private remindersOf(userId: string): Reminder[] {
     return this.partition(userId).flatMap(([, item]) => (item.type === 'reminder' ? [copy(item.value)] : []));
   }
 
-  /** The conditions of completeDigest / releaseDigest: digest `sending`, each reminder `sending` by it. */
+  /** The conditions of releaseDigest: digest `sending`, each reminder claimed (`sent`) by it. */
   private claimedBy(
     digest: Digest,
     operation: string,
@@ -451,7 +508,7 @@ export class InMemoryReminderStore implements ReminderStore {
     const reminders = digest.reminderIds.map((id) => this.get(digest.userId, sk.reminder(id), 'reminder'));
     const held = reminders.filter(
       (r): r is Extract<Item, { type: 'reminder' }> =>
-        r?.value.status === 'sending' && r.value.digestId === digest.digestId,
+        (r?.value.status === 'sent' || r?.value.status === 'sending') && r.value.digestId === digest.digestId,
     );
     if (held.length !== reminders.length) {
       throw new ConditionFailedError(`${operation}: a reminder of ${digest.digestId} is not held by it`);

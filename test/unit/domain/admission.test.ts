@@ -89,14 +89,32 @@ describe('admitting a planned reminder', () => {
   });
 });
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
 describe('the expiry of an unconfirmed user’s data', () => {
-  it('is at least 30 days after the activity, at the next UTC midnight', () => {
-    expect(new Date(expiryAfter(NOW) * 1000).toISOString()).toBe('2027-02-04T00:00:00.000Z');
+  it('is at least 30 days after the activity, at most 37, at a UTC midnight', () => {
+    for (const at of [
+      '2027-01-04T10:00:00Z',
+      '2027-01-07T23:59:59Z',
+      '2027-01-08T00:00:01Z',
+      '2027-03-01T12:00:00Z',
+    ]) {
+      const now = new Date(at);
+      const expiry = expiryAfter(now) * 1000;
+      expect(expiry - now.getTime()).toBeGreaterThanOrEqual(30 * DAY_MS);
+      expect(expiry - now.getTime()).toBeLessThanOrEqual(37 * DAY_MS);
+      expect(expiry % DAY_MS).toBe(0);
+    }
   });
 
-  it('is the same for all activity on one UTC day, so the refresh of every item runs once a day', () => {
-    expect(expiryAfter(new Date('2027-01-04T00:00:01Z'))).toBe(expiryAfter(new Date('2027-01-04T23:59:59Z')));
-    expect(expiryAfter(new Date('2027-01-05T00:00:01Z'))).toBeGreaterThan(expiryAfter(NOW));
+  it('is the same for all activity in one week, so the refresh of every item runs at most once a week', () => {
+    // Expiry steps fall on Thursdays (the epoch's weekday); 30 days before them, activity weeks turn on Tuesdays.
+    const week = ['2027-01-05T00:00:01Z', '2027-01-08T12:00:00Z', '2027-01-12T00:00:00Z'].map((at) =>
+      expiryAfter(new Date(at)),
+    );
+    expect(new Set(week).size).toBe(1);
+    expect(new Date((week[0] ?? 0) * 1000).toISOString()).toBe('2027-02-11T00:00:00.000Z');
+    expect(expiryAfter(new Date('2027-01-12T00:00:01Z'))).toBeGreaterThan(week[0] ?? 0);
   });
 });
 
@@ -114,9 +132,9 @@ describe('applying consent to the policy’s decision', () => {
     expect(admitted.refreshExpiry).toBe(false);
   });
 
-  it('asks for every item to be refreshed when an unconfirmed user’s expiry moves to a later day', () => {
+  it('asks for every item to be refreshed when an unconfirmed user’s expiry moves to a later week', () => {
     // Prepare
-    const before = profile({ expiresAt: expiryAfter(new Date('2027-01-02T10:00:00Z')) });
+    const before = profile({ expiresAt: expiryAfter(new Date('2026-12-26T10:00:00Z')) });
 
     // Act
     const sameDay = admitPlan({

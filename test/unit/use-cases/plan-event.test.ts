@@ -114,6 +114,71 @@ describe('planEvent', () => {
     expect([...timers.timers.keys()].sort()).toEqual(created.map((r) => r.scheduleName).sort());
   });
 
+  describe('while the live index lags the table', () => {
+    it('still cancels follow-ups created a moment before, by reading the table', async () => {
+      // Prepare: the rejection comes one second after the submission, before the index shows its follow-ups
+      store.lagLiveIndex();
+      await submitted();
+      const followUps = store.allReminders();
+      const rejection = fixture('application.rejected');
+      rejection.occurredAt = '2026-03-10T15:00:06+01:00';
+      clock.advance(1_000);
+      const stored = await intake(rejection, { store, clock });
+      const readsBefore = store.historyReads;
+
+      // Act
+      const result = await planEvent(stored, deps());
+
+      // Assess
+      expect(store.historyReads - readsBefore).toBe(1);
+      expect(result).toMatchObject({ outcome: 'planned', cancelled: 2 });
+      for (const followUp of followUps) {
+        expect(store.reminder(followUp.userId, followUp.reminderId)?.status).toBe('cancelled');
+      }
+    });
+
+    it('reads only the live index when the application was last written long enough ago', async () => {
+      // Prepare: the index lags from 11 seconds after the submission: it shows the follow-ups, not what
+      // comes later, so a read of it is recognisable
+      await submitted();
+      const followUps = store.allReminders();
+      clock.advance(11_000);
+      store.lagLiveIndex();
+      const rejection = fixture('application.rejected');
+      rejection.occurredAt = '2026-03-10T15:00:16+01:00';
+      const stored = await intake(rejection, { store, clock });
+      const readsBefore = store.historyReads;
+
+      // Act
+      const result = await planEvent(stored, deps());
+
+      // Assess
+      expect(store.historyReads - readsBefore).toBe(0);
+      expect(result).toMatchObject({ outcome: 'planned', cancelled: 2 });
+      for (const followUp of followUps) {
+        expect(store.reminder(followUp.userId, followUp.reminderId)?.status).toBe('cancelled');
+      }
+    });
+
+    it('cancels, on an accepted offer, reminders of every application created a moment before', async () => {
+      // Prepare
+      store.lagLiveIndex();
+      await submitted('acme-backend', 'Acme Corp');
+      await submitted('globex-platform', 'Globex');
+      const offer = fixture('offer.accepted');
+      offer.occurredAt = '2026-03-10T15:00:06+01:00';
+      clock.advance(1_000);
+      const stored = await intake(offer, { store, clock });
+
+      // Act
+      const result = await planEvent(stored, deps());
+
+      // Assess
+      expect(result).toMatchObject({ outcome: 'planned', cancelled: 4 });
+      expect(store.allReminders().every((r) => r.status === 'cancelled')).toBe(true);
+    });
+  });
+
   it('removes every timer of the user when an offer is accepted', async () => {
     // Prepare
     await submitted('acme-backend', 'Acme Corp');

@@ -99,7 +99,7 @@ describe('reconcile', () => {
       status: 'sending',
       claimedAt: SLOT,
     };
-    await store.claimDigest(stuck);
+    await store.claimDigest(stuck, SLOT);
     clock.set(at(20 * 60_000));
 
     // Act
@@ -109,7 +109,9 @@ describe('reconcile', () => {
     expect(result.stuckDigests).toEqual([stuck]);
     expect(result).toMatchObject({ usersWoken: 0, emails: 0, reminders: 0, failures: 0 });
     expect(mailer.sent).toEqual([]);
-    expect(firstFollowUpOf(userId)).toMatchObject({ status: 'sending', digestId: stuck.digestId });
+    // Claimed (sent under the digest); the digest, still sending, is what says the email may not have gone.
+    expect(firstFollowUpOf(userId)).toMatchObject({ status: 'sent', digestId: stuck.digestId });
+    expect(store.digest(userId, stuck.digestId)?.status).toBe('sending');
   });
 
   it('does not report a digest that has been sending for less than fifteen minutes', async () => {
@@ -117,13 +119,16 @@ describe('reconcile', () => {
     const userId = await submittedBy('sam@example.com');
     const reminder = firstFollowUpOf(userId);
     if (!reminder) throw new Error('expected a first follow-up');
-    await store.claimDigest({
-      digestId: digestIdFor([reminder.reminderId], SLOT),
-      userId,
-      reminderIds: [reminder.reminderId],
-      status: 'sending',
-      claimedAt: SLOT,
-    });
+    await store.claimDigest(
+      {
+        digestId: digestIdFor([reminder.reminderId], SLOT),
+        userId,
+        reminderIds: [reminder.reminderId],
+        status: 'sending',
+        claimedAt: SLOT,
+      },
+      SLOT,
+    );
     clock.set(at(10 * 60_000));
 
     // Act

@@ -62,13 +62,15 @@ describe('sendDueReminders', () => {
     expect(email?.text).toContain('Globex');
     const due = firstFollowUps();
     expect(due).toHaveLength(2);
-    for (const reminder of due) {
-      expect(reminder).toMatchObject({ status: 'sent', messageId: email?.messageId, sentAt: FIRST_SLOT });
-    }
     const digestId = digestIdFor(
       due.map((r) => r.reminderId),
       FIRST_SLOT,
     );
+    // The reminders are sent under the digest; the digest alone records the message.
+    for (const reminder of due) {
+      expect(reminder).toMatchObject({ status: 'sent', digestId, sentAt: FIRST_SLOT });
+      expect(reminder.messageId).toBeUndefined();
+    }
     expect(store.digest(userId, digestId)).toMatchObject({ status: 'sent', messageId: email?.messageId });
   });
 
@@ -182,7 +184,7 @@ describe('sendDueReminders', () => {
   it('sends nothing when another sender claimed the reminders first', async () => {
     // Prepare
     clock.set(FIRST_SLOT);
-    const due = await store.listPendingDue(userId, clock.now());
+    const { due } = await store.loadDue(userId, clock.now());
     const winner: Digest = {
       digestId: digestIdFor(
         due.map((r) => r.reminderId),
@@ -193,7 +195,7 @@ describe('sendDueReminders', () => {
       status: 'sending',
       claimedAt: FIRST_SLOT,
     };
-    expect(await store.claimDigest(winner)).toEqual({ outcome: 'claimed', digest: winner });
+    expect(await store.claimDigest(winner, FIRST_SLOT)).toEqual({ outcome: 'claimed', digest: winner });
 
     // Act
     const result = await sendDueReminders(userId, deps());
@@ -202,9 +204,10 @@ describe('sendDueReminders', () => {
     expect(result).toEqual({ emails: 0, reminders: 0 });
     expect(mailer.sent).toEqual([]);
     expect(firstFollowUps().map((r) => [r.status, r.digestId])).toEqual([
-      ['sending', winner.digestId],
-      ['sending', winner.digestId],
+      ['sent', winner.digestId],
+      ['sent', winner.digestId],
     ]);
+    expect(store.digest(userId, winner.digestId)?.status).toBe('sending');
   });
 
   it('sends nothing when a concurrent sender claims between its read and its claim', async () => {
@@ -219,7 +222,7 @@ describe('sendDueReminders', () => {
       claimedAt: FIRST_SLOT,
     };
     store.beforeNextClaim = async () => {
-      await store.claimDigest(rival);
+      await store.claimDigest(rival, FIRST_SLOT);
     };
 
     // Act
@@ -229,6 +232,52 @@ describe('sendDueReminders', () => {
     expect(result).toEqual({ emails: 0, reminders: 0 });
     expect(mailer.sent).toEqual([]);
     expect(firstFollowUps().map((r) => r.digestId)).toEqual(['d_rival', 'd_rival']);
+  });
+
+  describe('while the live index lags the table', () => {
+    it('sends the rest, once, when a reminder it read as due was snoozed to a later slot meanwhile', async () => {
+      // Prepare: the index still shows the snoozed follow-up at its old slot
+      clock.set(FIRST_SLOT);
+      store.lagLiveIndex();
+      const [snoozed, kept] = firstFollowUps();
+      if (!snoozed || !kept) throw new Error('expected two first follow-ups');
+      await store.moveReminders(
+        userId,
+        [
+          {
+            reminderId: snoozed.reminderId,
+            scheduleName: snoozed.scheduleName,
+            dueAt: '2026-03-20T08:00:00.000Z',
+          },
+        ],
+        { by: 'act-snooze', at: FIRST_SLOT },
+      );
+
+      // Act
+      const result = await sendDueReminders(userId, deps());
+
+      // Assess: the claim of both is lost, the table is read, the one still due goes out alone
+      expect(result).toEqual({ emails: 1, reminders: 1 });
+      expect(store.reminder(userId, kept.reminderId)?.status).toBe('sent');
+      expect(store.reminder(userId, snoozed.reminderId)).toMatchObject({
+        status: 'pending',
+        dueAt: '2026-03-20T08:00:00.000Z',
+      });
+    });
+
+    it('sends nothing twice when woken again right after it sent', async () => {
+      // Prepare
+      clock.set(FIRST_SLOT);
+      store.lagLiveIndex();
+      await sendDueReminders(userId, deps());
+
+      // Act: a second timer of the slot fires while the index still shows the reminders pending
+      const again = await sendDueReminders(userId, deps());
+
+      // Assess
+      expect(again).toEqual({ emails: 0, reminders: 0 });
+      expect(mailer.sent).toHaveLength(1);
+    });
   });
 
   it('sends nothing for a user it does not know', async () => {
