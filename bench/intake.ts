@@ -12,6 +12,10 @@
  *     Every accepted request is a distinct valid event (unique `id`, 500 users, based on
  *     `events/fixtures/application.submitted.json`). Any answer other than the mode's (202, or 401 for
  *     `rejected`), socket error, timeout or `duplicate: true` fails the bench.
+ *     Beside the HTTP figures, the credential checks alone, in this process: CPU per check of the intake's
+ *     own verifier (`StandardWebhooksVerifier`, one secret and two during a rotation) and of the API key
+ *     comparison (`apiKeyMatches`), over the same body. CPU time, so it hardly moves with the machine's load
+ *     while the latencies do.
  *  2. Timer fire → email: N users each submit a (backfilled) application and confirm through their
  *     confirmation email (double opt-in), so their first follow-up comes due in the same send slot; the clock is moved to just before it, then the wall time of the one
  *     `POST /_local/clock/advance` that crosses the slot is divided by the emails it sent. `GET
@@ -39,6 +43,8 @@ import { bearer, type SourceCredentials } from '../harness/credentials.ts';
 import { fixture } from '../harness/scenario.ts';
 import { TwinClient } from '../harness/twin-client.ts';
 import { type RunningTwin, startTwinProcess } from '../harness/twin-process.ts';
+import { StandardWebhooksVerifier } from '../shared/adapters/webhook-verifier.ts';
+import { apiKeyMatches, hashApiKey } from '../shared/domain/sources.ts';
 import { type AutocannonInstance, type AutocannonResult, autocannon } from './support/autocannon.ts';
 import { procAvailable, type RssPeaks, RssSampler, treeCpuMs } from './support/process-tree.ts';
 
@@ -355,6 +361,52 @@ async function intakeLevel(twin: RunningTwin, mode: AuthMode, connections: numbe
   return level;
 }
 
+interface CheckCost {
+  readonly check: string;
+  readonly iterations: number;
+  /** CPU microseconds per check (user + system of this process). */
+  readonly cpuUsPerCheck: number;
+}
+
+/** CPU per credential check, in this process: the work intake adds to a request, without HTTP or the table. */
+function credentialCheckCosts(credentials: SourceCredentials, iterations = 20_000): CheckCost[] {
+  const body = Buffer.from(nextEventBody(), 'utf8');
+  const id = 'msg_bench_check';
+  const now = new Date();
+  const headers = signWebhook({
+    secret: credentials.webhookSecret,
+    id,
+    timestamp: now,
+    body: body.toString(),
+  });
+  const message = {
+    id,
+    timestamp: headers['webhook-timestamp'],
+    signature: headers['webhook-signature'],
+    body,
+  };
+  const verifier = new StandardWebhooksVerifier();
+  const rotated = `whsec_${Buffer.from('the other secret during rotation').toString('base64')}`;
+  const hash = hashApiKey(credentials.apiKey);
+  const measure = (check: string, run: () => boolean): CheckCost => {
+    for (let i = 0; i < 1_000; i += 1) run(); // warm up (and build the verifier's per-secret state)
+    const before = process.cpuUsage();
+    let ok = true;
+    for (let i = 0; i < iterations; i += 1) ok = run() && ok;
+    const used = process.cpuUsage(before);
+    if (!ok) fail(`credential check ${check}: did not verify`);
+    return { check, iterations, cpuUsPerCheck: round((used.user + used.system) / iterations, 2) };
+  };
+  return [
+    measure('signature, 1 secret', () => verifier.verify(message, [credentials.webhookSecret]) === 'valid'),
+    measure(
+      'signature, 2 secrets (rotation)',
+      () => verifier.verify(message, [rotated, credentials.webhookSecret]) === 'valid',
+    ),
+    measure('API key (SHA-256, constant-time compare)', () => apiKeyMatches(credentials.apiKey, hash)),
+  ];
+}
+
 /** Per connection count run in both modes: the p50/p99 of signed requests beside those with the API key. */
 function compareAuth(levels: readonly IntakeLevel[]) {
   return CONFIG.connections.flatMap((connections) => {
@@ -533,6 +585,7 @@ async function main(): Promise<number> {
     }
   }
   sampler?.setPhase('end');
+  const checks = credentialCheckCosts(twin.credentials);
   const memory: RssPeaks | undefined = sampler?.stop();
 
   // ---- report ----
@@ -593,6 +646,15 @@ async function main(): Promise<number> {
       ),
     );
   }
+  console.log(
+    `\n   The credential check alone (in-process CPU per check, ${checks[0]?.iterations ?? 0} checks each, body ${Buffer.byteLength(nextEventBody())} bytes):`,
+  );
+  console.log(
+    table(
+      ['check', 'CPU per check'],
+      checks.map((c) => [c.check, `${c.cpuUsPerCheck.toFixed(2)} µs`]),
+    ),
+  );
   console.log('\n2. Timer fire → email (one clock advance across a slot where every user has a timer due)');
   console.log(
     table(
@@ -652,6 +714,7 @@ async function main(): Promise<number> {
     twin: { startupMs: round(startupMs, 0) },
     intake,
     signatureVsApiKey: signedVsKey,
+    credentialChecks: checks,
     pipeline: lag,
     memory: memory ?? null,
     totalRunMs: round(totalRunMs, 0),
