@@ -11,30 +11,41 @@ const logLevel = z.preprocess(
 
 /** Unset or empty: none. */
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
-const optionalCount = z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().optional());
+const optionalCount = (max: number) =>
+  z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(1).max(max).optional());
 
-const EnvSchema = z.object({
-  /**
-   * The API's port; the SES emulator, the Scheduler emulator and DynamoDB Local take the next three, the KMS
-   * emulator the one after.
-   */
-  PORT: z.coerce.number().int().min(1).max(65_531).default(3000),
-  REBOUND_DATA_DIR: z.string().min(1).default('.rebound'),
-  /** Leave the one-line-per-request log out of the console (the bench sets it). */
-  REBOUND_QUIET: flag,
-  /** Print the emulators' own diagnostics. */
-  REBOUND_TWIN_DEBUG: flag,
-  /** The functions' log level; `LOG_LEVEL` is the documented short form. Default WARN. */
-  POWERTOOLS_LOG_LEVEL: logLevel,
-  LOG_LEVEL: logLevel,
-  /** The `local` source's API key (`rbk_local_<32 characters>`); unset: generated once into the data directory. */
-  REBOUND_LOCAL_API_KEY: optionalString,
-  /** The `local` source's webhook secret (`whsec_<base64>`); unset: generated once into the data directory. */
-  REBOUND_LOCAL_WEBHOOK_SECRET: optionalString,
-  /** The `local` source's rate limit (requests/s, burst); unset: the product's default, 50/s in bursts of 100. */
-  REBOUND_LOCAL_RATE_PER_SECOND: optionalCount,
-  REBOUND_LOCAL_RATE_BURST: optionalCount,
-});
+const EnvSchema = z
+  .object({
+    /**
+     * The API's port; the SES emulator, the Scheduler emulator and DynamoDB Local take the next three, the KMS
+     * emulator the one after.
+     */
+    PORT: z.coerce.number().int().min(1).max(65_531).default(3000),
+    REBOUND_DATA_DIR: z.string().min(1).default('.rebound'),
+    /** Leave the one-line-per-request log out of the console (the bench sets it). */
+    REBOUND_QUIET: flag,
+    /** Print the emulators' own diagnostics. */
+    REBOUND_TWIN_DEBUG: flag,
+    /** The functions' log level; `LOG_LEVEL` is the documented short form. Default WARN. */
+    POWERTOOLS_LOG_LEVEL: logLevel,
+    LOG_LEVEL: logLevel,
+    /** The `local` source's API key (`rbk_local_<32 characters>`); unset: generated once into the data directory. */
+    REBOUND_LOCAL_API_KEY: optionalString,
+    /** The `local` source's webhook secret (`whsec_<base64>`); unset: generated once into the data directory. */
+    REBOUND_LOCAL_WEBHOOK_SECRET: optionalString,
+    /** The `local` source's rate limit (requests/s, burst); unset: the product's default, 50/s in bursts of 100. */
+    REBOUND_LOCAL_RATE_PER_SECOND: optionalCount(10_000),
+    REBOUND_LOCAL_RATE_BURST: optionalCount(100_000),
+  })
+  .refine(
+    (e) =>
+      e.REBOUND_LOCAL_RATE_BURST === undefined ||
+      e.REBOUND_LOCAL_RATE_BURST >= (e.REBOUND_LOCAL_RATE_PER_SECOND ?? 50),
+    {
+      path: ['REBOUND_LOCAL_RATE_BURST'],
+      message: 'must be at least REBOUND_LOCAL_RATE_PER_SECOND (default 50)',
+    },
+  );
 
 const env = EnvSchema.safeParse(process.env);
 if (!env.success) {
