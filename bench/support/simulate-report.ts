@@ -253,7 +253,8 @@ export function auditTable(
   let heldForConsent = 0;
   let heldAfterConfirmation = 0;
   let pendingOverdue = 0;
-  let claimedNotSent = 0;
+  /** Claimed, the email's fate unknown: under a digest still `sending` (or, from older senders, `sending`). */
+  const claimedNotSent = new Set<string>();
   let digests = 0;
 
   for (const item of items) {
@@ -275,7 +276,7 @@ export function auditTable(
         if (Number.isFinite(due) && due > nowMs) pendingNotDue += 1;
         else if (!Number.isFinite(due) || due < nowMs - overdueGraceMs) pendingOverdue += 1;
       }
-      if (status === 'sending') claimedNotSent += 1;
+      if (status === 'sending') claimedNotSent.add(item.sk);
     } else if (group === 'DIGEST') {
       digests += 1;
       const status = item.status ?? 'unknown';
@@ -285,6 +286,8 @@ export function auditTable(
           digestsOfReminder.set(id, (digestsOfReminder.get(id) ?? 0) + 1);
       }
       if (status === 'sent' && item.messageId) sentMessageIds.add(item.messageId);
+      // A claim marks its reminders `sent`: the digest alone tells that the email may not have gone.
+      if (status === 'sending') for (const id of item.reminderIds ?? []) claimedNotSent.add(`REMINDER#${id}`);
     }
   }
 
@@ -306,9 +309,9 @@ export function auditTable(
     },
     lost: {
       pendingOverdue,
-      claimedNotSent,
+      claimedNotSent: claimedNotSent.size,
       heldAfterConfirmation,
-      total: pendingOverdue + claimedNotSent + heldAfterConfirmation,
+      total: pendingOverdue + claimedNotSent.size + heldAfterConfirmation,
     },
   };
 }

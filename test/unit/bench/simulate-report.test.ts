@@ -104,6 +104,19 @@ describe('auditTable', () => {
     expect(audit.reminders.pendingNotDue).toBe(0);
   });
 
+  it('counts the reminders of a digest still sending as claimed and never sent, each once', () => {
+    // A claim marks its reminders sent; the digest alone says the email may not have gone.
+    const items = [
+      reminder('r1', 'sent'),
+      reminder('r2', 'sent'),
+      reminder('legacy', 'sending'),
+      digest('d1', 'sending', ['r1', 'r2']),
+      digest('d2', 'sending', ['legacy']),
+    ];
+    const audit = auditTable(items, [], NONE, NOW, GRACE);
+    expect(audit.lost).toEqual({ pendingOverdue: 0, claimedNotSent: 3, heldAfterConfirmation: 0, total: 3 });
+  });
+
   it('counts a reminder held for consent as lost only when its user confirmed', () => {
     const held = (pk: string): AuditItem => ({ ...reminder(pk, 'pending'), pk, held: true });
     const audit = auditTable([held('USER#a'), held('USER#b')], [], new Set(['USER#b']), NOW, GRACE);
