@@ -250,6 +250,7 @@ async function main(): Promise<void> {
     // ---- audit (unmetered) ----
     const byStatus: Record<string, number> = {};
     const bySk: Record<string, number> = {};
+    const withTtl: Record<string, number> = {};
     let overdue = 0;
     let held = 0;
     let items = 0;
@@ -259,6 +260,7 @@ async function main(): Promise<void> {
         items += 1;
         const kind = String(item.sk).split('#')[0] ?? '';
         bySk[kind] = (bySk[kind] ?? 0) + 1;
+        if (item.expiresAt !== undefined) withTtl[kind] = (withTtl[kind] ?? 0) + 1;
         if (kind !== 'REMINDER') continue;
         const status = String(item.status);
         byStatus[status] = (byStatus[status] ?? 0) + 1;
@@ -277,7 +279,7 @@ async function main(): Promise<void> {
       held,
       overduePending: overdue,
       reconcilerAtEnd: { usersWoken: check.usersWoken, stuck: check.stuckDigests.length },
-      items: { total: items, byKind: bySk },
+      items: { total: items, byKind: bySk, withTtl },
       confirmationsAndEmails: mailer.sent.length,
       meters,
       wallSeconds: (performance.now() - started) / 1000,
@@ -301,13 +303,13 @@ function print(r: {
   held: number;
   overduePending: number;
   reconcilerAtEnd: { usersWoken: number; stuck: number };
-  items: { total: number; byKind: Record<string, number> };
+  items: { total: number; byKind: Record<string, number>; withTtl: Record<string, number> };
   meters: Record<Phase, PhaseMeter>;
   wallSeconds: number;
 }): void {
   const per = (n: number) => (n / r.remindersSent).toFixed(2);
   console.log(
-    `${CONFIG.users} users × ${CONFIG.weeks} weeks, seed ${CONFIG.seed}: ${r.events} events, ${r.remindersSent} reminders sent in ${r.emails} emails; reminders ${JSON.stringify(r.reminders)}, held ${r.held}; overdue pending ${r.overduePending}; reconciler at the end woke ${r.reconcilerAtEnd.usersWoken}, stuck ${r.reconcilerAtEnd.stuck}; ${r.items.total} items ${JSON.stringify(r.items.byKind)}; ${r.wallSeconds.toFixed(0)} s`,
+    `${CONFIG.users} users × ${CONFIG.weeks} weeks, seed ${CONFIG.seed}: ${r.events} events, ${r.remindersSent} reminders sent in ${r.emails} emails; reminders ${JSON.stringify(r.reminders)}, held ${r.held}; overdue pending ${r.overduePending}; reconciler at the end woke ${r.reconcilerAtEnd.usersWoken}, stuck ${r.reconcilerAtEnd.stuck}; ${r.items.total} items ${JSON.stringify(r.items.byKind)}, with a TTL ${JSON.stringify(r.items.withTtl)}; ${r.wallSeconds.toFixed(0)} s`,
   );
   const all: Record<string, number> = {};
   let rru = 0;

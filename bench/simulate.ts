@@ -339,6 +339,7 @@ async function scanTable(endpoint: string): Promise<AuditItem[]> {
             ids instanceof Set ? [...ids].map(String) : Array.isArray(ids) ? ids.map(String) : undefined,
           messageId: typeof item.messageId === 'string' ? item.messageId : undefined,
           held: item.held === true,
+          expires: item.expiresAt !== undefined,
           sizeBytes: itemSizeBytes(raw),
         });
       }

@@ -142,10 +142,12 @@ export interface ReminderStore {
   /** Move reminders that are still pending (idempotent), outside a plan. */
   moveReminders(userId: string, move: readonly ReminderMove[], stamp: ChangeStamp): Promise<void>;
   /**
-   * Set (or, with `undefined`, remove) the TTL `expiresAt` on every item of the user but the erasure
-   * marker, one conditional update each (idempotent; an item deleted meanwhile is not recreated).
+   * Set the TTL `expiresAt` on every item of the user but the erasure marker (an unconfirmed user's data
+   * moving on), idempotent. With `undefined` (the user confirms): live items (the profile, pending reminders,
+   * events not yet planned) lose it, history items get `historyExpiresAt` (none if absent). Only for a user
+   * whose items no one else changes meanwhile (see the adapter): items are rewritten whole.
    */
-  setExpiry(userId: string, expiresAt: number | undefined): Promise<void>;
+  setExpiry(userId: string, expiresAt: number | undefined, historyExpiresAt?: number): Promise<void>;
   /**
    * Take the right to send one confirmation email: a conditional update of the profile's
    * `confirmationsSent`/`lastConfirmationAt`, only while it is unconfirmed and its counters are as read.

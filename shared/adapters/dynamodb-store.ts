@@ -27,6 +27,7 @@ import type {
   ReminderMove,
   UserProfile,
 } from '../domain/model.ts';
+import { historyExpiry } from '../domain/retention.ts';
 import { ConcurrencyError, ReboundError } from '../errors.ts';
 import type {
   ChangeStamp,
@@ -254,9 +255,11 @@ export class DynamoDbReminderStore implements ReminderStore {
     const { userId, eventId } = plan.event;
     const pk = keys.user(userId);
     const stamp = { by: eventId, at: plan.plannedAt };
+    // What this plan turns into history expires with an unconfirmed user's data, or after the retention.
+    const historyTtl = plan.expiresAt ?? historyExpiry(plan.plannedAt);
     // Cancellations, moves and done marks first, one conditional update each: idempotent, and not bound by
     // the 100-item transaction limit when an accepted offer or a confirmation touches a long list.
-    await this.cancelReminders(userId, plan.cancel, stamp);
+    await this.cancelWith(userId, plan.cancel, stamp, historyTtl);
     await this.moveReminders(userId, plan.move ?? [], stamp);
     for (const reminderId of plan.done ?? []) {
       try {
@@ -275,21 +278,18 @@ export class DynamoDbReminderStore implements ReminderStore {
       }
     }
 
+    // New pending reminders are live: they expire only with an unconfirmed user's data.
     const ttl = plan.expiresAt === undefined ? {} : { [TTL]: plan.expiresAt };
     const items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']> = [
       {
         Update: {
           TableName: this.tableName,
           Key: { pk, sk: keys.event(eventId) },
-          UpdateExpression:
-            plan.expiresAt === undefined ? 'SET plannedAt = :at' : 'SET plannedAt = :at, #ttl = :ttl',
+          // Planned, the event is history.
+          UpdateExpression: 'SET plannedAt = :at, #ttl = :ttl',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(plannedAt)',
-          ...(plan.expiresAt === undefined
-            ? { ExpressionAttributeValues: { ':at': plan.plannedAt } }
-            : {
-                ExpressionAttributeNames: { '#ttl': TTL },
-                ExpressionAttributeValues: { ':at': plan.plannedAt, ':ttl': plan.expiresAt },
-              }),
+          ExpressionAttributeNames: { '#ttl': TTL },
+          ExpressionAttributeValues: { ':at': plan.plannedAt, ':ttl': historyTtl },
         },
       },
     ];
@@ -310,7 +310,8 @@ export class DynamoDbReminderStore implements ReminderStore {
             sk: keys.application(plan.application.ref),
             type: 'application',
             ...plan.application,
-            ...ttl,
+            // Kept the retention after its last write (or with an unconfirmed user's data).
+            [TTL]: plan.expiresAt ?? historyExpiry(plan.application.updatedAt),
           },
         },
       });
@@ -334,10 +335,21 @@ export class DynamoDbReminderStore implements ReminderStore {
     }
   }
 
+  /** Outside a plan (the sender's check at send time) the user is not unconfirmed: history retention. */
   public async cancelReminders(
     userId: string,
     cancel: readonly Cancellation[],
     stamp: ChangeStamp,
+  ): Promise<void> {
+    await this.cancelWith(userId, cancel, stamp, historyExpiry(stamp.at));
+  }
+
+  /** Cancel each reminder that is still pending; cancelled, it is history and expires at `ttl` (or sooner). */
+  private async cancelWith(
+    userId: string,
+    cancel: readonly Cancellation[],
+    stamp: ChangeStamp,
+    ttl: number,
   ): Promise<void> {
     for (const c of cancel) {
       try {
@@ -346,15 +358,17 @@ export class DynamoDbReminderStore implements ReminderStore {
             TableName: this.tableName,
             Key: { pk: keys.user(userId), sk: keys.reminder(c.reminderId) },
             UpdateExpression:
-              'SET #status = :cancelled, cancelledAt = :at, cancelledBy = :by, cancelReason = :reason REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+              // A held reminder's sooner expiry (its user never confirmed) stands.
+              'SET #status = :cancelled, cancelledAt = :at, cancelledBy = :by, cancelReason = :reason, #ttl = if_not_exists(#ttl, :ttl) REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
             ConditionExpression: '#status = :pending',
-            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL },
             ExpressionAttributeValues: {
               ':cancelled': 'cancelled',
               ':pending': 'pending',
               ':at': stamp.at,
               ':by': stamp.by,
               ':reason': c.reason,
+              ':ttl': ttl,
             },
           }),
         );
@@ -409,7 +423,11 @@ export class DynamoDbReminderStore implements ReminderStore {
    * existing items; intake and the links only add new events, which are not in the list read here. An item
    * the TTL deletes between the read and the put comes back, as if the deletion had come a moment later.
    */
-  public async setExpiry(userId: string, expiresAt: number | undefined): Promise<void> {
+  public async setExpiry(
+    userId: string,
+    expiresAt: number | undefined,
+    historyExpiresAt?: number,
+  ): Promise<void> {
     const items = await this.queryAll(
       {
         TableName: this.tableName,
@@ -419,12 +437,16 @@ export class DynamoDbReminderStore implements ReminderStore {
       },
       Number.POSITIVE_INFINITY,
     );
+    // Confirmed from now: live items stop expiring, history gets `historyExpiresAt`.
+    const ttlOf = (item: Record<string, unknown>): number | undefined =>
+      expiresAt ?? (isLive(item) ? undefined : historyExpiresAt);
     const puts = items
       // The erasure marker keeps its own lifetime.
-      .filter((item) => item.sk !== keys.erased() && item[TTL] !== expiresAt)
+      .filter((item) => item.sk !== keys.erased() && item[TTL] !== ttlOf(item))
       .map((item) => {
         const { [TTL]: _old, ...rest } = item;
-        return { PutRequest: { Item: expiresAt === undefined ? rest : { ...rest, [TTL]: expiresAt } } };
+        const ttl = ttlOf(item);
+        return { PutRequest: { Item: ttl === undefined ? rest : { ...rest, [TTL]: ttl } } };
       });
     for (let i = 0; i < puts.length; i += BATCH_WRITE_LIMIT) {
       await this.writeBatch(puts.slice(i, i + BATCH_WRITE_LIMIT));
@@ -562,14 +584,17 @@ export class DynamoDbReminderStore implements ReminderStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: keys.user(userId), sk: keys.event(eventId) },
-          UpdateExpression: 'SET #status = :failed, failedAt = :at, failureReason = :reason',
+          // Failed for good, the event is history; an unconfirmed user's sooner expiry stands.
+          UpdateExpression:
+            'SET #status = :failed, failedAt = :at, failureReason = :reason, #ttl = if_not_exists(#ttl, :ttl)',
           // An update must not create an item: an event that is not stored has nothing to mark.
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL },
           ExpressionAttributeValues: {
             ':failed': 'failed',
             ':at': failure.failedAt,
             ':reason': failure.reason.slice(0, 500),
+            ':ttl': historyExpiry(failure.failedAt),
           },
         }),
       );
@@ -682,6 +707,7 @@ export class DynamoDbReminderStore implements ReminderStore {
                   gsi1pk: keys.sendingPartition,
                   gsi1sk: `${digest.claimedAt}#${digest.digestId}`,
                   ...digest,
+                  [TTL]: historyExpiry(digest.claimedAt),
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
@@ -693,11 +719,12 @@ export class DynamoDbReminderStore implements ReminderStore {
                 // Sent from here on: the digest, not the reminder, says whether the email went (see
                 // `completeDigest`), so ending the send is one update of the digest.
                 UpdateExpression:
-                  'SET #status = :sent, claimedAt = :at, sentAt = :at, digestId = :d REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
+                  'SET #status = :sent, claimedAt = :at, sentAt = :at, digestId = :d, #ttl = :ttl REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk',
                 // Due by now: a read of the live index may lag a move to a later slot.
                 ConditionExpression: '#status = :pending AND attribute_not_exists(held) AND dueAt <= :dueBy',
-                ExpressionAttributeNames: { '#status': 'status' },
+                ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL },
                 ExpressionAttributeValues: {
+                  ':ttl': historyExpiry(digest.claimedAt),
                   ':sent': 'sent',
                   ':pending': 'pending',
                   ':at': digest.claimedAt,
@@ -760,10 +787,10 @@ export class DynamoDbReminderStore implements ReminderStore {
               TableName: this.tableName,
               Key: { pk, sk: keys.reminder(reminderId) },
               UpdateExpression:
-                'SET #status = :pending, gsi1pk = :p, gsi1sk = dueKey, gsi2pk = :u, gsi2sk = dueKey, failedSends = if_not_exists(failedSends, :zero) + :one REMOVE claimedAt, sentAt, digestId',
+                'SET #status = :pending, gsi1pk = :p, gsi1sk = dueKey, gsi2pk = :u, gsi2sk = dueKey, failedSends = if_not_exists(failedSends, :zero) + :one REMOVE claimedAt, sentAt, digestId, #ttl',
               // `sending`: claimed by a sender from before claims marked reminders sent.
               ConditionExpression: '(#status = :sent OR #status = :sending) AND digestId = :d',
-              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeNames: { '#status': 'status', '#ttl': TTL },
               ExpressionAttributeValues: {
                 ':pending': 'pending',
                 ':sent': 'sent',
@@ -857,4 +884,16 @@ function profileItem(profile: UserProfile): Record<string, unknown> {
     gsi2sk: keys.liveProfile,
     ...profile,
   };
+}
+
+/**
+ * Whether a stored item is live (never expires for a confirmed user): the profile, a pending reminder, an event
+ * not yet planned. Everything else is history (see `shared/domain/retention.ts`).
+ */
+function isLive(item: Record<string, unknown>): boolean {
+  const sk = String(item.sk);
+  if (sk === keys.profile()) return true;
+  if (sk.startsWith('REMINDER#')) return item.status === 'pending';
+  if (sk.startsWith('EVENT#')) return item.plannedAt === undefined && item.status !== 'failed';
+  return false;
 }

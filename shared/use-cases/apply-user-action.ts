@@ -2,6 +2,7 @@ import { type StoredUserAction, StoredUserActionSchema } from '#events/user-acti
 import { expiryAfter } from '../domain/admission.ts';
 import { erasureMarkerFor } from '../domain/erasure.ts';
 import { profileChanged } from '../domain/policy.ts';
+import { historyExpiry } from '../domain/retention.ts';
 import { decideUserAction } from '../domain/user-actions.ts';
 import { ConcurrencyError, InvalidStoredEventError } from '../errors.ts';
 import type { PlanWrite } from '../ports.ts';
@@ -71,7 +72,8 @@ async function apply(stored: StoredUserAction, deps: ApplyDeps): Promise<PlanEve
     application,
     now,
   });
-  if (decision.clearExpiry) await deps.store.setExpiry(userId, undefined);
+  // Confirmed: nothing live expires any more, and what is already history is kept the retention from now.
+  if (decision.clearExpiry) await deps.store.setExpiry(userId, undefined, historyExpiry(now));
   const written = await markPlanned(stored, deps, {
     // Written only when the action changed it (done, snooze and stop leave it as it was).
     profile:

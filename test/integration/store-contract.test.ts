@@ -14,6 +14,7 @@ import { DynamoDbReminderStore } from '#shared/adapters/dynamodb-store.ts';
 import { contentHash, digestIdFor, reminderIdFor, scheduleNameFor, userIdFor } from '#shared/domain/ids.ts';
 import type { Digest, EventFailure, NewReminder, Reminder, UserProfile } from '#shared/domain/model.ts';
 import { decide } from '#shared/domain/policy.ts';
+import { historyExpiry } from '#shared/domain/retention.ts';
 import { ConcurrencyError } from '#shared/errors.ts';
 import type { PlanWrite, ReminderStore } from '#shared/ports.ts';
 import { ensureTable } from '../../infra/local/dynamodb-local.ts';
@@ -646,6 +647,104 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
 
       // Assess
       expect(await store.getProfile(user.userId)).toEqual(before);
+    });
+  });
+
+  describe('retention of a confirmed user’s history (TTL)', () => {
+    const ttlOf = async (user: User, sk: string) =>
+      (await scan(user.userId)).find((i) => i.sk === sk)?.expiresAt;
+
+    it('gives what becomes history the retention from then, and live items none', async () => {
+      // Prepare
+      const user = await userWithReminders({ waiting: at(17), gone: at(18), claimedOne: at(19) });
+      const { waiting, gone, claimedOne } = user.reminders;
+
+      // Act
+      const canceller = await cancelled(user, [gone]);
+      const digest = await claimed(user, [claimedOne], at(19));
+      await store.completeDigest(digest, 'msg-1', at(19, 8, 1));
+
+      // Assess
+      expect(await ttlOf(user, 'PROFILE')).toBeUndefined();
+      expect(await ttlOf(user, `REMINDER#${waiting.reminderId}`)).toBeUndefined();
+      expect(await ttlOf(user, `REMINDER#${gone.reminderId}`)).toBe(historyExpiry(LATER));
+      expect(await ttlOf(user, `EVENT#${canceller.eventId}`)).toBe(historyExpiry(LATER));
+      expect(await ttlOf(user, `REMINDER#${claimedOne.reminderId}`)).toBe(historyExpiry(at(19)));
+      expect(await ttlOf(user, `DIGEST#${digest.digestId}`)).toBe(historyExpiry(at(19)));
+    });
+
+    it('keeps an application the retention after its last write', async () => {
+      // Prepare / Act
+      const user = newUser();
+      const plan = await intakeAndPlan(submitted(user), PLANNED_AT);
+
+      // Assess
+      expect(plan.application?.updatedAt).toBeDefined();
+      expect(await ttlOf(user, 'APP#acme-backend')).toBe(historyExpiry(plan.application?.updatedAt ?? ''));
+    });
+
+    it('takes it off reminders released after a refused send, which are pending again', async () => {
+      // Prepare
+      const user = await userWithReminders({ a: at(17) });
+      const digest = await claimed(user, [user.reminders.a], at(17));
+
+      // Act
+      await store.releaseDigest(digest, 'refused');
+
+      // Assess
+      expect(await ttlOf(user, `REMINDER#${user.reminders.a.reminderId}`)).toBeUndefined();
+      expect(await ttlOf(user, `DIGEST#${digest.digestId}`)).toBe(historyExpiry(at(17)));
+    });
+
+    it('keeps the sooner expiry of an unconfirmed user’s held reminder when it is cancelled', async () => {
+      // Prepare
+      const user = await unconfirmedWith({ a: at(17) }, { expiresAt: EXPIRES_AT });
+
+      // Act
+      await store.cancelReminders(user.userId, [{ ...user.reminders.a, reason: 'suppressed', held: true }], {
+        by: 'act-suppress',
+        at: LATER,
+      });
+
+      // Assess
+      expect(await ttlOf(user, `REMINDER#${user.reminders.a.reminderId}`)).toBe(EXPIRES_AT);
+    });
+
+    it('marks an event failed for good as history', async () => {
+      // Prepare
+      const event = storedEvent(submitted(newUser()));
+      await store.putEvent(event);
+
+      // Act
+      await store.markEventFailed(event.userId, event.eventId, { failedAt: LATER, reason: 'poison' });
+
+      // Assess
+      expect(await ttlOf({ email: '', userId: event.userId }, `EVENT#${event.eventId}`)).toBe(
+        historyExpiry(LATER),
+      );
+    });
+
+    it('on confirmation (setExpiry undefined), leaves live items without and gives history the one given', async () => {
+      // Prepare: an unconfirmed user with a planned event, an application, a held reminder, a cancelled one
+      const user = await unconfirmedWith({ a: at(17), b: at(18) }, { expiresAt: EXPIRES_AT });
+      await store.cancelReminders(user.userId, [{ ...user.reminders.b, reason: 'test', held: true }], {
+        by: 'act-x',
+        at: LATER,
+      });
+      const unplanned = storedAction(user, 'act-confirm');
+      await store.putEvent(unplanned);
+      const retention = historyExpiry(LATER);
+
+      // Act
+      await store.setExpiry(user.userId, undefined, retention);
+
+      // Assess
+      expect(await ttlOf(user, 'PROFILE')).toBeUndefined();
+      expect(await ttlOf(user, `REMINDER#${user.reminders.a.reminderId}`)).toBeUndefined();
+      expect(await ttlOf(user, `EVENT#${unplanned.eventId}`)).toBeUndefined();
+      expect(await ttlOf(user, `REMINDER#${user.reminders.b.reminderId}`)).toBe(retention);
+      expect(await ttlOf(user, `EVENT#${user.event.eventId}`)).toBe(retention);
+      expect(await ttlOf(user, 'APP#acme-backend')).toBe(retention);
     });
   });
 

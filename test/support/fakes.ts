@@ -16,6 +16,7 @@ import type {
   ReminderMove,
   UserProfile,
 } from '#shared/domain/model.ts';
+import { historyExpiry } from '#shared/domain/retention.ts';
 import { ConcurrencyError, RequestRejectedError } from '#shared/errors.ts';
 import type { LinkClaims } from '#shared/links/actions.ts';
 import type {
@@ -98,6 +99,14 @@ function withExpiry(item: Item, expiresAt: number | undefined): Item {
   return (expiresAt === undefined ? rest : { ...rest, expiresAt }) as Item;
 }
 
+/** Never expires for a confirmed user: the profile, a pending reminder, an event not yet planned. */
+function isLive(item: Item): boolean {
+  if (item.type === 'profile') return true;
+  if (item.type === 'reminder') return item.value.status === 'pending';
+  if (item.type === 'event') return item.plannedAt === undefined && item.failure === undefined;
+  return false;
+}
+
 /**
  * The table in memory: one map keyed `<userId>|<sort key>`, in insertion order (so reminders list in creation
  * order). The pending index is a view: pending reminders that are not held. The user's live index (what
@@ -157,8 +166,10 @@ export class InMemoryReminderStore implements ReminderStore {
   public async applyPlan(plan: PlanWrite): Promise<void> {
     const { userId, eventId } = plan.event;
     const stamp = { by: eventId, at: plan.plannedAt };
+    // What the plan turns into history expires with an unconfirmed user's data, or after the retention.
+    const historyTtl = plan.expiresAt ?? historyExpiry(plan.plannedAt);
     // Cancellations, moves and done marks first, each on its own and conditional (as the adapter's updates).
-    await this.cancelReminders(userId, plan.cancel, stamp);
+    this.cancelWith(userId, plan.cancel, stamp, historyTtl);
     await this.moveReminders(userId, plan.move ?? [], stamp);
     for (const reminderId of plan.done ?? []) {
       const item = this.get(userId, sk.reminder(reminderId), 'reminder');
@@ -174,13 +185,13 @@ export class InMemoryReminderStore implements ReminderStore {
     }
     const ttl = plan.expiresAt === undefined ? {} : { expiresAt: plan.expiresAt };
     eventItem.plannedAt = plan.plannedAt;
-    if (plan.expiresAt !== undefined) eventItem.expiresAt = plan.expiresAt;
+    eventItem.expiresAt = historyTtl;
     if (plan.profile) this.items.set(key(userId, sk.profile), { type: 'profile', value: copy(plan.profile) });
     if (plan.application) {
       this.items.set(key(userId, sk.application(plan.application.ref)), {
         type: 'application',
         value: copy(plan.application),
-        ...ttl,
+        expiresAt: plan.expiresAt ?? historyExpiry(plan.application.updatedAt),
       });
     }
     for (const r of plan.create) {
@@ -197,6 +208,10 @@ export class InMemoryReminderStore implements ReminderStore {
     cancel: readonly Cancellation[],
     stamp: ChangeStamp,
   ): Promise<void> {
+    this.cancelWith(userId, cancel, stamp, historyExpiry(stamp.at));
+  }
+
+  private cancelWith(userId: string, cancel: readonly Cancellation[], stamp: ChangeStamp, ttl: number): void {
     for (const c of cancel) {
       const item = this.get(userId, sk.reminder(c.reminderId), 'reminder');
       if (item?.value.status !== 'pending') continue;
@@ -207,6 +222,7 @@ export class InMemoryReminderStore implements ReminderStore {
         cancelledBy: stamp.by,
         cancelReason: c.reason,
       };
+      item.expiresAt ??= ttl;
     }
   }
 
@@ -230,10 +246,14 @@ export class InMemoryReminderStore implements ReminderStore {
     }
   }
 
-  public async setExpiry(userId: string, expiresAt: number | undefined): Promise<void> {
+  public async setExpiry(
+    userId: string,
+    expiresAt: number | undefined,
+    historyExpiresAt?: number,
+  ): Promise<void> {
     for (const [k, item] of this.partition(userId)) {
       if (item.type === 'erasure') continue;
-      this.items.set(k, withExpiry(item, expiresAt));
+      this.items.set(k, withExpiry(item, expiresAt ?? (isLive(item) ? undefined : historyExpiresAt)));
     }
   }
 
@@ -277,7 +297,9 @@ export class InMemoryReminderStore implements ReminderStore {
 
   public async markEventFailed(userId: string, eventId: string, failure: EventFailure): Promise<void> {
     const item = this.get(userId, sk.event(eventId), 'event');
-    if (item) item.failure = { failedAt: failure.failedAt, reason: failure.reason.slice(0, 500) };
+    if (!item) return;
+    item.failure = { failedAt: failure.failedAt, reason: failure.reason.slice(0, 500) };
+    item.expiresAt ??= historyExpiry(failure.failedAt);
   }
 
   public async remindersTouchedBy(userId: string, eventId: string): Promise<readonly Reminder[]> {
@@ -339,9 +361,15 @@ export class InMemoryReminderStore implements ReminderStore {
       claimed.some((item) => item?.value.status !== 'pending' || item.value.held || item.value.dueAt > dueBy)
     )
       return { outcome: 'lost' };
-    this.items.set(key(digest.userId, sk.digest(digest.digestId)), { type: 'digest', value: copy(digest) });
+    const ttl = historyExpiry(digest.claimedAt);
+    this.items.set(key(digest.userId, sk.digest(digest.digestId)), {
+      type: 'digest',
+      value: copy(digest),
+      expiresAt: ttl,
+    });
     for (const item of claimed) {
       if (!item) continue;
+      item.expiresAt = ttl;
       item.value = {
         ...item.value,
         status: 'sent',
@@ -369,6 +397,7 @@ export class InMemoryReminderStore implements ReminderStore {
     for (const r of reminders) {
       const { claimedAt: _claimedAt, digestId: _digestId, sentAt: _sentAt, ...rest } = r.value;
       r.value = { ...rest, status: 'pending', failedSends: (r.value.failedSends ?? 0) + 1 };
+      r.expiresAt = undefined;
     }
   }
 

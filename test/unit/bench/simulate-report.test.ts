@@ -47,7 +47,7 @@ describe('auditTable', () => {
     // Prepare
     const items = [
       { pk: 'USER#u1', sk: 'PROFILE', sizeBytes: 200 },
-      reminder('r1', 'sent'),
+      { ...reminder('r1', 'sent'), expires: true },
       reminder('r2', 'cancelled'),
       reminder('r3', 'pending', iso(NOW + 86_400_000)),
       digest('d1', 'sent', ['r1'], 'm1'),
@@ -62,9 +62,9 @@ describe('auditTable', () => {
       heldForConsent: 0,
     });
     expect(audit.items).toEqual({
-      PROFILE: { count: 1, bytes: 200 },
-      REMINDER: { count: 3, bytes: 1800 },
-      DIGEST: { count: 1, bytes: 300 },
+      PROFILE: { count: 1, bytes: 200, expiringBytes: 0 },
+      REMINDER: { count: 3, bytes: 1800, expiringBytes: 600 },
+      DIGEST: { count: 1, bytes: 300, expiringBytes: 0 },
     });
     expect(audit.doubleSends.total).toBe(0);
     expect(audit.lost.total).toBe(0);

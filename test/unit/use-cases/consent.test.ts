@@ -5,6 +5,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { expiryAfter } from '#shared/domain/admission.ts';
 import { userIdFor } from '#shared/domain/ids.ts';
+import { historyExpiry } from '#shared/domain/retention.ts';
 import { planEvent } from '#shared/use-cases/plan-event.ts';
 import { reconcile } from '#shared/use-cases/reconcile.ts';
 import { sendDueReminders } from '#shared/use-cases/send-due-reminders.ts';
@@ -273,7 +274,7 @@ describe('the expiry of an unconfirmed user’s data (DynamoDB TTL)', () => {
     expect(p.store.itemsOf(samId)).toEqual([]);
   });
 
-  it('is removed from every item when the user confirms, so nothing of a confirmed user expires', async () => {
+  it('ends when the user confirms: live items never expire, history is kept the retention from then', async () => {
     // Prepare
     await submitted();
 
@@ -281,10 +282,16 @@ describe('the expiry of an unconfirmed user’s data (DynamoDB TTL)', () => {
     await confirmUser(samId, p);
     p.store.expire(new Date(Date.parse(RECEIVED) + 365 * DAY_MS));
 
-    // Assess
+    // Assess: the profile and the released reminders live on; the planned events and the application are
+    // history, kept 400 days from the confirmation (see `shared/domain/retention.ts`)
     const items = p.store.itemsOf(samId);
     expect(items.length).toBeGreaterThanOrEqual(6);
-    expect(items.every((i) => i.expiresAt === undefined)).toBe(true);
+    const kind = (sk: string) => sk.split('#')[0];
+    const live = items.filter((i) => kind(i.sk) === 'PROFILE' || kind(i.sk) === 'REMINDER');
+    expect(live.map((i) => i.expiresAt)).toEqual(live.map(() => undefined));
+    const history = items.filter((i) => kind(i.sk) === 'EVENT' || kind(i.sk) === 'APP');
+    expect(history.length).toBeGreaterThanOrEqual(3);
+    expect(history.every((i) => i.expiresAt === historyExpiry(p.clock.now()))).toBe(true);
   });
 
   it('is carried by an action that is no activity of the user (a bounce), without moving on', async () => {
