@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { areaOf, type CpuProfile, summarizeProfiles } from '../../../bench/support/cpu-profile.ts';
 
-const ROOT = '/work/main';
+const ROOT = '/srv/rebound';
 
 describe('areaOf', () => {
   it.each([
-    ['file:///work/main/node_modules/@aws-sdk/core/dist/index.js', '', '@aws-sdk/core'],
-    ['file:///work/main/node_modules/.pnpm/x/node_modules/zod/v4/core.js', '', 'zod'],
-    ['file:///work/main/shared/adapters/dynamodb-store.ts', '', 'shared/adapters'],
-    ['file:///work/main/functions/planner.ts', '', 'functions'],
+    ['file:///srv/rebound/node_modules/@aws-sdk/core/dist/index.js', '', '@aws-sdk/core'],
+    ['file:///srv/rebound/node_modules/.pnpm/x/node_modules/zod/v4/core.js', '', 'zod'],
+    ['file:///srv/rebound/shared/adapters/dynamodb-store.ts', '', 'shared/adapters'],
+    ['file:///srv/rebound/functions/planner.ts', '', 'functions'],
     ['node:internal/streams/readable', '', 'node:internal'],
     ['', '(garbage collector)', '(garbage collector)'],
     ['', 'JSONParse', '(native)'],
@@ -24,14 +24,14 @@ describe('summarizeProfiles', () => {
       { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 4, 5] },
       {
         id: 2,
-        callFrame: { functionName: 'plan', url: 'file:///work/main/shared/use-cases/plan.ts', lineNumber: 9 },
+        callFrame: { functionName: 'plan', url: 'file:///srv/rebound/shared/use-cases/plan.ts', lineNumber: 9 },
         children: [3],
       },
       {
         id: 3,
         callFrame: {
           functionName: 'parse',
-          url: 'file:///work/main/node_modules/zod/index.js',
+          url: 'file:///srv/rebound/node_modules/zod/index.js',
           lineNumber: 0,
         },
       },
