@@ -20,6 +20,7 @@ import {
   UNCONFIRMED_RETENTION_DAYS,
 } from './consent.ts';
 import type { ErasureMarker } from './erasure.ts';
+import { isReminderScheduleName, slotScheduleNameFor } from './ids.ts';
 import type {
   Cancellation,
   NewReminder,
@@ -122,7 +123,12 @@ export function admitPlan(input: AdmitPlanInput): AdmittedPlan {
     const admission = admit(base, reminder.kind, reminder.dueAt, zone);
     if (admission.as === 'dropped') continue;
     const { held: _held, ...rest } = reminder;
-    create.push(admission.as === 'held' ? { ...rest, held: true } : { ...rest, dueAt: admission.dueAt });
+    // A reconnect moved after a pause lands in another send slot, whose timer it names.
+    const scheduleName = isReminderScheduleName(rest.scheduleName)
+      ? rest.scheduleName
+      : slotScheduleNameFor(rest.userId, admission.dueAt);
+    const moved = { ...rest, dueAt: admission.dueAt, scheduleName };
+    create.push(admission.as === 'held' ? { ...rest, held: true } : moved);
   }
 
   const unconfirmed = consentOf(base) === 'unconfirmed';

@@ -48,9 +48,27 @@ export function snoozedReminderIdFor(originalReminderId: string, actionEventId: 
   return `r_${sha256(`snooze|${originalReminderId}|${actionEventId}`).slice(0, 30)}`;
 }
 
-/** EventBridge Scheduler names allow `[0-9a-zA-Z-_.]{1,64}`; ours are 40 characters. */
+/**
+ * The timer of one reminder, as reminders were timed before slot timers (see {@link slotScheduleNameFor}):
+ * reminders planned then keep theirs. EventBridge Scheduler names allow `[0-9a-zA-Z-_.]{1,64}`; these are 40
+ * characters.
+ */
 export function scheduleNameFor(reminderId: string): string {
   return `rebound-${reminderId.replace('_', '-')}`;
+}
+
+/** Whether a schedule name is a timer of one reminder ({@link scheduleNameFor}) rather than of a slot. */
+export function isReminderScheduleName(name: string): boolean {
+  return name.startsWith('rebound-r-');
+}
+
+/**
+ * The timer of one user's send slot: every reminder of the user due then shares it, since the sender sends all
+ * that is due for the user at once. `rebound-u-<24 hex>-<yyyymmddThhmm>`: 48 characters.
+ */
+export function slotScheduleNameFor(userId: string, dueAt: string): string {
+  const slot = new Date(dueAt).toISOString().slice(0, 16).replace(/[-:]/g, '');
+  return `rebound-${userId.replace('_', '-')}-${slot}`;
 }
 
 /**

@@ -85,6 +85,11 @@ export interface Reminder {
   readonly application: ApplicationSnapshot;
   /** The event that created it. */
   readonly sourceEventId: string;
+  /**
+   * The timer it was planned with: its send slot's (`slotScheduleNameFor`, shared by the user's reminders due
+   * then; after a move, the slot of `dueAt` is what counts), or, for reminders planned before slot timers, its
+   * own (`scheduleNameFor`).
+   */
   readonly scheduleName: string;
   readonly createdAt: string;
   /**
@@ -129,6 +134,8 @@ export type NewReminder = Omit<
 export interface Cancellation {
   readonly reminderId: string;
   readonly scheduleName: string;
+  /** When it was due: names the send slot whose timer may go with it. */
+  readonly dueAt?: string | undefined;
   readonly reason: string;
   /** The reminder was held for consent: it has no timer to delete. */
   readonly held?: true | undefined;

@@ -7,7 +7,7 @@
  */
 import type { EventType, RejectionReason, RejectionStage, StoredJobEvent } from '#events/job-event.ts';
 import { ReboundError } from '../errors.ts';
-import { canonicalJson, reminderIdFor, scheduleNameFor } from './ids.ts';
+import { canonicalJson, reminderIdFor, slotScheduleNameFor } from './ids.ts';
 import type {
   ApplicationSnapshot,
   ApplicationState,
@@ -365,7 +365,7 @@ function remindersFor(event: ApplicationEvent, context: RuleContext): NewReminde
       dueAt,
       application: snapshotOf(context.snapshot),
       sourceEventId: stored.eventId,
-      scheduleName: scheduleNameFor(reminderId),
+      scheduleName: slotScheduleNameFor(stored.userId, dueAt),
       createdAt: now.toISOString(),
     });
   }
@@ -409,10 +409,10 @@ function snapshotOf(application: ApplicationSnapshot): ApplicationSnapshot {
 
 /** The cancellation of a pending reminder; a held one is marked so, as it has no timer to delete. */
 export function cancellation(reminder: Reminder, reason: string): Cancellation {
-  const { reminderId, scheduleName } = reminder;
+  const { reminderId, scheduleName, dueAt } = reminder;
   return reminder.held
-    ? { reminderId, scheduleName, reason, held: true }
-    : { reminderId, scheduleName, reason };
+    ? { reminderId, scheduleName, dueAt, reason, held: true }
+    : { reminderId, scheduleName, dueAt, reason };
 }
 
 function latestIso(a: string | undefined, b: string): string {

@@ -8,7 +8,7 @@
 import type { StoredUserAction, UserAction } from '#events/user-action.ts';
 import { admit } from './admission.ts';
 import { consentOf, nextConsent, type SuppressionReason, TRANSIENT_BOUNCE_LIMIT } from './consent.ts';
-import { scheduleNameFor, snoozedReminderIdFor } from './ids.ts';
+import { slotScheduleNameFor, snoozedReminderIdFor } from './ids.ts';
 import type {
   ApplicationState,
   Cancellation,
@@ -207,7 +207,7 @@ function snoozed(input: UserActionInput, action: ActionOf<'reminder.snoozed'>): 
     dueAt: admission.dueAt,
     application: reminder.application,
     sourceEventId: input.stored.eventId,
-    scheduleName: scheduleNameFor(reminderId),
+    scheduleName: slotScheduleNameFor(reminder.userId, admission.dueAt),
     createdAt: now.toISOString(),
     snoozedFrom: reminder.reminderId,
     ...(admission.as === 'held' ? { held: true as const } : {}),

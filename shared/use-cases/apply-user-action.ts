@@ -7,7 +7,7 @@ import { decideUserAction } from '../domain/user-actions.ts';
 import { ConcurrencyError, InvalidStoredEventError } from '../errors.ts';
 import type { PlanWrite } from '../ports.ts';
 import { type ApplyDeps, orMarkedFailed, type PlanEventResult, type StoredEventItem } from './plan-event.ts';
-import { applyTimers, resyncTimers } from './timers.ts';
+import { applyTimers, removeAllTimers, resyncTimers } from './timers.ts';
 
 /**
  * Apply one user action (a click in an email, SES feedback, a preferences form) from the user's timeline,
@@ -26,7 +26,8 @@ import { applyTimers, resyncTimers } from './timers.ts';
  *    (idempotent), so a crash cannot leave a confirmed user's data to expire.
  * 7. Write it like a plan: cancel, move and mark done (each conditional), then the event planned with the
  *    profile, application and new reminders in one transaction.
- * 8. Timers: ensure those of new and moved reminders that are not held, delete those of cancelled ones.
+ * 8. Timers (`applyTimers`): ensure the slot timers of new and moved reminders that are not held, delete the
+ *    timers of slots the cancellations and moves leave empty.
  */
 export async function applyUserAction(item: StoredEventItem, deps: ApplyDeps): Promise<PlanEventResult> {
   return orMarkedFailed(item, deps, () => apply(storedActionOf(item), deps));
@@ -90,7 +91,7 @@ async function apply(stored: StoredUserAction, deps: ApplyDeps): Promise<PlanEve
     plannedAt,
   });
   if (!written) return replay(stored, deps);
-  await applyTimers(userId, decision, deps.timers);
+  await applyTimers(userId, decision, deps.timers, { pending: state.pending, now });
   return {
     outcome: 'planned',
     eventId,
@@ -125,8 +126,8 @@ async function replay(stored: StoredUserAction, deps: ApplyDeps): Promise<PlanEv
  * stays (see `shared/domain/erasure.ts` for what it keeps and how long).
  * 1. If the request's own event is gone, an earlier delivery finished the erasure: do nothing, so a late
  *    redelivery cannot erase what the user did after it.
- * 2. Delete the timer of every pending reminder (held ones have none), before their items, so no timer is
- *    left behind by a crash.
+ * 2. Delete the timers of every pending reminder (held ones have none; one per slot), before their items, so
+ *    no timer is left behind by a crash.
  * 3. Write the marker from the profile's confirmation counters (or the previous marker's), then delete
  *    every other item of the user, events included, the request's own event last.
  */
@@ -134,9 +135,7 @@ async function erase(stored: StoredUserAction, deps: ApplyDeps): Promise<PlanEve
   const { userId, eventId } = stored;
   const state = await deps.store.loadPlanningState(userId, eventId, undefined, 'consistent');
   if (!state.eventStored) return { outcome: 'replayed', eventId, created: 0, cancelled: 0, confirmations: 0 };
-  for (const r of state.pending) {
-    if (!r.held) await deps.timers.remove(r.scheduleName);
-  }
+  await removeAllTimers(userId, state.pending, deps.timers);
   const marker = erasureMarkerFor(userId, state.profile, state.erasure, deps.clock.now());
   await deps.store.eraseUser(userId, marker, eventId);
   return { outcome: 'planned', eventId, created: 0, cancelled: state.pending.length, confirmations: 0 };

@@ -54,9 +54,10 @@ export interface PlanEventDeps extends ApplyDeps, RequestConfirmationDeps {}
  *    step 6 writes carries it.
  * 6. Write it all at once: the event is marked planned in the same transaction, so it applies once. The
  *    profile is written only when it changed (`profileChanged`: a new `updatedAt` alone is no change).
- * 7. Create a timer for each new reminder that is not held and delete the timer of each cancelled one. Both
- *    calls are idempotent; a crash between 6 and 7 is repaired by the redelivery (step 3) or, at worst, the
- *    reconciler.
+ * 7. Timers, one per user and send slot (`applyTimers`): ensure the slot timer of each new reminder that is
+ *    not held, unless another pending reminder keeps it; delete the timer of a slot the cancellations leave
+ *    empty. Both calls are idempotent; a crash between 6 and 7 is repaired by the redelivery (step 3) or, at
+ *    worst, the reconciler.
  * 8. An unconfirmed user is asked for consent right away, if the limits allow (`requestConfirmation`). This
  *    runs on a redelivery too: the limits and the claim make sure the email goes at most once.
  * 9. A `PermanentError` on the way (a contract violation, a request an AWS API refuses as invalid) marks the
@@ -125,7 +126,7 @@ async function plan(stored: StoredJobEvent, deps: PlanEventDeps): Promise<PlanEv
     if (error instanceof ConcurrencyError) return replay(stored, deps);
     throw error;
   }
-  await applyTimers(userId, decision, deps.timers);
+  await applyTimers(userId, decision, deps.timers, { pending: state.pending, now });
   const confirmed = await requestConfirmation(profile, deps);
   return {
     outcome: 'planned',

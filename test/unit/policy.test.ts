@@ -8,7 +8,7 @@ import {
   type RejectionStage,
   type StoredJobEvent,
 } from '#events/job-event.ts';
-import { contentHash, reminderIdFor, scheduleNameFor, userIdFor } from '#shared/domain/ids.ts';
+import { contentHash, reminderIdFor, slotScheduleNameFor, userIdFor } from '#shared/domain/ids.ts';
 import type { ApplicationState, Reminder, ReminderKind, UserProfile } from '#shared/domain/model.ts';
 import { REMINDER_KINDS } from '#shared/domain/model.ts';
 import { decide, POLICY_RULES, type PolicyDecision } from '#shared/domain/policy.ts';
@@ -339,7 +339,8 @@ describe('decide: the reminders one event schedules on a new application', () =>
         contact: { name: 'Jo Park', email: 'jo.park@acme.example', title: 'Engineering Manager' },
       },
       sourceEventId: submitted.eventId,
-      scheduleName: scheduleNameFor(reminderId),
+      // One timer per user and send slot.
+      scheduleName: slotScheduleNameFor(USER_ID, '2026-03-17T08:00:00.000Z'),
       createdAt: now,
     });
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { admit, admitPlan, checkAtSendTime, expiryAfter } from '#shared/domain/admission.ts';
 import type { ConsentRecord } from '#shared/domain/consent.ts';
+import { slotScheduleNameFor } from '#shared/domain/ids.ts';
 import type { NewReminder, Reminder, ReminderKind, UserProfile } from '#shared/domain/model.ts';
 import type { PolicyDecision } from '#shared/domain/policy.ts';
 
@@ -168,6 +169,8 @@ describe('applying consent to the policy’s decision', () => {
       ['follow_up', AFTER_IT, undefined],
       ['reconnect', AFTER_PAUSE, undefined],
     ]);
+    // The moved reconnect names the timer of the slot it lands in.
+    expect(admitted.create[1]?.scheduleName).toBe(slotScheduleNameFor('u_1', AFTER_PAUSE));
     expect(admitted.profile.expiresAt).toBeUndefined();
     expect(admitted.refreshExpiry).toBe(false);
   });
@@ -238,7 +241,12 @@ describe('the sender’s check at send time', () => {
     const check = checkAtSendTime(profile({ consent: 'confirmed', optOuts: ['follow_up'] }), due, NOW);
     expect(check.send.map((r) => r.reminderId)).toEqual(['r_b']);
     expect(check.cancel).toEqual([
-      { reminderId: 'r_a', scheduleName: 'rebound-r_a', reason: 'opted_out at send time' },
+      {
+        reminderId: 'r_a',
+        scheduleName: 'rebound-r_a',
+        dueAt: NOW.toISOString(),
+        reason: 'opted_out at send time',
+      },
     ]);
   });
 

@@ -111,8 +111,14 @@ describe('unsubscribing and suppression', () => {
     );
     expect(d.profile.consent).toBe('unsubscribed');
     expect(d.cancel).toEqual([
-      { reminderId: 'r_a', scheduleName: 'rebound-r_a', reason: 'unsubscribed' },
-      { reminderId: 'r_b', scheduleName: 'rebound-r_b', reason: 'unsubscribed', held: true },
+      { reminderId: 'r_a', scheduleName: 'rebound-r_a', dueAt: NEXT_WEEK, reason: 'unsubscribed' },
+      {
+        reminderId: 'r_b',
+        scheduleName: 'rebound-r_b',
+        dueAt: NEXT_WEEK,
+        reason: 'unsubscribed',
+        held: true,
+      },
     ]);
   });
 
@@ -161,7 +167,9 @@ describe('reminder actions', () => {
       { profile: me, reminder: sent, pending: [copy] },
     );
     expect(d.done).toEqual(['r_sent']);
-    expect(d.cancel).toEqual([{ reminderId: 'r_copy', scheduleName: 'rebound-r_copy', reason: 'done' }]);
+    expect(d.cancel).toEqual([
+      { reminderId: 'r_copy', scheduleName: 'rebound-r_copy', dueAt: NEXT_WEEK, reason: 'done' },
+    ]);
   });
 
   it('records "I did it" on a pending reminder and cancels it', () => {
@@ -205,7 +213,8 @@ describe('reminder actions', () => {
         dueAt: '2027-01-07T08:00:00.000Z',
         application: sent.application,
         sourceEventId: 'a_1',
-        scheduleName: `rebound-${id.replace('_', '-')}`,
+        // The timer of the user's slot then (see `slotScheduleNameFor`).
+        scheduleName: 'rebound-u-1-20270107T0800',
         createdAt: NOW.toISOString(),
         snoozedFrom: 'r_sent',
       },
@@ -287,7 +296,12 @@ describe('preferences', () => {
     const d = decide({ type: 'preferences.updated', optOuts: ['reconnect'] }, { profile: me, pending });
     expect(d.profile.optOuts).toEqual(['reconnect']);
     expect(d.cancel).toEqual([
-      { reminderId: 'r_reconnect', scheduleName: 'rebound-r_reconnect', reason: 'opted_out' },
+      {
+        reminderId: 'r_reconnect',
+        scheduleName: 'rebound-r_reconnect',
+        dueAt: NEXT_WEEK,
+        reason: 'opted_out',
+      },
     ]);
     expect(d.move).toEqual([]);
   });
@@ -297,7 +311,7 @@ describe('preferences', () => {
     expect(d.profile.pausedUntil).toBe('2027-01-18T10:00:00.000Z');
     expect(d.profile.optOuts).toBeUndefined();
     expect(d.cancel).toEqual([
-      { reminderId: 'r_follow', scheduleName: 'rebound-r_follow', reason: 'paused' },
+      { reminderId: 'r_follow', scheduleName: 'rebound-r_follow', dueAt: NEXT_WEEK, reason: 'paused' },
     ]);
     expect(d.move).toEqual([
       { reminderId: 'r_reconnect', scheduleName: 'rebound-r_reconnect', dueAt: '2027-01-19T08:00:00.000Z' },

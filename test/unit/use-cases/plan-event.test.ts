@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { slotScheduleNameFor } from '#shared/domain/ids.ts';
 import { planEvent } from '#shared/use-cases/plan-event.ts';
 import { fixture, intake } from '../../support/events.ts';
 import type { FakeTimerService, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
@@ -180,10 +181,10 @@ describe('planEvent', () => {
   });
 
   it('removes every timer of the user when an offer is accepted', async () => {
-    // Prepare
+    // Prepare: four follow-ups in two send slots, one timer for each slot
     await submitted('acme-backend', 'Acme Corp');
     await submitted('globex-platform', 'Globex');
-    expect(timers.timers.size).toBe(4);
+    expect(timers.timers.size).toBe(2);
     const offer = fixture('offer.accepted');
     offer.occurredAt = '2026-03-13T17:00:00+01:00';
     clock.set('2026-03-13T16:00:05.000Z');
@@ -218,7 +219,9 @@ describe('planEvent', () => {
     expect(retry).toMatchObject({ outcome: 'replayed', created: 2 });
     expect(store.allReminders()).toHaveLength(2);
     expect([...timers.timers.values()].map((t) => t.dueAt)).toEqual([FIRST_FOLLOW_UP, SECOND_FOLLOW_UP]);
-    expect([...timers.timers.keys()]).toEqual(store.allReminders().map((r) => r.scheduleName));
+    expect([...timers.timers.keys()]).toEqual(
+      [FIRST_FOLLOW_UP, SECOND_FOLLOW_UP].map((dueAt) => slotScheduleNameFor(stored.userId, dueAt)),
+    );
   });
 
   it('re-removes the timers an event cancelled when that event is delivered again', async () => {
@@ -280,7 +283,7 @@ describe('planEvent', () => {
 
       // Assess
       expect(result).toMatchObject({ outcome: 'failed', eventId: stored.eventId });
-      expect(store.eventFailure(stored.userId, stored.eventId)?.reason).toMatch(/^CreateSchedule rebound-r-/);
+      expect(store.eventFailure(stored.userId, stored.eventId)?.reason).toMatch(/^CreateSchedule rebound-u-/);
       expect(store.allReminders().map((r) => r.status)).toEqual(['pending', 'pending']);
     });
 
