@@ -14,21 +14,12 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KMSClient } from '@aws-sdk/client-kms';
-import {
-  ConflictException,
-  CreateScheduleCommand,
-  CreateScheduleGroupCommand,
-  SchedulerClient,
-} from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { APIGatewayProxyEventV2, DynamoDBStreamEvent } from 'aws-lambda';
 import { useClock } from '../../shared/adapters/clock.ts';
 import { manageSourcesDependencies } from '../../shared/adapters/compose.ts';
 import { loadConfig } from '../../shared/config.ts';
 import type { RateLimit } from '../../shared/domain/sources.ts';
-import { LINK_ACTIONS } from '../../shared/links/actions.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
-import { STYLESHEET_PATH } from '../../shared/web/layout.tsx';
 import { RECONCILER_RATE_MINUTES } from '../../shared/wiring.ts';
 import { localControls, type TwinUrls } from './controls.ts';
 import { localClientConfig, startDynamoDbLocal } from './dynamodb/launcher.ts';
@@ -40,19 +31,20 @@ import {
   InvocationMeter,
   startAwsProxy,
 } from './faults/index.ts';
-import { type HttpFunction, lambdaRoute } from './http-gateway.ts';
+import { loadFunctions } from './functions.ts';
 import { startKms } from './kms-emulator.ts';
-import { lambdaContext } from './lambda-context.ts';
 import { ensureLinkKeys } from './link-keys.ts';
 import { ensureLocalSource, type LocalCredentials } from './local-source.ts';
 import { nextReconcilerWake, oldestPendingDueTimes } from './reconciler-wake.ts';
-import { type EmulatedSchedule, SchedulerEmulator } from './scheduler-emulator.ts';
+import { productRoutes } from './routes.ts';
+import { SchedulerEmulator } from './scheduler-emulator.ts';
 import { sesControls } from './ses-feedback.ts';
 import { maskEmail, startSes } from './ses-recorder.ts';
 import { StreamPoller } from './stream/index.ts';
-import { type Route, type Routes, serve } from './support/http.ts';
+import { serve } from './support/http.ts';
 import { JsonLines } from './support/json-file.ts';
 import { portLayout } from './support/ports.ts';
+import { createReconcilerSchedule, earliest, nextOneTimeTimer } from './timers.ts';
 import { VirtualClock } from './virtual-clock.ts';
 import { functionEnvironment, LOCAL_NAMES, REGION, TWIN_WIRING } from './wiring.ts';
 import { World } from './world.ts';
@@ -168,19 +160,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       graceMs: loadConfig('reconciler').RECONCILE_AFTER_MINUTES * 60_000,
       periodMs: RECONCILER_RATE_MINUTES * 60_000,
     };
-    // Imported only now: the functions read their environment at cold start.
-    const functions = await Promise.all([
-      import('../../functions/ingest.ts'),
-      import('../../functions/planner.ts'),
-      import('../../functions/sender.ts'),
-      import('../../functions/reconciler.ts'),
-      import('../../functions/links.ts'),
-      import('../../functions/feedback.ts'),
-      import('../../functions/openapi.ts'),
-    ]);
-    // Every invocation is counted and timed, as Lambda bills it (`GET /_local/meter`).
-    const [ingest, planner, sender, reconciler, links, feedback, openapi] = meteredFunctions(
-      functions,
+    // Imported only now: the functions read their environment at cold start. Every invocation is metered.
+    const { ingest, planner, sender, reconciler, links, feedback, openapi } = await loadFunctions(
       meters.invocations,
     );
 
@@ -265,16 +246,14 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const gateway = await serve(
       ports.api,
       {
-        'POST /events': lambdaRoute(
-          'POST /events',
-          // Not under the world lock: on AWS intake never waits for planning or timers.
+        ...productRoutes({
           ingest,
-          (status) => {
+          openapi,
+          links,
+          onIntake: (status) => {
             if (!options.quiet) log(`[api] POST /events → ${status}`);
           },
-        ),
-        'GET /openapi.json': lambdaRoute('GET /openapi.json', openapi),
-        ...linkRoutes(links),
+        }),
         ...localControls({
           clock,
           world,
@@ -324,91 +303,6 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     await closeAll(started).catch(() => undefined);
     throw error;
   }
-}
-
-type Handlers = [
-  typeof import('../../functions/ingest.ts'),
-  typeof import('../../functions/planner.ts'),
-  typeof import('../../functions/sender.ts'),
-  typeof import('../../functions/reconciler.ts'),
-  typeof import('../../functions/links.ts'),
-  typeof import('../../functions/feedback.ts'),
-  typeof import('../../functions/openapi.ts'),
-];
-
-/** Each function as its trigger invokes it (with a Lambda context), counted under its short name. */
-function meteredFunctions(
-  [ingest, planner, sender, reconciler, links, feedback, openapi]: Handlers,
-  meter: InvocationMeter,
-) {
-  return [
-    meter.wrap('ingest', (event: APIGatewayProxyEventV2) =>
-      ingest.handler(event, lambdaContext('rebound-ingest')),
-    ),
-    meter.wrap('planner', (event: DynamoDBStreamEvent) =>
-      planner.handler(event, lambdaContext('rebound-planner')),
-    ),
-    meter.wrap('sender', (input: unknown) => sender.handler(input, lambdaContext('rebound-sender'))),
-    meter.wrap('reconciler', (input: unknown) =>
-      reconciler.handler(input, lambdaContext('rebound-reconciler')),
-    ),
-    meter.wrap('links', (event: APIGatewayProxyEventV2) =>
-      links.handler(event, lambdaContext('rebound-links')),
-    ),
-    meter.wrap('feedback', (event: unknown) => feedback.handler(event, lambdaContext('rebound-feedback'))),
-    meter.wrap('openapi', (event: APIGatewayProxyEventV2) => openapi.handler(event)),
-  ] as const;
-}
-
-function earliest(...dates: (Date | undefined)[]): Date | undefined {
-  const times = dates.flatMap((d) => (d ? [d.getTime()] : []));
-  return times.length > 0 ? new Date(Math.min(...times)) : undefined;
-}
-
-/**
- * The earliest one-time timer. An advance steps to each of these; recurring ones (the reconciler's rate)
- * fire at the steps and at the end, coalesced, or a 60-day advance would take 17,000 steps.
- */
-function nextOneTimeTimer(schedules: readonly EmulatedSchedule[]): Date | undefined {
-  const due = schedules
-    .filter((s) => s.state === 'ENABLED' && s.expression.startsWith('at(') && s.nextFireAt)
-    .map((s) => Date.parse(s.nextFireAt ?? ''));
-  return due.length > 0 ? new Date(Math.min(...due)) : undefined;
-}
-
-/** The schedule group and the reconciler's recurring schedule, as the CDK stacks create them on AWS. */
-async function createReconcilerSchedule(
-  endpoint: string,
-  existing: readonly EmulatedSchedule[],
-): Promise<void> {
-  const client = new SchedulerClient({ ...localClientConfig(endpoint), maxAttempts: 1 });
-  try {
-    await client.send(new CreateScheduleGroupCommand({ Name: TWIN_WIRING.scheduleGroup }));
-  } catch (error) {
-    if (!(error instanceof ConflictException)) throw error;
-  }
-  if (existing.some((s) => s.name === LOCAL_NAMES.reconcilerSchedule)) return;
-  await client.send(
-    new CreateScheduleCommand({
-      Name: LOCAL_NAMES.reconcilerSchedule,
-      ScheduleExpression: TWIN_WIRING.reconcilerSchedule,
-      FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: { Arn: LOCAL_NAMES.reconcilerArn, RoleArn: LOCAL_NAMES.schedulerRoleArn, Input: '{}' },
-    }),
-  );
-  client.destroy();
-}
-
-/** The links function's routes, as the HTTP API declares them on AWS (`/links/{action}`, `/assets/{file}`). */
-function linkRoutes(fn: HttpFunction): Routes {
-  const routes: Record<string, Route> = {
-    [`GET ${STYLESHEET_PATH}`]: lambdaRoute('GET /assets/{file}', fn),
-  };
-  for (const action of LINK_ACTIONS) {
-    routes[`GET /links/${action}`] = lambdaRoute('GET /links/{action}', fn);
-    routes[`POST /links/${action}`] = lambdaRoute('POST /links/{action}', fn);
-  }
-  return routes;
 }
 
 /** Close the parts, last started first; each one is closed even when an earlier one fails. */

@@ -108,7 +108,9 @@ describe('the reminder pipeline on the local twin', () => {
     await confirmUser(api, email);
     await api.advance('PT1M');
     const created = (await api.schedules()).filter((s) => !before.has(s.name)).map((s) => s.name);
-    expect(created.length).toBeGreaterThanOrEqual(4);
+    // One timer per user and send slot: Alpha's follow-ups (days 7 and 14) and Beta's thank-you (next slot) and
+    // follow-up (day 7, shared with Alpha's first) need three.
+    expect(created.length).toBeGreaterThanOrEqual(3);
 
     // Act
     await api.postEvent(fixture('offer.accepted', { email, occurredAt: new Date(t0.getTime() + 60_000) }));
