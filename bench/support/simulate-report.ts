@@ -228,6 +228,10 @@ const prefixOf = (sk: string): string => {
   return hash < 0 ? sk : sk.slice(0, hash);
 };
 
+/** A user's items by their sort key's kind; other partitions (intake's sources, rate counters) by theirs. */
+const groupOf = (item: AuditItem): string =>
+  item.pk.startsWith('USER#') ? prefixOf(item.sk) : prefixOf(item.pk);
+
 const bump = (counts: Record<string, number>, key: string, by = 1) => {
   counts[key] = (counts[key] ?? 0) + by;
 };
@@ -262,7 +266,7 @@ export function auditTable(
   let digests = 0;
 
   for (const item of items) {
-    const group = prefixOf(item.sk);
+    const group = groupOf(item);
     const g = groups[group] ?? { count: 0, bytes: 0, expiringBytes: 0 };
     g.count += 1;
     g.bytes += item.sizeBytes;

@@ -104,6 +104,15 @@ describe('auditTable', () => {
     expect(audit.reminders.pendingNotDue).toBe(0);
   });
 
+  it('groups items outside users’ partitions (rate counters, sources) by their partition key', () => {
+    const items: AuditItem[] = [
+      { pk: 'RATE#local', sk: '2026-11-30T11:14:20.000Z', sizeBytes: 57 },
+      { pk: 'RATE#local', sk: '2026-11-30T11:14:30.000Z', sizeBytes: 56 },
+      { pk: 'SOURCE#local', sk: 'SOURCE', sizeBytes: 500 },
+    ];
+    expect(Object.keys(auditTable(items, [], NONE, NOW, GRACE).items).sort()).toEqual(['RATE', 'SOURCE']);
+  });
+
   it('counts the reminders of a digest still sending as claimed and never sent, each once', () => {
     // A claim marks its reminders sent; the digest alone says the email may not have gone.
     const items = [
