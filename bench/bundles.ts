@@ -202,6 +202,10 @@ async function coldStart(file: string, event: unknown, endpoint: string): Promis
         AWS_ENDPOINT_URL: endpoint,
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         TABLE_NAME: 'bench-table',
+        // Intake opens sources' secrets with KMS; the links in emails are signed from a Secrets Manager key ring.
+        KMS_KEY_ID: 'alias/bench-sources',
+        PUBLIC_BASE_URL: 'https://links.example.com',
+        LINK_KEYS_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:bench-link-keys',
         SCHEDULE_GROUP: 'rebound',
         SENDER_FUNCTION_ARN: 'arn:aws:lambda:us-east-1:123456789012:function:bench-sender',
         SCHEDULER_ROLE_ARN: 'arn:aws:iam::123456789012:role/bench-scheduler',

@@ -4,12 +4,11 @@
  * event (`events/job-event.ts`).
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { parser } from '@aws-lambda-powertools/batch/parser';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { planDependencies } from '#shared/adapters/compose.ts';
 import { inOrderPerKey } from '#shared/adapters/in-order-per-key.ts';
 import { logger, metrics } from '#shared/adapters/observability.ts';
@@ -19,11 +18,9 @@ import { applyUserAction } from '#shared/use-cases/apply-user-action.ts';
 import { type PlanEventDeps, planEvent } from '#shared/use-cases/plan-event.ts';
 
 const deps = planDependencies(loadConfig('planner'));
-const processor = new BatchProcessor(EventType.DynamoDBStreams, {
-  parser,
-  schema: EventInsertSchema,
-  logger,
-});
+// Records are parsed by the handler below (`EventInsertSchema`), not by Powertools' parser integration: that
+// one brings Powertools' schemas, whose zod import costs the bundle ~360 KB (see `shared/stream-record.ts`).
+const processor = new BatchProcessor(EventType.DynamoDBStreams);
 
 export async function planRecord(record: EventInsert, dependencies: PlanEventDeps = deps): Promise<void> {
   const item = record.dynamodb.NewImage;
@@ -53,7 +50,9 @@ export async function plan(event: DynamoDBStreamEvent, dependencies = deps): Pro
     (r) => r.dynamodb.NewImage.userId,
   );
   // Every failure is reported item by item, even a whole batch's, so the retry starts at the first.
-  return processPartialResponse(event, handle, processor, {
+  // A record that is not an event INSERT throws here and is reported failed, as the parser did.
+  const parsed = (record: DynamoDBRecord) => handle(EventInsertSchema.parse(record));
+  return processPartialResponse(event, parsed, processor, {
     processInParallel: true,
     throwOnFullBatchFailure: false,
   });

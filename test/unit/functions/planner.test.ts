@@ -73,7 +73,12 @@ async function setup() {
     id: 'alex-1',
     user: { ...sam.user, email: 'alex@example.com' },
   };
-  const samLater = { ...fixture('interview.completed'), id: 'sam-2' };
+  // Before the clock: intake refuses an occurredAt more than 5 minutes ahead.
+  const samLater = {
+    ...fixture('interview.completed'),
+    id: 'sam-2',
+    occurredAt: '2026-03-13T16:00:00+01:00',
+  };
   await confirmedUser(sam.user.email, deps);
   await confirmedUser(alex.user.email, deps);
   const events: StoredJobEvent[] = [

@@ -104,6 +104,7 @@ describe('suppression', () => {
     // Act
     await act(samId, { type: 'consent.suppressed', reason: 'bounce' }, p, { actor: { type: 'ses' } });
     await confirmUser(samId, p);
+    p.clock.set('2026-03-10T15:00:05.000Z');
     const later = await submitted('globex-platform', 'Globex', '2026-03-10T16:00:00+01:00');
 
     // Assess
@@ -265,6 +266,7 @@ describe('preferences', () => {
 
     // Act
     await act(samId, { type: 'preferences.updated', optOuts: ['reconnect'] }, p);
+    p.clock.set('2026-03-12T11:00:05.000Z');
     const globex = await submitted('globex-platform', 'Globex', '2026-03-12T11:30:00+01:00');
     const later = await rejected('globex-platform', 'not_selected', '2026-03-12T12:00:00+01:00');
 
