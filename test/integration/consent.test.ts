@@ -325,7 +325,9 @@ describe('links in emails', () => {
     // One timer per user and slot: day 14 holds both second follow-ups, and stopping Alpha leaves it for Beta.
     expect(timersBefore.map((t) => t.nextFireAt)).toEqual([slot(t0, 14).toISOString()]);
     expect(timersAfter.map((t) => t.nextFireAt)).toEqual([slot(t0, 14).toISOString()]);
-    expect(pendingAfter.map((r) => r.application?.company)).toEqual(['Beta']);
+    expect(pendingAfter.map((r) => (r.application as { company?: string } | undefined)?.company)).toEqual([
+      'Beta',
+    ]);
     const sent = await remindersTo(api, email);
     expect(sent.map((e) => e.sentAt)).toEqual([slot(t0, 7).toISOString(), slot(t0, 14).toISOString()]);
     expect(sent[0]?.text).toContain('Alpha');
