@@ -24,7 +24,11 @@ describe('summarizeProfiles', () => {
       { id: 1, callFrame: { functionName: '(root)', url: '', lineNumber: -1 }, children: [2, 4, 5] },
       {
         id: 2,
-        callFrame: { functionName: 'plan', url: 'file:///srv/rebound/shared/use-cases/plan.ts', lineNumber: 9 },
+        callFrame: {
+          functionName: 'plan',
+          url: 'file:///srv/rebound/shared/use-cases/plan.ts',
+          lineNumber: 9,
+        },
         children: [3],
       },
       {
