@@ -45,17 +45,18 @@ export const ONE_CLICK_BODY = 'List-Unsubscribe=One-Click';
  *    emailed. The planner does the same when consent changes; this catches a change still on its way.
  * 3. For each batch of up to {@link MAX_REMINDERS_PER_EMAIL}: sign the links (per reminder: done, snooze,
  *    stop; footer: preferences, unsubscribe), render the email, then claim the reminders in one transaction
- *    (pending, not held, due by now → sending) together with a digest record.
+ *    (each pending, not held, due by now → `sent` under the digest) together with a digest record `sending`.
  * 4. Send the one email (SES v2) with `List-Unsubscribe` (the unsubscribe link) and
  *    `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058).
- * 5. Record the message id: digest and reminders become `sent`. If SES refused the email, release the claim
- *    (back to pending, one more refused send counted on each reminder, so the retry's digest gets a new id)
- *    and rethrow so the invocation is retried.
+ * 5. Record the message id on the digest, which becomes `sent`: one write. If SES refused the email, release
+ *    the claim (digest `failed`, reminders back to pending with one more refused send counted, so the retry's
+ *    digest gets a new id) and rethrow so the invocation is retried.
  * 6. A claim lost (another invocation claimed first; a reminder was cancelled, claimed or moved since the
  *    read, which the live index may not show yet): read again, from the table (strongly consistent), and go on
  *    with what is still due. Otherwise the one read served the whole wake-up.
- * A crash between 4 and 5 leaves the digest in `sending`; it is never resent automatically (no reminder is
- * emailed twice) and the reconciler reports it.
+ * A crash after 3 (before SES, or after it and before 5) leaves the digest in `sending` and its reminders
+ * `sent` under it: they are never claimed again (no reminder is emailed twice), and the reconciler reports the
+ * digest, whose status is the only record of whether the email went. The cases are in docs/performance.md.
  */
 export async function sendDueReminders(userId: string, deps: SendDueDeps): Promise<SendDueResult> {
   let emails = 0;
