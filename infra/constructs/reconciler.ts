@@ -1,7 +1,6 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { type IAlarmAction, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -12,6 +11,7 @@ import { onePeriodAlarm } from './alarms.ts';
 import { type LinkSigning, linkEnvironment } from './link-key-ring.ts';
 import type { Mail } from './mail.ts';
 import { type FunctionDefaults, ReboundFunction } from './rebound-function.ts';
+import { schedulerRole } from './scheduler-role.ts';
 
 export interface ReconcilerProps {
   /** Log settings of the stage. */
@@ -61,20 +61,9 @@ export class Reconciler extends Construct {
     this.function = fn;
 
     // The default group: the Rebound group holds only per-reminder timers the planner manages.
-    const role = new Role(this, 'ScheduleRole', {
+    const role = schedulerRole(this, 'ScheduleRole', {
       description: 'Assumed by EventBridge Scheduler to start the reconciler',
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnEquals: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: 'default',
-            }),
-          },
-        },
-      }),
+      scheduleGroupName: 'default',
     });
     this.schedule = new Schedule(this, 'Schedule', {
       description: 'Rebound: send reminders whose timer was lost',

@@ -1,6 +1,6 @@
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -8,6 +8,7 @@ import type { EnvironmentOf, FunctionName } from '../../shared/config.ts';
 import { type LinkSigning, linkEnvironment } from './link-key-ring.ts';
 import type { Mail } from './mail.ts';
 import { type FunctionDefaults, ReboundFunction } from './rebound-function.ts';
+import { schedulerRole } from './scheduler-role.ts';
 
 export interface ReminderTimersProps {
   /** Log settings of the stage, for the sender. */
@@ -49,7 +50,6 @@ export class ReminderTimers extends Construct {
 
   public constructor(scope: Construct, id: string, props: ReminderTimersProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     this.scheduleGroupName = props.scheduleGroupName;
 
     this.sender = new ReboundFunction(this, 'Sender', {
@@ -73,20 +73,9 @@ export class ReminderTimers extends Construct {
       onFailure: new SqsDestination(props.senderDeadLetterQueue),
     });
 
-    this.schedulerRole = new Role(this, 'SchedulerRole', {
+    this.schedulerRole = schedulerRole(this, 'SchedulerRole', {
       description: 'Assumed by EventBridge Scheduler to deliver reminder timers to the sender',
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account },
-          ArnEquals: {
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: props.scheduleGroupName,
-            }),
-          },
-        },
-      }),
+      scheduleGroupName: props.scheduleGroupName,
     });
     // Exactly the unqualified sender ARN the planner puts into every schedule: no versions, no aliases
     // (`grantInvoke` would add `:*`).
