@@ -70,6 +70,43 @@ export const CONFIG_SCHEMAS = {
   links: z.object({ ...base, ...links }).refine(oneKeySource, KEY_SOURCE_RULE),
   /** SES bounces and complaints, from EventBridge. */
   feedback: z.object({ ...base }),
+  /**
+   * The admin view (pages and `/admin/api/`). Sign-in: an OpenID Connect issuer (Cognito on AWS, the twin's
+   * local issuer) whose ID tokens are verified with aws-jwt-verify against `ADMIN_ISSUER`, `ADMIN_JWKS_URL` and
+   * the app client `ADMIN_CLIENT_ID` (the audience). Timers: the schedule group (GetSchedule, re-sync).
+   * Dead letters: the SQS DLQs (`name=url` pairs, comma-separated) on AWS, or the twin's
+   * `/_local/dead-letters` URL: exactly one of the two.
+   */
+  admin: z
+    .object({
+      ...base,
+      AUDIT_TABLE_NAME: z.string().min(3),
+      ADMIN_BASE_URL: z
+        .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+        .transform((u) => u.replace(/\/+$/, '')),
+      ADMIN_ISSUER: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+      ADMIN_JWKS_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+      ADMIN_CLIENT_ID: z.string().min(1).max(128),
+      ADMIN_AUTHORIZE_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+      ADMIN_TOKEN_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }),
+      ADMIN_LOGOUT_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+      SCHEDULE_GROUP: z.string().min(1).max(64),
+      SENDER_FUNCTION_ARN: arn,
+      SCHEDULER_ROLE_ARN: arn,
+      SCHEDULER_DLQ_ARN: arn,
+      DEAD_LETTER_QUEUES: z
+        .string()
+        .regex(
+          /^[\w-]+=https:\/\/\S+(,[\w-]+=https:\/\/\S+)*$/,
+          'must be name=https-url pairs, comma-separated',
+        )
+        .optional(),
+      DEAD_LETTERS_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+    })
+    .refine((c) => (c.DEAD_LETTER_QUEUES === undefined) !== (c.DEAD_LETTERS_URL === undefined), {
+      message: 'set exactly one of DEAD_LETTER_QUEUES and DEAD_LETTERS_URL',
+      path: ['DEAD_LETTER_QUEUES'],
+    }),
 } as const;
 
 export type FunctionName = keyof typeof CONFIG_SCHEMAS;

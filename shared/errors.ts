@@ -179,3 +179,30 @@ export class SourceExistsError extends ReboundError {
     this.name = 'SourceExistsError';
   }
 }
+
+/** An admin request without a valid session or bearer token (missing, expired, forged, wrong audience): 401. */
+export class AdminAuthenticationError extends ReboundError {
+  public constructor(
+    public readonly reason: 'missing' | 'invalid' | 'expired',
+    options?: ErrorOptions,
+  ) {
+    super(`Admin token ${reason}`, options);
+    this.name = 'AdminAuthenticationError';
+  }
+}
+
+/** An authenticated admin user without the role an action needs (a viewer acting): 403, nothing changed. */
+export class ForbiddenError extends ReboundError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ForbiddenError';
+  }
+}
+
+/** An admin action that cannot apply to the target's current state (e.g. the reminder was sent): 409. */
+export class AdminActionRefusedError extends ReboundError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'AdminActionRefusedError';
+  }
+}

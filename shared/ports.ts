@@ -13,6 +13,7 @@ import type {
   EventFailure,
   NewReminder,
   Reminder,
+  ReminderKind,
   ReminderMove,
   UserProfile,
 } from './domain/model.ts';
@@ -234,3 +235,98 @@ export interface Mailer {
 
 /** What a timer delivers to the sender: the raw Scheduler `Input` (contract in `events/timer-payload.ts`). */
 export type TimerPayload = TimerPayloadInput;
+
+// ---------------------------------------------------------------------------------------------------------
+// The admin view's ports (issue 10). The admin use cases (`shared/use-cases/admin/`) read and act through
+// these; `shared/adapters/` implements them on DynamoDB, EventBridge Scheduler and SQS (or the twin).
+// ---------------------------------------------------------------------------------------------------------
+
+/** Which of the global pending views to list: reminders with timers, or those held for consent. */
+export type UpcomingPartition = 'pending' | 'held';
+
+export interface UpcomingQuery {
+  readonly partition: UpcomingPartition;
+  /** Due at or after / at or before (UTC ISO). */
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly kind?: ReminderKind | undefined;
+  readonly sourceId?: string | undefined;
+  readonly limit: number;
+  /** Opaque, from a previous page's `next`. */
+  readonly cursor?: string | undefined;
+}
+
+/** Everything stored for one user, read from the user's partition (one Query, paginated). */
+export interface UserRecords {
+  readonly profile?: UserProfile | undefined;
+  /** Each with the planner's bookkeeping: `plannedAt`, and `status: failed` with `failureReason`. */
+  readonly events: readonly (TimelineEvent & {
+    readonly plannedAt?: string | undefined;
+    readonly status?: string | undefined;
+    readonly failureReason?: string | undefined;
+  })[];
+  readonly applications: readonly ApplicationState[];
+  readonly reminders: readonly Reminder[];
+  readonly digests: readonly Digest[];
+}
+
+/** The admin view's reads: only key lookups and index Queries, never a Scan. */
+export interface AdminReadStore {
+  /** Reminders of one global view (gsi1 `PENDING` or `HELD`) by due time. */
+  listUpcoming(
+    query: UpcomingQuery,
+  ): Promise<{ readonly reminders: readonly Reminder[]; readonly next?: string }>;
+  /** Count of the view's reminders per UTC day and kind, due in [from, to). */
+  countUpcoming(
+    partition: UpcomingPartition,
+    from: string,
+    to: string,
+  ): Promise<readonly { readonly day: string; readonly kind: ReminderKind; readonly count: number }[]>;
+  /** Profiles of the given users (strongly consistent BatchGetItem); missing ones are left out. */
+  getProfiles(userIds: readonly string[]): Promise<ReadonlyMap<string, UserProfile>>;
+  readUser(userId: string): Promise<UserRecords | undefined>;
+  /** Whether an event was applied by the planner (`plannedAt`), failed, or is still waiting. */
+  eventState(userId: string, eventId: string): Promise<'planned' | 'failed' | 'waiting' | 'missing'>;
+  getDigest(userId: string, digestId: string): Promise<Digest | undefined>;
+  /** Emails (digests) sent on each UTC day (`YYYY-MM-DD`). */
+  emailsSentPerDay(days: readonly string[]): Promise<ReadonlyMap<string, number>>;
+  /** Bounces (permanent and transient) and complaints recorded from SES on or after `sinceDay`. */
+  feedbackCounts(sinceDay: string): Promise<{ readonly bounces: number; readonly complaints: number }>;
+}
+
+/** The admin actions' audit trail: its own table, readable only by the admin function. */
+export interface AuditRecord {
+  readonly auditId: string;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly userId?: string | undefined;
+  readonly reminderId?: string | undefined;
+  readonly digestId?: string | undefined;
+  readonly input?: Readonly<Record<string, unknown>> | undefined;
+  readonly before?: unknown;
+  readonly after?: unknown;
+  readonly outcome: 'applied' | 'duplicate' | 'pending';
+}
+
+export interface AuditLog {
+  /** Write once per `auditId` (a repeat is ignored). */
+  record(entry: AuditRecord): Promise<void>;
+  /** Newest first. */
+  list(
+    limit: number,
+    cursor?: string,
+  ): Promise<{ readonly items: readonly AuditRecord[]; readonly next?: string }>;
+}
+
+/** A live look at one timer (`GetSchedule`). */
+export interface TimerInspector {
+  inspect(
+    scheduleName: string,
+  ): Promise<{ readonly exists: false } | { readonly exists: true; readonly at: string }>;
+}
+
+/** Dead letters: the SQS DLQs on AWS, the twin's `/_local/dead-letters` locally. */
+export interface DeadLetterView {
+  counts(): Promise<readonly { readonly name: string; readonly count: number }[]>;
+}
