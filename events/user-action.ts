@@ -44,6 +44,18 @@ export const UserActionSchema = z.discriminatedUnion('type', [
     pauseWeeks: z.union([z.literal(0), z.literal(2), z.literal(4), z.literal(8)]).optional(),
   }),
   z.strictObject({ type: z.literal('user.erasure_requested') }),
+  /** Operator actions (the admin view; `actor.type` is `operator`). */
+  z.strictObject({ type: z.literal('reminder.cancelled'), reminderId }),
+  /** A pending reminder moves to `dueAt` (an operator's reschedule; `sendNow`: the next minute). */
+  z.strictObject({
+    type: z.literal('reminder.rescheduled'),
+    reminderId,
+    dueAt: z.iso.datetime({ offset: true }),
+    sendNow: z.literal(true).optional(),
+  }),
+  /** Pause for N weeks from now, as the preferences page's pause does; `user.resumed` ends it. */
+  z.strictObject({ type: z.literal('user.paused'), weeks: z.number().int().min(1).max(52) }),
+  z.strictObject({ type: z.literal('user.resumed') }),
 ]);
 export type UserAction = z.infer<typeof UserActionSchema>;
 export type UserActionType = UserAction['type'];

@@ -52,3 +52,17 @@ export const PLANNER_STREAM_FILTER = {
   eventName: ['INSERT'],
   dynamodb: { Keys: { sk: { S: [{ prefix: EVENT_SK_PREFIX }] } } },
 } as const;
+
+/**
+ * The admin actions' audit trail: its own table, so that only the admin function's role can read it (no other
+ * function is granted anything on it). One partition per UTC month (`AUDIT#<yyyy-mm>`), newest first by
+ * `sk = <at>#<auditId>`; items expire after `AUDIT_RETENTION_DAYS` (TTL `expiresAt`).
+ */
+export const AUDIT_TABLE_DEFINITION = {
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  timeToLiveAttribute: 'expiresAt',
+} as const;
+
+/** Two years: long enough for a yearly review of who did what. */
+export const AUDIT_RETENTION_DAYS = 730;

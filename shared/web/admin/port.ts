@@ -58,3 +58,25 @@ export interface AdminSignInConfig {
   /** Cookies are `Secure` unless the base URL is plain http (the twin on localhost). */
   readonly secureCookies: boolean;
 }
+
+/** The Hono environment of admin routes: the verified principal of the request. */
+export interface AdminEnv {
+  Variables: { principal: AdminPrincipal };
+}
+
+/**
+ * The admin session (`shared/web/admin/session.ts`): sign-in routes and the two guards every admin route
+ * sits behind. Both guards verify on every request and set `principal`.
+ */
+export interface AdminSession {
+  /** Mount `GET /admin/sign-in`, `GET /admin/auth/callback`, `POST /admin/sign-out`. */
+  mount(app: import('hono').Hono<AdminEnv>): void;
+  /** Pages: the session cookie; none or invalid → redirect to sign-in (303), keeping where the user was going. */
+  readonly page: import('hono').MiddlewareHandler<AdminEnv>;
+  /**
+   * JSON API: `Authorization: Bearer <token>` or the session cookie; none or invalid → 401 JSON
+   * `{ "error": "unauthenticated", "reason" }`. A cookie-authenticated POST must also come from our own origin
+   * (CSRF); a bearer request need not.
+   */
+  readonly api: import('hono').MiddlewareHandler<AdminEnv>;
+}
