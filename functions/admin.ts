@@ -1,0 +1,55 @@
+/**
+ * Primary adapter: the admin view (API Gateway HTTP API v2 → Hono): server-rendered pages under `/admin` and
+ * the JSON API under `/admin/api/`. Routes and pages are in `shared/web/admin/`; every route sits behind the
+ * admin session (an OpenID Connect ID token, verified on every request); the use cases are in
+ * `shared/use-cases/admin/`.
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { handle, type LambdaEvent } from 'hono/aws-lambda';
+import { JwtAdminAuthenticator } from '#shared/adapters/admin-auth.ts';
+import { adminDependencies } from '#shared/adapters/compose.ts';
+import { logger } from '#shared/adapters/observability.ts';
+import { loadConfig } from '#shared/config.ts';
+import { adminService } from '#shared/use-cases/admin/index.ts';
+import { createAdminApp } from '#shared/web/admin/routes.tsx';
+import { createAdminSession } from '#shared/web/admin/session.ts';
+
+const config = loadConfig('admin');
+
+const session = createAdminSession(
+  new JwtAdminAuthenticator({
+    issuer: config.ADMIN_ISSUER,
+    jwksUrl: config.ADMIN_JWKS_URL,
+    clientId: config.ADMIN_CLIENT_ID,
+  }),
+  {
+    authorizeUrl: config.ADMIN_AUTHORIZE_URL,
+    tokenUrl: config.ADMIN_TOKEN_URL,
+    logoutUrl: config.ADMIN_LOGOUT_URL,
+    clientId: config.ADMIN_CLIENT_ID,
+    baseUrl: config.ADMIN_BASE_URL,
+    secureCookies: config.ADMIN_BASE_URL.startsWith('https:'),
+  },
+);
+
+export const app = createAdminApp(adminService(adminDependencies(config)), session, {
+  onError: (error) => logger.error('Admin request failed', { error }),
+});
+
+const lambda = handle(app);
+
+export async function handler(
+  event: APIGatewayProxyEventV2,
+  context?: Context,
+): Promise<APIGatewayProxyStructuredResultV2> {
+  // The same HTTP API v2 payload; Hono declares its own copy of the type (`body: string | null`).
+  const result = await lambda(event as unknown as LambdaEvent, context);
+  // For v2 events Hono returns cookies in `cookies`; a header listed twice is joined as HTTP allows.
+  const headers = Object.fromEntries(
+    Object.entries(result.headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.join(', ') : value,
+    ]),
+  );
+  return { ...result, headers };
+}
