@@ -48,8 +48,33 @@ export function listen(server: Server, port: number): Promise<number> {
 
 /** Answers one request; `url` is the parsed request URL. */
 export type Route = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
-/** Routes by `METHOD /path`, for example `'POST /events'`. */
+/**
+ * Routes by `METHOD /path`, for example `'POST /events'`. As in API Gateway, `ANY` matches every method and a
+ * path ending in `/{proxy+}` matches every path below it (`ANY /admin/{proxy+}`); an exact key wins.
+ */
 export type Routes = Readonly<Record<string, Route>>;
+
+const GREEDY = '/{proxy+}';
+
+/** The route for a request: exact `METHOD /path`, then `ANY /path`, then the longest greedy prefix. */
+export function matchRoute(routes: Routes, method: string, path: string): Route | undefined {
+  const exact = routes[`${method} ${path}`] ?? routes[`ANY ${path}`];
+  if (exact) return exact;
+  let best: { readonly route: Route; readonly length: number } | undefined;
+  for (const [key, route] of Object.entries(routes)) {
+    const [keyMethod, keyPath] = key.split(' ', 2) as [string, string | undefined];
+    if (!keyPath?.endsWith(GREEDY) || (keyMethod !== method && keyMethod !== 'ANY')) continue;
+    const prefix = keyPath.slice(0, -GREEDY.length);
+    if (
+      path.startsWith(`${prefix}/`) &&
+      path.length > prefix.length + 1 &&
+      (best?.length ?? -1) < prefix.length
+    ) {
+      best = { route, length: prefix.length };
+    }
+  }
+  return best?.route;
+}
 
 export interface Served {
   readonly port: number;
@@ -60,7 +85,7 @@ export interface Served {
 export async function serve(port: number, routes: Routes, log: (line: string) => void): Promise<Served> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = routes[`${req.method} ${url.pathname}`];
+    const route = matchRoute(routes, req.method ?? 'GET', url.pathname);
     if (!route) return sendJson(res, 404, { message: 'Not Found' });
     void (async () => route(req, res, url))().catch((error: unknown) => {
       log(
