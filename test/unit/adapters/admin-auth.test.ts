@@ -1,4 +1,4 @@
-import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import { exportJWK, type GenerateKeyPairResult, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { JwtAdminAuthenticator } from '../../../shared/adapters/admin-auth.ts';
 import { AdminAuthenticationError } from '../../../shared/errors.ts';
@@ -26,7 +26,12 @@ async function setup() {
   const now = Math.floor(Date.now() / 1000);
   const sign = (
     claims: JWTPayload = {},
-    options: { key?: CryptoKey; kid?: string; exp?: number; omit?: readonly string[] } = {},
+    options: {
+      key?: GenerateKeyPairResult['privateKey'];
+      kid?: string;
+      exp?: number;
+      omit?: readonly string[];
+    } = {},
   ) => {
     const payload: JWTPayload = {
       iss: ISSUER,
