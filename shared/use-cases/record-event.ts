@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type JobEventInput, occurredAtIssues, type StoredJobEvent } from '#events/job-event.ts';
 import { contentHash, derivedEventId, userIdFor } from '../domain/ids.ts';
 import { webhookEventId } from '../domain/sources.ts';
@@ -23,6 +24,12 @@ export interface EventOrigin {
 export type SourcedJobEvent = StoredJobEvent & {
   readonly sourceId?: string | undefined;
   readonly webhookId?: string | undefined;
+  /**
+   * A random id of the request that stored it. When the SDK retries a put whose first attempt did land (a
+   * timeout after DynamoDB wrote), the retry finds the item: its own receipt says it was this request's
+   * write, not a repeat, so the answer stays `duplicate: false`.
+   */
+  readonly receiptId?: string | undefined;
 };
 
 export interface RecordEventResult {
@@ -44,7 +51,8 @@ export interface RecordEventResult {
  *    is absent).
  * 3. Write it with a condition on its key (`attribute_not_exists`), so retries store nothing new.
  * 4. On a repeat, compare content hashes: same content is a duplicate (202, no effect); different content
- *    under the same `id` is a client bug and raises `IdempotencyConflictError` (409).
+ *    under the same `id` is a client bug and raises `IdempotencyConflictError` (409). A "repeat" carrying this
+ *    request's own receipt id is this request's write, landed by an earlier attempt of the SDK's retry: new.
  * Planning happens downstream, from the table's stream.
  */
 export async function recordEvent(
@@ -77,6 +85,7 @@ export async function recordEvent(
     occurredAt: input.occurredAt ? new Date(input.occurredAt).toISOString() : now.toISOString(),
     contentHash: hash,
     event: input,
+    receiptId: randomUUID(),
     ...(origin ? { sourceId: origin.sourceId } : {}),
     // Kept for support when it is a sane id; any webhook-id still keys idempotency (hashed).
     ...(origin?.webhookId !== undefined && STORABLE_WEBHOOK_ID.test(origin.webhookId)
@@ -88,5 +97,6 @@ export async function recordEvent(
   // A user action under the same key (ids of actions are derived, so only a client could collide) conflicts too.
   const existing = result.existing;
   if (!('event' in existing) || existing.contentHash !== hash) throw new IdempotencyConflictError(eventId);
-  return { eventId, userId, duplicate: true };
+  const ours = (existing as SourcedJobEvent).receiptId === stored.receiptId;
+  return { eventId, userId, duplicate: !ours };
 }

@@ -173,3 +173,36 @@ describe('recordEvent', () => {
     });
   });
 });
+
+describe('recordEvent when the SDK retries a put that already landed', () => {
+  it('answers not a duplicate, because the stored item carries this request’s own receipt', async () => {
+    // Prepare: a store whose first put lands but answers as if it timed out, so the SDK's retry finds the item.
+    const store = new InMemoryReminderStore();
+    const clock = new SettableClock('2026-03-10T14:05:00.000Z');
+    const landedThenRetried = Object.create(store) as InMemoryReminderStore;
+    landedThenRetried.putEvent = async (event) => {
+      await store.putEvent(event);
+      return store.putEvent(event);
+    };
+
+    // Act
+    const result = await recordEvent(fixture('application.submitted'), { store: landedThenRetried, clock });
+
+    // Assess
+    expect(result.duplicate).toBe(false);
+    expect(store.eventCount()).toBe(1);
+  });
+
+  it('still answers a second request with the same content as a duplicate', async () => {
+    // Prepare
+    const store = new InMemoryReminderStore();
+    const clock = new SettableClock('2026-03-10T14:05:00.000Z');
+    await recordEvent(fixture('application.submitted'), { store, clock });
+
+    // Act: a client retry is a new request with a new receipt.
+    const again = await recordEvent(fixture('application.submitted'), { store, clock });
+
+    // Assess
+    expect(again.duplicate).toBe(true);
+  });
+});
