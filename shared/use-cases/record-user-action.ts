@@ -19,6 +19,14 @@ export interface RecordUserActionInput {
 }
 
 /**
+ * The id a user action is stored under: a hash of the user, the key and the action, so a repeat of the same
+ * change with the same key is the same event. The admin view asks for it to answer a retried request.
+ */
+export function userActionEventId(userId: string, idempotencyKey: string, action: UserAction): string {
+  return `a_${contentHash({ u: userId, k: idempotencyKey, a: action }).slice(0, 32)}`;
+}
+
+/**
  * Store one change a user (or SES, or an operator) made, as an event in the user's timeline. The planner
  * applies it from the stream, exactly as it applies intake events, so every change has one path.
  *
@@ -32,7 +40,7 @@ export async function recordUserAction(
   deps: RecordUserActionDeps,
 ): Promise<{ readonly eventId: string; readonly duplicate: boolean }> {
   const now = deps.clock.now().toISOString();
-  const eventId = `a_${contentHash({ u: input.userId, k: input.idempotencyKey, a: input.action }).slice(0, 32)}`;
+  const eventId = userActionEventId(input.userId, input.idempotencyKey, input.action);
   const stored: StoredUserAction = {
     eventId,
     userId: input.userId,
