@@ -86,6 +86,11 @@ export interface Reminder {
   /** The event that created it. */
   readonly sourceEventId: string;
   /**
+   * The intake source (integrator) whose event created it, when intake knew one; a snoozed copy keeps its
+   * original's. Lets the admin view list one integrator's reminders.
+   */
+  readonly sourceId?: string | undefined;
+  /**
    * The timer it was planned with: its send slot's (`slotScheduleNameFor`, shared by the user's reminders due
    * then; after a move, the slot of `dueAt` is what counts), or, for reminders planned before slot timers, its
    * own (`scheduleNameFor`).

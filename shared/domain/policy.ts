@@ -38,6 +38,11 @@ export interface KnownState {
 export interface PolicyInput extends KnownState {
   /** `event.event` is the client's input; `occurredAt` is resolved. */
   readonly event: StoredJobEvent;
+  /**
+   * The source that sent the event (stored beside it by intake, not part of the contract): every reminder the
+   * event creates carries it.
+   */
+  readonly sourceId?: string | undefined;
   readonly now: Date;
 }
 
@@ -242,6 +247,7 @@ export function decide(input: PolicyInput): PolicyDecision {
           now,
           zone: profile.timezone,
           snapshot: application,
+          sourceId: input.sourceId,
         })
       : [];
 
@@ -337,6 +343,7 @@ interface RuleContext {
   readonly zone: string;
   /** The application as it is after this event: its details are the newest known. */
   readonly snapshot: ApplicationSnapshot;
+  readonly sourceId?: string | undefined;
 }
 
 function remindersFor(event: ApplicationEvent, context: RuleContext): NewReminder[] {
@@ -365,6 +372,7 @@ function remindersFor(event: ApplicationEvent, context: RuleContext): NewReminde
       dueAt,
       application: snapshotOf(context.snapshot),
       sourceEventId: stored.eventId,
+      ...(context.sourceId === undefined ? {} : { sourceId: context.sourceId }),
       scheduleName: slotScheduleNameFor(stored.userId, dueAt),
       createdAt: now.toISOString(),
     });

@@ -23,13 +23,19 @@ import { isSchedulable, nextSendSlot, slotDaysLater } from './slots.ts';
 
 const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
+/** Why a reminder an operator cancelled was cancelled (the admin view and the user's history show it). */
+export const OPERATOR_CANCEL_REASON = 'operator';
+
 export interface UserActionInput {
   readonly stored: StoredUserAction;
   /** The user's profile; an action for a user without one changes nothing and is not asked about. */
   readonly profile: UserProfile;
   /** Every pending reminder of the user, held ones included. */
   readonly pending: readonly Reminder[];
-  /** `reminder.done` / `reminder.snoozed`: the reminder the link names, whatever its status. */
+  /**
+   * `reminder.done` / `reminder.snoozed` / `reminder.cancelled` / `reminder.rescheduled`: the reminder the link
+   * or the operator names, whatever its status.
+   */
   readonly reminder?: Reminder | undefined;
   /** `application.stopped`: that application; `reminder.snoozed`: the reminder's application. */
   readonly application?: ApplicationState | undefined;
@@ -70,6 +76,14 @@ type ActionOf<T extends UserAction['type']> = Extract<UserAction, { type: T }>;
  * - `application.stopped`: its pending reminders are cancelled and the application remembers it.
  * - `preferences.updated`: opt-outs saved, pending reminders of those kinds cancelled; a pause of N weeks
  *   (from now) cancels pending reminders inside it, except reconnects, which move to its end; 0 resumes.
+ *
+ * Operator actions (the admin view):
+ * - `reminder.cancelled`: the reminder, if still pending (held or not), is cancelled (reason `operator`).
+ * - `reminder.rescheduled`: the reminder, if still pending, moves to `dueAt` (held stays held while the user is
+ *   unconfirmed; any other move puts it on the pending index, with a timer). A `dueAt` no timer can be set
+ *   for changes nothing. Consent, opt-outs and the pause are not judged here: the sender checks them again
+ *   at send time, so a reminder moved into a pause or after an opt-out is dropped then, not sent.
+ * - `user.paused`: as the preferences page's pause of `weeks` weeks; `user.resumed`: as its "resume" (0).
  */
 export function decideUserAction(input: UserActionInput): UserActionDecision {
   const action = input.stored.action;
@@ -90,6 +104,14 @@ export function decideUserAction(input: UserActionInput): UserActionDecision {
       return stopped(input, action);
     case 'preferences.updated':
       return preferences(input, action);
+    case 'reminder.cancelled':
+      return operatorCancelled(input, action);
+    case 'reminder.rescheduled':
+      return rescheduled(input, action);
+    case 'user.paused':
+      return repaused(input, input.profile.optOuts ?? [], pauseEnd(input.now, action.weeks));
+    case 'user.resumed':
+      return repaused(input, input.profile.optOuts ?? [], undefined);
     case 'user.erasure_requested':
       // Erasure removes everything; it never reaches a decision.
       return unchanged(input);
@@ -207,6 +229,7 @@ function snoozed(input: UserActionInput, action: ActionOf<'reminder.snoozed'>): 
     dueAt: admission.dueAt,
     application: reminder.application,
     sourceEventId: input.stored.eventId,
+    ...(reminder.sourceId === undefined ? {} : { sourceId: reminder.sourceId }),
     scheduleName: slotScheduleNameFor(reminder.userId, admission.dueAt),
     createdAt: now.toISOString(),
     snoozedFrom: reminder.reminderId,
@@ -233,13 +256,30 @@ function stopped(input: UserActionInput, action: ActionOf<'application.stopped'>
 }
 
 function preferences(input: UserActionInput, action: ActionOf<'preferences.updated'>): UserActionDecision {
-  const optOuts = [...new Set<ReminderKind>(action.optOuts)].sort();
   const pausedUntil =
     action.pauseWeeks === undefined
       ? input.profile.pausedUntil
       : action.pauseWeeks === 0
         ? undefined
-        : new Date(input.now.getTime() + action.pauseWeeks * WEEK_MS).toISOString();
+        : pauseEnd(input.now, action.pauseWeeks);
+  return repaused(input, action.optOuts, pausedUntil);
+}
+
+/** The end of a pause of `weeks` weeks from `now`. */
+function pauseEnd(now: Date, weeks: number): string {
+  return new Date(now.getTime() + weeks * WEEK_MS).toISOString();
+}
+
+/**
+ * New opt-outs and pause, and what they do to the pending reminders: those now dropped are cancelled, those
+ * admitted at another time (a reconnect inside the pause) move to it, held ones staying held.
+ */
+function repaused(
+  input: UserActionInput,
+  optOutsWanted: readonly ReminderKind[],
+  pausedUntil: string | undefined,
+): UserActionDecision {
+  const optOuts = [...new Set<ReminderKind>(optOutsWanted)].sort();
   const profile = touched(input, { optOuts: optOuts.length > 0 ? optOuts : undefined, pausedUntil });
   const cancel: Cancellation[] = [];
   const move: ReminderMove[] = [];
@@ -256,4 +296,36 @@ function preferences(input: UserActionInput, action: ActionOf<'preferences.updat
     }
   }
   return { ...unchanged(input, profile), cancel, move };
+}
+
+/** The named reminder, when it is still pending (held or not); anything else is past changing. */
+function pendingNamed(input: UserActionInput, reminderId: string): Reminder | undefined {
+  const reminder = input.reminder;
+  return reminder?.reminderId === reminderId && reminder.status === 'pending' ? reminder : undefined;
+}
+
+function operatorCancelled(
+  input: UserActionInput,
+  action: ActionOf<'reminder.cancelled'>,
+): UserActionDecision {
+  const reminder = pendingNamed(input, action.reminderId);
+  if (!reminder) return unchanged(input);
+  return { ...unchanged(input), cancel: [cancellation(reminder, OPERATOR_CANCEL_REASON)] };
+}
+
+function rescheduled(input: UserActionInput, action: ActionOf<'reminder.rescheduled'>): UserActionDecision {
+  const reminder = pendingNamed(input, action.reminderId);
+  const due = new Date(action.dueAt);
+  if (!reminder || !isSchedulable(due)) return unchanged(input);
+  // Stored as UTC ISO, like every due time: the indexes sort on the string.
+  const dueAt = due.toISOString();
+  const held = reminder.held === true && consentOf(input.profile) === 'unconfirmed';
+  if (dueAt === reminder.dueAt && held === (reminder.held === true)) return unchanged(input);
+  const move: ReminderMove = {
+    reminderId: reminder.reminderId,
+    scheduleName: reminder.scheduleName,
+    dueAt,
+    ...(held ? { held: true as const } : {}),
+  };
+  return { ...unchanged(input), move: [move] };
 }

@@ -10,15 +10,15 @@ import { type ApplyDeps, orMarkedFailed, type PlanEventResult, type StoredEventI
 import { applyTimers, removeAllTimers, resyncTimers } from './timers.ts';
 
 /**
- * Apply one user action (a click in an email, SES feedback, a preferences form) from the user's timeline,
- * exactly as intake events are applied: once, through `plannedAt`, then timers.
+ * Apply one user action (a click in an email, SES feedback, a preferences form, an operator in the admin
+ * view) from the user's timeline, exactly as intake events are applied: once, through `plannedAt`, then timers.
  *
  * Input: an `EVENT#` item carrying `action`, read from the table's stream. Output: what changed.
  * 1. Check the item against the contract (`StoredUserActionSchema`); a violation fails permanently, as for
  *    intake events.
  * 2. `user.erasure_requested` takes its own path (see {@link erase}).
  * 3. Load the profile, the pending reminders (held ones included), and what the action names: the reminder
- *    (done, snooze), the application (stop; for a snooze, the reminder's).
+ *    (done, snooze, an operator's cancel or reschedule), the application (stop; for a snooze, the reminder's).
  * 4. If the action was applied before (redelivery), only re-sync the timers it touched.
  * 5. No profile (the user's data expired or was erased): nothing to change; the action is marked planned
  *    and expires like an unconfirmed user's data.
@@ -26,8 +26,9 @@ import { applyTimers, removeAllTimers, resyncTimers } from './timers.ts';
  *    (idempotent), so a crash cannot leave a confirmed user's data to expire.
  * 7. Write it like a plan: cancel, move and mark done (each conditional), then the event planned with the
  *    profile, application and new reminders in one transaction.
- * 8. Timers (`applyTimers`): ensure the slot timers of new and moved reminders that are not held, delete the
- *    timers of slots the cancellations and moves leave empty.
+ * 8. Timers (`applyTimers`): ensure the slot timers of new and moved reminders that are not held (a
+ *    reschedule's new time, to the minute, is a slot of its own), delete the timers of slots the
+ *    cancellations and moves leave empty.
  */
 export async function applyUserAction(item: StoredEventItem, deps: ApplyDeps): Promise<PlanEventResult> {
   return orMarkedFailed(item, deps, () => apply(storedActionOf(item), deps));
@@ -58,7 +59,10 @@ async function apply(stored: StoredUserAction, deps: ApplyDeps): Promise<PlanEve
   }
 
   const reminder =
-    action.type === 'reminder.done' || action.type === 'reminder.snoozed'
+    action.type === 'reminder.done' ||
+    action.type === 'reminder.snoozed' ||
+    action.type === 'reminder.cancelled' ||
+    action.type === 'reminder.rescheduled'
       ? await deps.store.getReminder(userId, action.reminderId)
       : undefined;
   const application =

@@ -46,9 +46,10 @@ export interface PlanEventDeps extends ApplyDeps, RequestConfirmationDeps {}
  *    user's pending reminders, held ones included ({@link planningStateFor}: from the user's live index, which
  *    never reads the history, unless the index may not show what was written a moment ago).
  * 3. If the event was already applied (redelivery), skip to step 7 for the reminders it touched.
- * 4. Ask the pure policy what to create and cancel, then apply consent to it (`admitPlan`): an unconfirmed
- *    user's reminders are held (no timer, off the pending index), opted-out kinds and stale kinds inside a
- *    pause are not created, a reconnect inside a pause moves to its end, no consent creates nothing.
+ * 4. Ask the pure policy what to create and cancel (each new reminder carries the event's source, if any),
+ *    then apply consent to it (`admitPlan`): an unconfirmed user's reminders are held (no timer, off the
+ *    pending index), opted-out kinds and stale kinds inside a pause are not created, a reconnect inside a
+ *    pause moves to its end, no consent creates nothing.
  * 5. While the user is unconfirmed, their data expires 30 to 37 days after this activity (`expiryAfter`):
  *    when the expiry moves to a later week, every item they have gets it first (at most once a week); what
  *    step 6 writes carries it.
@@ -66,7 +67,12 @@ export interface PlanEventDeps extends ApplyDeps, RequestConfirmationDeps {}
  *    as it does for any lost timer. Every other error is rethrown, and the record retried.
  */
 export async function planEvent(item: StoredEventItem, deps: PlanEventDeps): Promise<PlanEventResult> {
-  return orMarkedFailed(item, deps, () => plan(storedEventOf(item), deps));
+  return orMarkedFailed(item, deps, () => plan(storedEventOf(item), sourceIdOf(item), deps));
+}
+
+/** The source intake stored beside the event (see `SourcedJobEvent`); the contract's schema drops it. */
+function sourceIdOf(item: StoredEventItem): string | undefined {
+  return typeof item.sourceId === 'string' && item.sourceId.length > 0 ? item.sourceId : undefined;
 }
 
 /** Run `apply`; a `PermanentError` marks the event failed (see `planEvent` step 9), anything else is rethrown. */
@@ -93,7 +99,11 @@ function storedEventOf(item: StoredEventItem): StoredJobEvent {
   );
 }
 
-async function plan(stored: StoredJobEvent, deps: PlanEventDeps): Promise<PlanEventResult> {
+async function plan(
+  stored: StoredJobEvent,
+  sourceId: string | undefined,
+  deps: PlanEventDeps,
+): Promise<PlanEventResult> {
   const { userId, eventId } = stored;
   const ref = stored.event.application?.ref;
   const now = deps.clock.now();
@@ -103,7 +113,7 @@ async function plan(stored: StoredJobEvent, deps: PlanEventDeps): Promise<PlanEv
   if (state.alreadyPlanned) return replay(stored, deps);
 
   const decision = admitPlan({
-    decision: decide({ ...state, event: stored, now }),
+    decision: decide({ ...state, event: stored, sourceId, now }),
     previous: state.profile,
     erasure: state.erasure,
     now,

@@ -321,6 +321,101 @@ describe('preferences', () => {
   });
 });
 
+describe('operator actions', () => {
+  const operator = { actor: { type: 'operator' as const, operator: 'ops@example.com' } };
+
+  it('an operator’s cancel cancels the reminder and deletes its slot’s timer, leaving the other one', async () => {
+    // Prepare
+    const [first, second] = await submitted();
+    if (!first || !second) throw new Error('expected two follow-ups');
+
+    // Act
+    await act(samId, { type: 'reminder.cancelled', reminderId: first.reminderId }, p, operator);
+
+    // Assess
+    expect(stored(first)).toMatchObject({ status: 'cancelled', cancelReason: 'operator' });
+    expect(timerOf(first)).toBeUndefined();
+    expect(stored(second)).toMatchObject({ status: 'pending' });
+    expect(timerOf(second)?.dueAt).toBe(SECOND_FOLLOW_UP);
+  });
+
+  it('an operator’s cancel of a reminder already sent changes nothing', async () => {
+    // Prepare
+    const [first] = await submitted();
+    if (!first) throw new Error('expected a follow-up');
+    p.clock.set(FIRST_FOLLOW_UP);
+    await sendDueReminders(samId, p);
+
+    // Act
+    const result = await act(
+      samId,
+      { type: 'reminder.cancelled', reminderId: first.reminderId },
+      p,
+      operator,
+    );
+
+    // Assess
+    expect(result).toMatchObject({ outcome: 'planned', cancelled: 0 });
+    expect(stored(first)).toMatchObject({ status: 'sent' });
+  });
+
+  it('a reschedule moves the reminder and its timer to the new time, and it is sent then', async () => {
+    // Prepare
+    const [first] = await submitted();
+    if (!first) throw new Error('expected a follow-up');
+    const at = '2026-03-12T13:45:00.000Z';
+
+    // Act
+    await act(samId, { type: 'reminder.rescheduled', reminderId: first.reminderId, dueAt: at }, p, operator);
+
+    // Assess
+    expect(stored(first)).toMatchObject({ status: 'pending', dueAt: at });
+    expect(timerOf(first)?.dueAt).toBe(at);
+    expect(p.timers.timers.has(timerNameOf(samId, first))).toBe(false);
+    p.clock.set(at);
+    expect(await sendDueReminders(samId, p)).toEqual({ emails: 1, reminders: 1 });
+  });
+
+  it('"send now" moves the reminder to the next minute, with a timer then', async () => {
+    // Prepare
+    const [first] = await submitted();
+    if (!first) throw new Error('expected a follow-up');
+    const nextMinute = '2026-03-10T14:01:00.000Z';
+
+    // Act
+    await act(
+      samId,
+      { type: 'reminder.rescheduled', reminderId: first.reminderId, dueAt: nextMinute, sendNow: true },
+      p,
+      operator,
+    );
+
+    // Assess
+    expect(timerOf(first)?.dueAt).toBe(nextMinute);
+    p.clock.set(nextMinute);
+    expect(await sendDueReminders(samId, p)).toEqual({ emails: 1, reminders: 1 });
+  });
+
+  it('an operator’s pause and resume act as the preferences page’s', async () => {
+    // Prepare
+    const followUps = await submitted();
+
+    // Act
+    await act(samId, { type: 'user.paused', weeks: 3 }, p, operator);
+    const paused = await p.store.getProfile(samId);
+    await act(samId, { type: 'user.resumed' }, p, operator);
+
+    // Assess
+    expect(paused).toMatchObject({ pausedUntil: '2026-03-31T14:00:05.000Z' });
+    expect(followUps.map((r) => [stored(r)?.status, stored(r)?.cancelReason])).toEqual([
+      ['cancelled', 'paused'],
+      ['cancelled', 'paused'],
+    ]);
+    expect(p.timers.timers.size).toBe(0);
+    expect(await p.store.getProfile(samId)).not.toHaveProperty('pausedUntil');
+  });
+});
+
 describe('deleting my data', () => {
   it('removes every item and every timer of the user, and leaves only the address-free marker', async () => {
     // Prepare: reminders pending and sent, a digest, actions, two applications.

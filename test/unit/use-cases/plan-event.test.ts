@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { slotScheduleNameFor } from '#shared/domain/ids.ts';
 import { planEvent } from '#shared/use-cases/plan-event.ts';
+import { recordEvent } from '#shared/use-cases/record-event.ts';
 import { fixture, intake } from '../../support/events.ts';
 import type { FakeTimerService, InMemoryReminderStore, SettableClock } from '../../support/fakes.ts';
 import { confirmedUser, type Pipeline, pipeline } from '../../support/pipeline.ts';
@@ -315,6 +316,36 @@ describe('planEvent', () => {
       // Assess
       await expect(attempt).rejects.toThrow('Scheduler unavailable');
       expect(store.eventFailure(stored.userId, stored.eventId)).toBeUndefined();
+    });
+  });
+  describe('the source of an event', () => {
+    it('is carried by every reminder the event creates, so the admin view can list one integrator’s', async () => {
+      // Prepare
+      const { userId, eventId } = await recordEvent(
+        fixture('application.submitted'),
+        { store, clock },
+        {
+          sourceId: 'acme-ats',
+        },
+      );
+      const item = store.timelineEvent(userId, eventId);
+      if (!item) throw new Error('expected the event stored');
+
+      // Act
+      await planEvent(item, deps());
+
+      // Assess
+      const created = store.allReminders().filter((r) => r.sourceEventId === eventId);
+      expect(created).toHaveLength(2);
+      expect(created.map((r) => r.sourceId)).toEqual(['acme-ats', 'acme-ats']);
+    });
+
+    it('is left out of reminders of an event stored without one', async () => {
+      const stored = await intake(fixture('application.submitted'), { store, clock });
+      await planEvent(stored, deps());
+      const created = store.allReminders().filter((r) => r.sourceEventId === stored.eventId);
+      expect(created).toHaveLength(2);
+      expect(created.every((r) => !('sourceId' in r))).toBe(true);
     });
   });
 });
