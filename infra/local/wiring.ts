@@ -26,6 +26,8 @@ export const REGION = 'us-east-1';
 export const LOCAL_NAMES = {
   account: ACCOUNT,
   table: 'rebound-local',
+  /** The admin actions' audit trail (`AUDIT_TABLE_DEFINITION`): a table of its own, as on AWS. */
+  auditTable: 'rebound-audit',
   senderArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:rebound-sender`,
   reconcilerArn: `arn:aws:lambda:${REGION}:${ACCOUNT}:function:rebound-reconciler`,
   schedulerRoleArn: `arn:aws:iam::${ACCOUNT}:role/rebound-scheduler`,

@@ -1,4 +1,7 @@
-/** The twin's one table, built from `TABLE_DEFINITION` exactly as the CDK stack builds it. */
+/**
+ * The twin's tables, built from `TABLE_DEFINITION` (the single table) and `AUDIT_TABLE_DEFINITION` (the admin
+ * view's audit trail) exactly as the CDK stacks build them.
+ */
 import {
   type AttributeDefinition,
   CreateTableCommand,
@@ -11,7 +14,7 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_DEFINITION } from '../../../shared/table-definition.ts';
+import { AUDIT_TABLE_DEFINITION, TABLE_DEFINITION } from '../../../shared/table-definition.ts';
 
 interface KeyDefinition {
   readonly name: string;
@@ -112,4 +115,53 @@ async function tableExists(client: DynamoDBClient, tableName: string): Promise<b
     if (error instanceof ResourceNotFoundException) return false;
     throw error;
   }
+}
+
+/** The CreateTable request of the audit table, from `AUDIT_TABLE_DEFINITION`: keys only, no index, no stream. */
+export function createAuditTableInput(tableName: string): CreateTableCommandInput {
+  const def = AUDIT_TABLE_DEFINITION;
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [
+      { AttributeName: def.partitionKey.name, AttributeType: def.partitionKey.type },
+      { AttributeName: def.sortKey.name, AttributeType: def.sortKey.type },
+    ],
+    KeySchema: [
+      { AttributeName: def.partitionKey.name, KeyType: 'HASH' },
+      { AttributeName: def.sortKey.name, KeyType: 'RANGE' },
+    ],
+  };
+}
+
+/**
+ * Create the audit table unless it exists (nobody reads a stream of it, so it has none), and enable TTL on
+ * `AUDIT_TABLE_DEFINITION.timeToLiveAttribute` when this call created it. Returns whether it did.
+ */
+export async function ensureAuditTable(
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<{ created: boolean }> {
+  let created = false;
+  if (!(await tableExists(client, tableName))) {
+    try {
+      await client.send(new CreateTableCommand(createAuditTableInput(tableName)));
+      created = true;
+    } catch (error) {
+      if (!(error instanceof ResourceInUseException)) throw error;
+    }
+  }
+  await waitUntilTableExists(
+    { client, maxWaitTime: 120, minDelay: 1, maxDelay: 5 },
+    { TableName: tableName },
+  );
+  if (created) {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: AUDIT_TABLE_DEFINITION.timeToLiveAttribute, Enabled: true },
+      }),
+    );
+  }
+  return { created };
 }
