@@ -10,6 +10,9 @@
  *  - `Referrer-Policy: no-referrer`, because tokens travel in URLs;
  *  - `Cache-Control: no-store` on pages, which show personal state;
  *  - one error page for anything unexpected (the error is logged by the function, never shown).
+ *
+ * A route may set its own `Content-Security-Policy` or `X-Frame-Options` (the admin view's email preview
+ * frames one document of its own): the defaults fill in only what a response does not already have.
  */
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
@@ -35,6 +38,7 @@ export function createWebApp<E extends object = object>(
       xFrameOptions: 'DENY',
       strictTransportSecurity: 'max-age=63072000; includeSubDomains',
       crossOriginResourcePolicy: 'same-origin',
+      overwrite: false,
     }),
   );
   app.use('*', async (c, next) => {

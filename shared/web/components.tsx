@@ -101,6 +101,33 @@ export function TextField(props: {
   );
 }
 
+/** A labelled drop-down: for filters and short fixed lists where radios would take too much room. */
+export function Select(props: {
+  readonly id: string;
+  readonly label: string;
+  readonly options: readonly { readonly value: string; readonly label: string }[];
+  readonly value?: string | undefined;
+  readonly hint?: string;
+}) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      {props.hint ? (
+        <span class="hint" id={`${props.id}-hint`}>
+          {props.hint}
+        </span>
+      ) : null}
+      <select id={props.id} name={props.id} aria-describedby={props.hint ? `${props.id}-hint` : undefined}>
+        {props.options.map((o) => (
+          <option value={o.value} selected={o.value === (props.value ?? '')}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+}
+
 export interface Choice {
   readonly value: string;
   readonly label: string;

@@ -15,6 +15,10 @@ export interface LayoutProps {
   readonly who?: string | undefined;
   /** Where the header's "Rebound" links to. @default '#main' */
   readonly homeHref?: string;
+  /** Controls at the end of the header, e.g. the admin view's Sign out form. @default none */
+  readonly headerEnd?: Child;
+  /** A wider main column, for the admin view's tables. @default false */
+  readonly wide?: boolean;
 }
 
 export const STYLESHEET_PATH = '/assets/rebound.css';
@@ -43,8 +47,11 @@ export function Layout(props: LayoutProps) {
               ))}
             </nav>
           ) : null}
+          {props.headerEnd ?? null}
         </header>
-        <main id="main">{props.children}</main>
+        <main id="main" class={props.wide ? 'wide' : undefined}>
+          {props.children}
+        </main>
         <footer class="site">
           Rebound sends job seekers reminders of their next step. It never sells or shares your address.
         </footer>

@@ -53,5 +53,22 @@ th{font-weight:700}
 .k-follow_up{fill:#1d70b8;background:#1d70b8}.k-thank_you{fill:#00703c;background:#00703c}
 .k-ask_feedback{fill:#f47738;background:#f47738}.k-apply_formally{fill:#4c2c92;background:#4c2c92}
 .k-reconnect{fill:#d53880;background:#d53880}
+main.wide{max-width:80rem}
+header.site .signout{float:right;clear:right;margin:0}
+header.site .signout button{font:inherit;font-size:.9rem;background:none;border:0;color:#fff;text-decoration:underline;cursor:pointer;padding:.25rem 0;min-height:2.75rem}
+.banner{border:5px solid #00703c;padding:1rem;margin-bottom:1.5rem;font-weight:700}
+.filters{display:flex;flex-wrap:wrap;gap:0 1.5rem;align-items:flex-end;background:#f3f2f1;padding:1rem 1rem 0;margin-bottom:1.5rem}
+.filters .field{margin-bottom:1rem}.filters input,.filters select{width:auto}
+.actions{display:flex;flex-wrap:wrap;gap:.25rem 0;align-items:flex-end}
+.actions .field{margin:0 .5rem .75rem 0}
+.button--small{font-size:.9rem;padding:.25rem .6rem;min-height:2.25rem}
+dl.summary{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;gap:.25rem 1rem;margin:0 0 1.5rem}
+dl.summary dt{font-weight:700}dl.summary dd{margin:0}
+pre.email-text{white-space:pre-wrap;background:#f3f2f1;padding:1rem;font-size:.9rem;max-width:48em}
+iframe.email-html{width:100%;height:40rem;border:2px solid #b1b4b6;background:#fff}
+.muted{color:#505a5f}
+code{font-size:.9em;word-break:break-all}
+.tag--present{background:#cce2d8;color:#005a30}.tag--different,.tag--sending{background:#fff7bf;color:#594d00}
+.tag--not_expected,.tag--waiting{background:#e8f1f8;color:#0c2d4a}
 @media (max-width:40em){h1{font-size:1.5rem}main{padding:1rem .75rem 2rem}}
 `;
