@@ -11,6 +11,9 @@
  *                         of `shared/wiring.ts`, the group the local twin uses)
  *  - `domainName` ....... serve the HTTP API (and so every link in emails) on this custom domain; needs
  *  - `certificateArn` ... an ACM certificate for it in the stack's region (both or neither)
+ *  - `adminDomainPrefix`  the admin sign-in's Cognito domain, `https://<prefix>.auth.<region>.amazoncognito.com`
+ *                         (default `rebound-<stage>-` and a part of the stateful stack's id, unique without
+ *                         putting the account id in a public URL)
  *
  * Invalid or missing values fail synth with the context key's name, the same way `shared/config.ts` fails a
  * function's cold start with the variable's name.
@@ -28,6 +31,11 @@ const email = z.email('must be an email address');
 const domain = z
   .string()
   .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i, 'must be a domain name');
+/** Cognito's rules for a prefix domain: lowercase letters, digits and hyphens, and no AWS brand names. */
+const cognitoDomainPrefix = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1-63 lowercase letters, digits or "-"')
+  .refine((p) => !/aws|amazon|cognito/.test(p), 'must not contain "aws", "amazon" or "cognito"');
 const acmCertificateArn = z
   .string()
   .regex(/^arn:aws[\w-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[\w-]+$/, 'must be an ACM certificate ARN');
@@ -60,6 +68,8 @@ export const StageConfigSchema = z
     domainName: domain.optional(),
     /** The ACM certificate (in the stack's region) that covers `domainName`. */
     certificateArn: acmCertificateArn.optional(),
+    /** The admin sign-in's Cognito prefix domain; unset: derived from the stateful stack's id. */
+    adminDomainPrefix: cognitoDomainPrefix.optional(),
   })
   .refine(
     (c) => c.sesDomain === undefined || c.mailFrom.toLowerCase().endsWith(`@${c.sesDomain.toLowerCase()}`),
@@ -124,6 +134,7 @@ export function resolveStageConfig(read: ContextReader): StageConfig {
     scheduleGroupName: optionalString(read('scheduleGroup')) ?? defaults.scheduleGroupName,
     domainName: optionalString(read('domainName')),
     certificateArn: optionalString(read('certificateArn')),
+    adminDomainPrefix: optionalString(read('adminDomainPrefix')),
   };
   const result = StageConfigSchema.safeParse(candidate);
   if (!result.success) {

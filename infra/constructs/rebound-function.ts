@@ -25,8 +25,11 @@ import { ESBUILD_SETTINGS, type EsbuildSettings, entryFor, REPO_ROOT } from './e
  * - `readWrite`: `read` plus item writes (single and transactional). No `Scan`, no table management.
  * - `readWriteErase`: `readWrite` plus `BatchWriteItem`, which "delete my data" uses to remove a user's items
  *   25 at a time. Only the function that applies erasures (the planner) needs it.
+ * - `admin`: `read` plus `PutItem` (an operator's action is recorded as an event, which the planner applies
+ *   as it applies a user's) and `UpdateItem` (settling a stuck digest: `completeDigest` marks it sent,
+ *   `releaseDigest` fails it and makes its reminders pending again in one transaction). No deletes.
  */
-export type TableAccess = 'intake' | 'read' | 'readWrite' | 'readWriteErase';
+export type TableAccess = 'intake' | 'read' | 'readWrite' | 'readWriteErase' | 'admin';
 
 const READ_ACTIONS = [
   'dynamodb:GetItem',
@@ -45,6 +48,7 @@ const TABLE_ACTIONS: Record<Exclude<TableAccess, 'intake'>, readonly string[]> =
     'dynamodb:DeleteItem',
     'dynamodb:BatchWriteItem',
   ],
+  admin: [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
 };
 
 /**

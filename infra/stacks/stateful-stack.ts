@@ -8,7 +8,8 @@ import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { TABLE_DEFINITION } from '../../shared/table-definition.ts';
+import { AUDIT_TABLE_DEFINITION, TABLE_DEFINITION } from '../../shared/table-definition.ts';
+import { ADMIN_PATHS, AdminIdentity } from '../constructs/admin-view.ts';
 import { DeadLetterQueue } from '../constructs/dead-letter-queue.ts';
 import { LinkKeyRing } from '../constructs/link-key-ring.ts';
 import { Mail } from '../constructs/mail.ts';
@@ -45,12 +46,16 @@ const attribute = (key: KeyDefinition) => ({
 });
 
 /**
- * Everything that holds data or identity and must outlive a redeploy of the code: the table, the
- * dead-letter queues, the schedule group, SES, the link key ring, the key that seals the sources' secrets,
- * and the alarm topic. The stateless stack only references it.
+ * Everything that holds data or identity and must outlive a redeploy of the code: the table, the audit
+ * table, the dead-letter queues, the schedule group, SES, the link key ring, the key that seals the sources'
+ * secrets, the admin user pool, and the alarm topic. The stateless stack only references it.
  */
 export class StatefulStack extends Stack {
   public readonly table: Table;
+  /** The admin actions' audit trail (`AUDIT_TABLE_DEFINITION`): only the admin function may use it. */
+  public readonly auditTable: Table;
+  /** Who may sign in to the admin view: the user pool, its groups and the managed login domain. */
+  public readonly adminIdentity: AdminIdentity;
   public readonly scheduleGroup: ScheduleGroup;
   /** Failed stream batches of the planner (the ESM's on-failure destination). */
   public readonly plannerDlq: DeadLetterQueue;
@@ -107,6 +112,19 @@ export class StatefulStack extends Stack {
       });
     }
 
+    // Its own table, not items in the main one, so that no role but the admin function's can read it; the
+    // same protection as the main table (an audit trail that can be lost or rewritten is none).
+    this.auditTable = new Table(this, 'AuditTable', {
+      partitionKey: attribute(AUDIT_TABLE_DEFINITION.partitionKey),
+      sortKey: attribute(AUDIT_TABLE_DEFINITION.sortKey),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: AUDIT_TABLE_DEFINITION.timeToLiveAttribute,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      deletionProtection: prod,
+      removalPolicy: config.removalPolicy,
+    });
+
     this.scheduleGroup = new ScheduleGroup(this, 'ScheduleGroup', {
       scheduleGroupName: config.scheduleGroupName,
       // Deleting a group deletes every schedule in it, i.e. every pending reminder timer.
@@ -145,6 +163,15 @@ export class StatefulStack extends Stack {
       removalPolicy: config.removalPolicy,
     });
 
+    this.adminIdentity = new AdminIdentity(this, 'Admin', {
+      stage: config.stage,
+      prod,
+      // Losing the pool loses every operator account and its MFA secret.
+      removalPolicy: config.removalPolicy,
+      domainPrefix: config.adminDomainPrefix,
+      adminUrl: config.domainName ? `https://${config.domainName}${ADMIN_PATHS.home}` : undefined,
+    });
+
     if (config.domainName && config.certificateArn) {
       this.apiDomain = new DomainName(this, 'ApiDomain', {
         domainName: config.domainName,
@@ -169,6 +196,19 @@ export class StatefulStack extends Stack {
     new CfnOutput(this, 'SourcesKeyArn', {
       value: this.sourcesKey.keyArn,
       description: `KMS key (${this.sourcesKey.aliasName}) that seals the sources' webhook secrets`,
+    });
+    new CfnOutput(this, 'AuditTableName', {
+      value: this.auditTable.tableName,
+      description: 'DynamoDB table of the admin actions (who did what, when)',
+    });
+    new CfnOutput(this, 'AdminUserPoolId', {
+      value: this.adminIdentity.userPool.userPoolId,
+      description:
+        'Cognito user pool of the admin view: invite operators here (docs/deploy.md, "The admin view")',
+    });
+    new CfnOutput(this, 'AdminLoginDomain', {
+      value: this.adminIdentity.loginBaseUrl,
+      description: 'Managed login (Cognito prefix domain) where operators sign in',
     });
     new CfnOutput(this, 'AlarmTopicArn', {
       value: this.alarmTopic.topicArn,

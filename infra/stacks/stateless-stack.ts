@@ -16,6 +16,7 @@ import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources'
 import type { Construct } from 'constructs';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
 import { PLANNER_STREAM_MAPPING, POWERTOOLS } from '../../shared/wiring.ts';
+import { AdminView } from '../constructs/admin-view.ts';
 import { onePeriodAlarm } from '../constructs/alarms.ts';
 import { IntakeApi } from '../constructs/intake-api.ts';
 import { type LinkSigning, linkEnvironment } from '../constructs/link-key-ring.ts';
@@ -33,9 +34,9 @@ export interface StatelessStackProps extends StackProps {
 }
 
 /**
- * The code: the HTTP API (intake and link pages), the planner on the table stream, the reminder timers
- * (sender and Scheduler role), the reconciler, and the SES feedback rule and function. Safe to destroy and
- * redeploy; all state lives in the stateful stack.
+ * The code: the HTTP API (intake, link pages and the admin view), the planner on the table stream, the
+ * reminder timers (sender and Scheduler role), the reconciler, the SES feedback rule and function, and the
+ * admin function with its app client. Safe to destroy and redeploy; all state lives in the stateful stack.
  */
 export class StatelessStack extends Stack {
   public readonly ingest: ReboundFunction<'ingest'>;
@@ -45,6 +46,9 @@ export class StatelessStack extends Stack {
   public readonly reconciler: ReboundFunction<'reconciler'>;
   public readonly links: ReboundFunction<'links'>;
   public readonly feedback: ReboundFunction<'feedback'>;
+  public readonly admin: ReboundFunction<'admin'>;
+  /** The admin view's app client, routes and URL. */
+  public readonly adminView: AdminView;
   public readonly schedulerRole: Role;
   public readonly api: HttpApi;
   public readonly feedbackRule: Rule;
@@ -175,12 +179,32 @@ export class StatelessStack extends Stack {
       deadLetterQueue: stateful.feedbackDlq.queue,
     });
 
+    // The admin view on the same API: its sign-in callback and cookies belong to the URL people open, so the
+    // custom domain when there is one (the execute-api endpoint has no trailing slash, unlike the stage URL).
+    this.adminView = new AdminView(this, 'Admin', {
+      functionDefaults,
+      table,
+      auditTable: stateful.auditTable,
+      identity: stateful.adminIdentity,
+      api: intake.api,
+      baseUrl: config.domainName ? `https://${config.domainName}` : intake.api.apiEndpoint,
+      timers: timers.targetEnvironment,
+      schedulerRole: timers.schedulerRole,
+      deadLetterQueues: {
+        planner: stateful.plannerDlq.queue,
+        sender: stateful.senderDlq.queue,
+        scheduler: stateful.schedulerDlq.queue,
+        feedback: stateful.feedbackDlq.queue,
+      },
+    });
+
     this.ingest = intake.ingest;
     this.openapi = intake.openapi;
     this.sender = timers.sender;
     this.reconciler = reconciler.function;
     this.links = pages.function;
     this.feedback = feedback.function;
+    this.admin = this.adminView.function;
     this.feedbackRule = feedback.rule;
     this.schedulerRole = timers.schedulerRole;
     this.api = intake.api;
@@ -192,6 +216,7 @@ export class StatelessStack extends Stack {
       this.reconciler,
       this.links,
       this.feedback,
+      this.admin,
     ]) {
       fn.addErrorAlarm(alarmAction);
     }
@@ -199,6 +224,10 @@ export class StatelessStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       value: intake.url,
       description: 'Base URL of the HTTP API (POST /events; the link pages when no custom domain is set)',
+    });
+    new CfnOutput(this, 'AdminUrl', {
+      value: this.adminView.url,
+      description: 'The admin view (operators sign in with the managed login; see docs/deploy.md)',
     });
   }
 }

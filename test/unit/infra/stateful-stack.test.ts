@@ -24,7 +24,8 @@ describe('Stateful stack', () => {
   describe('the table', () => {
     it('uses the key schema, indexes and stream view of TABLE_DEFINITION, on demand', () => {
       const indexes: readonly unknown[] = TABLE_DEFINITION.globalSecondaryIndexes;
-      dev.resourceCountIs('AWS::DynamoDB::Table', 1);
+      // This table and the admin audit table (test/unit/infra/admin-view.test.ts).
+      dev.resourceCountIs('AWS::DynamoDB::Table', 2);
       dev.hasResourceProperties('AWS::DynamoDB::Table', {
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [

@@ -497,8 +497,8 @@ describe('Stateless stack', () => {
   describe('operator alarms', () => {
     it('each fire on one period, treat no data as not breaching and notify an action', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      // Seven function errors, iterator age, poison events, API 5xx, stuck digests, recovered reminders.
-      expect(alarms).toHaveLength(12);
+      // Eight function errors, iterator age, poison events, API 5xx, stuck digests, recovered reminders.
+      expect(alarms).toHaveLength(13);
       for (const alarm of alarms) {
         expect(alarm.Properties).toMatchObject({ EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
         expect(alarm.Properties.AlarmActions).toHaveLength(1);
@@ -553,11 +553,13 @@ describe('Stateless stack', () => {
       return template.toJSON().Resources[integrationId].Properties.IntegrationUri;
     };
 
-    it('routes POST /events to ingest, GET /openapi.json to openapi, and the link pages and their assets to the links function', () => {
+    it('routes POST /events to ingest, GET /openapi.json to openapi, the link pages and their assets to the links function, /admin to the admin function', () => {
       const routeKeys = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
         .map((r) => r.Properties.RouteKey)
         .sort();
       expect(routeKeys).toEqual([
+        'ANY /admin/{proxy+}',
+        'GET /admin',
         'GET /assets/{file}',
         'GET /links/{action}',
         'GET /openapi.json',
@@ -568,6 +570,9 @@ describe('Stateless stack', () => {
       expect(functionBehind('GET /openapi.json')).toEqual(getAtt(fnId('openapi')));
       for (const key of ['GET /links/{action}', 'POST /links/{action}', 'GET /assets/{file}']) {
         expect(functionBehind(key), key).toEqual(getAtt(fnId('links')));
+      }
+      for (const key of ['GET /admin', 'ANY /admin/{proxy+}']) {
+        expect(functionBehind(key), key).toEqual(getAtt(fnId('admin')));
       }
     });
 
@@ -601,10 +606,13 @@ describe('Stateless stack', () => {
       expect(format).not.toMatch(/\$context\.path|querystring/i);
     });
 
-    it('outputs the API URL, and no URL of a route that does not exist', () => {
+    it('outputs the API URL and the admin view URL, and no URL of a route that does not exist', () => {
       const outputs = template.toJSON().Outputs;
-      expect(Object.keys(outputs)).toEqual(['ApiUrl']);
+      expect(Object.keys(outputs).sort()).toEqual(['AdminUrl', 'ApiUrl']);
       expect(JSON.stringify(outputs.ApiUrl.Value)).toContain('.execute-api.');
+      expect(outputs.AdminUrl.Value).toEqual({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(stacks.stateless.api), 'ApiEndpoint'] }, '/admin']],
+      });
     });
   });
 });
@@ -652,6 +660,7 @@ describe('Stateless stack with a custom domain', () => {
       const env = template.toJSON().Resources[logicalIdOf(fn)].Properties.Environment.Variables;
       expect(env.PUBLIC_BASE_URL).toBe('https://links.example.org');
     }
-    expect(Object.keys(template.toJSON().Outputs)).toEqual(['ApiUrl']);
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['AdminUrl', 'ApiUrl']);
+    expect(template.toJSON().Outputs.AdminUrl.Value).toBe('https://links.example.org/admin');
   });
 });
