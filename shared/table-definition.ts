@@ -6,8 +6,16 @@
  *  - user timeline ........ Query pk = USER#<userId>                       (events, applications, reminders, digests)
  *  - one application ...... GetItem pk = USER#<userId>, sk = APP#<ref>
  *  - user's reminders ..... Query pk = USER#<userId>, sk begins_with REMINDER#
- *  - pending by due time .. Query GSI1 gsi1pk = PENDING, gsi1sk <= <dueAt>  (sparse: only pending reminders)
+ *  - pending by due time .. Query GSI1 gsi1pk = PENDING, gsi1sk <= <dueAt>  (sparse: only pending reminders
+ *                           with a timer; the reconciler's view)
+ *  - held by due time ..... Query GSI1 gsi1pk = HELD, gsi1sk = <dueAt>#<reminderId> (pending reminders held for
+ *                           consent; they leave it when released to PENDING, cancelled or erased; admin view)
  *  - stuck digests ........ Query GSI1 gsi1pk = SENDING, gsi1sk <= <claimedAt> (sparse)
+ *  - emails sent per day .. Query GSI1 gsi1pk = SENT#<YYYY-MM-DD>, gsi1sk = <sentAt>#<digestId> (a digest moves
+ *                           there from SENDING when completed; the UTC day of `sentAt`; admin view)
+ *  - SES feedback per day . Query GSI1 gsi1pk = FEEDBACK#<YYYY-MM-DD>, gsi1sk = <receivedAt>#<eventId> (the
+ *                           bounce and complaint events SES reported, `feedback` = bounce | complaint; admin view)
+ *  - sources .............. Query GSI1 gsi1pk = SOURCES (the integrators' sources, `shared/adapters/source-store.ts`)
  *  - a user's live state .. Query GSI2 gsi2pk = USER#<userId>: the profile (gsi2sk `#PROFILE`) and the user's
  *                           pending reminders, held ones included (gsi2sk `<dueAt>#<reminderId>`); sparse, so
  *                           the user's history (sent and cancelled reminders, events, digests) is never read.

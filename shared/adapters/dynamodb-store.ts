@@ -52,8 +52,15 @@ export const keys = {
   digest: (digestId: string) => `DIGEST#${digestId}`,
   /** The address-free marker an erasure leaves (see `shared/domain/erasure.ts`). */
   erased: () => 'ERASED',
+  /** Pending reminders with a timer, by due time: the reconciler's view (gsi1). */
   pendingPartition: 'PENDING',
+  /** Pending reminders held for consent, by due time (gsi1): only the admin view reads it. */
+  heldPartition: 'HELD',
   sendingPartition: 'SENDING',
+  /** Digests completed on a UTC day (`YYYY-MM-DD`), by `sentAt` (gsi1): emails sent per day. */
+  sentPartition: (day: string) => `SENT#${day}`,
+  /** SES bounces and complaints recorded on a UTC day, by `receivedAt` (gsi1). */
+  feedbackPartition: (day: string) => `FEEDBACK#${day}`,
   /** The profile's sort key on the user's live index (gsi2): before every `<dueAt>#…`, so one Query reads both. */
   liveProfile: '#PROFILE',
 } as const;
@@ -69,17 +76,21 @@ const TTL = TABLE_DEFINITION.timeToLiveAttribute;
  */
 const ITEM_META = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'dueKey', TTL] as const;
 const KEYS_ONLY = ['pk', 'sk', 'type', 'gsi2pk', 'gsi2sk'] as const;
-/** What the planner adds to an event item; the stored event is what intake wrote. */
-const EVENT_META = ['plannedAt', 'status', 'failedAt', 'failureReason'] as const;
+/**
+ * What the planner adds to an event item, and the feedback kind `putEvent` adds to SES feedback; the stored
+ * event is what intake wrote.
+ */
+export const EVENT_META = ['plannedAt', 'status', 'failedAt', 'failureReason', 'feedback'] as const;
 
-function strip<T>(item: Record<string, unknown>, extra: readonly string[] = []): T {
+/** The item without the table's bookkeeping (index keys, type, TTL) and the `extra` attributes. */
+export function strip<T>(item: Record<string, unknown>, extra: readonly string[] = []): T {
   const copy: Record<string, unknown> = { ...item };
   for (const k of [...ITEM_META, ...extra]) delete copy[k];
   return copy as T;
 }
 
 /** A profile or erasure marker: only the keys are bookkeeping; `expiresAt` is part of the object. */
-function stripKeys<T>(item: Record<string, unknown>): T {
+export function stripKeys<T>(item: Record<string, unknown>): T {
   const copy: Record<string, unknown> = { ...item };
   for (const k of KEYS_ONLY) delete copy[k];
   return copy as T;
@@ -92,7 +103,37 @@ type WriteRequest =
   | { readonly DeleteRequest: { readonly Key: Record<string, unknown> } };
 const BATCH_RETRIES = 8;
 
-const dueKeyOf = (r: { dueAt: string; reminderId: string }) => `${r.dueAt}#${r.reminderId}`;
+export const dueKeyOf = (r: { dueAt: string; reminderId: string }) => `${r.dueAt}#${r.reminderId}`;
+
+/** The UTC day (`YYYY-MM-DD`) of an ISO instant: the day partitions of gsi1 are named by it. */
+export const utcDayOf = (iso: string) => new Date(iso).toISOString().slice(0, 10);
+
+/** What an SES feedback action counts as on the admin view's dashboard. */
+export type FeedbackKind = 'bounce' | 'complaint';
+
+/**
+ * Bounces (permanent or transient) and complaints that SES reported: stored on gsi1 under their UTC day, so
+ * the admin view counts them with one Query per day rather than reading every user's timeline.
+ */
+function feedbackKindOf(event: TimelineEvent): FeedbackKind | undefined {
+  if (!('action' in event) || event.actor.type !== 'ses') return undefined;
+  const action = event.action;
+  if (action.type === 'delivery.bounced_transient') return 'bounce';
+  if (action.type === 'consent.suppressed' && action.reason === 'bounce') return 'bounce';
+  if (action.type === 'consent.suppressed' && action.reason === 'complaint') return 'complaint';
+  return undefined;
+}
+
+/** The gsi1 entry and feedback kind of an SES feedback event (nothing for any other event). */
+function feedbackIndexOf(event: TimelineEvent): Record<string, string> {
+  const feedback = feedbackKindOf(event);
+  if (feedback === undefined) return {};
+  return {
+    gsi1pk: keys.feedbackPartition(utcDayOf(event.receivedAt)),
+    gsi1sk: `${event.receivedAt}#${event.eventId}`,
+    feedback,
+  };
+}
 /** Reminders on the live index sort after the profile (`#PROFILE`): every due key starts with a digit. */
 const FIRST_DUE_KEY = '0';
 /** Unprocessed keys of a BatchGetItem are asked again, up to this many times. */
@@ -114,6 +155,7 @@ export class DynamoDbReminderStore implements ReminderStore {
             sk: keys.event(event.eventId),
             type: 'event',
             ...event,
+            ...feedbackIndexOf(event),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
           // A repeat comes back with the stored copy in the same round trip: no second read.
@@ -391,10 +433,10 @@ export class DynamoDbReminderStore implements ReminderStore {
           new UpdateCommand({
             TableName: this.tableName,
             Key: { pk: keys.user(userId), sk: keys.reminder(m.reminderId) },
-            // A held reminder stays off the pending index; any other move puts it (back) on it, released. Both
-            // stay on the user's live index, under their new due time.
+            // A held reminder stays off the pending index (on the held one, under its new time); any other move
+            // puts it (back) on the pending index, released. Both stay on the user's live index.
             UpdateExpression: m.held
-              ? 'SET dueAt = :due, dueKey = :key, gsi2sk = :key, movedBy = :by, movedAt = :at'
+              ? 'SET dueAt = :due, dueKey = :key, gsi1pk = :p, gsi1sk = :key, gsi2sk = :key, movedBy = :by, movedAt = :at'
               : 'SET dueAt = :due, dueKey = :key, gsi1pk = :p, gsi1sk = :key, gsi2sk = :key, movedBy = :by, movedAt = :at REMOVE held, #ttl',
             ConditionExpression: '#status = :pending',
             ExpressionAttributeNames: { '#status': 'status', ...(m.held ? {} : { '#ttl': TTL }) },
@@ -404,7 +446,7 @@ export class DynamoDbReminderStore implements ReminderStore {
               ':key': dueKey,
               ':by': stamp.by,
               ':at': stamp.at,
-              ...(m.held ? {} : { ':p': keys.pendingPartition }),
+              ':p': m.held ? keys.heldPartition : keys.pendingPartition,
             },
           }),
         );
@@ -744,15 +786,23 @@ export class DynamoDbReminderStore implements ReminderStore {
   }
 
   public async completeDigest(digest: Digest, messageId: string, sentAt: string): Promise<void> {
-    // One update: the claim already marked the reminders sent, under this digest.
+    // One update: the claim already marked the reminders sent, under this digest. It leaves the stuck view
+    // (SENDING) for its day's sent view, where the admin view counts emails per day.
     await this.client.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: keys.user(digest.userId), sk: keys.digest(digest.digestId) },
-        UpdateExpression: 'SET #status = :sent, messageId = :m, sentAt = :at REMOVE gsi1pk, gsi1sk',
+        UpdateExpression: 'SET #status = :sent, messageId = :m, sentAt = :at, gsi1pk = :day, gsi1sk = :key',
         ConditionExpression: '#status = :sending',
         ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':sent': 'sent', ':sending': 'sending', ':m': messageId, ':at': sentAt },
+        ExpressionAttributeValues: {
+          ':sent': 'sent',
+          ':sending': 'sending',
+          ':m': messageId,
+          ':at': sentAt,
+          ':day': keys.sentPartition(utcDayOf(sentAt)),
+          ':key': `${sentAt}#${digest.digestId}`,
+        },
       }),
     );
   }
@@ -863,9 +913,10 @@ function reminderItem(r: NewReminder): Record<string, unknown> {
     pk: keys.user(r.userId),
     sk: keys.reminder(r.reminderId),
     type: 'reminder',
-    // A held reminder stays off the pending index: the reconciler never sees it. Every pending reminder is on
-    // its user's live index, held or not.
-    ...(r.held ? {} : { gsi1pk: keys.pendingPartition, gsi1sk: dueKey }),
+    // A held reminder stays off the pending index (the reconciler never sees it): it is on the held one, which
+    // only the admin view reads. Every pending reminder is on its user's live index, held or not.
+    gsi1pk: r.held ? keys.heldPartition : keys.pendingPartition,
+    gsi1sk: dueKey,
     gsi2pk: keys.user(r.userId),
     gsi2sk: dueKey,
     dueKey,

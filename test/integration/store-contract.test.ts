@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { JobEventInput, StoredJobEvent } from '#events/job-event.ts';
 import type { StoredUserAction } from '#events/user-action.ts';
@@ -1521,5 +1521,180 @@ describe.each(implementations)('ReminderStore contract: %s', (_name, create) => 
       // Assess
       expect(stuck).toEqual([oldest, middle]);
     });
+  });
+});
+
+// ---- the DynamoDB layout the admin view reads -------------------------------------------------------------
+
+/**
+ * Entries on gsi1 that no `ReminderStore` method reads back (the admin view's `AdminReadStore` does, see
+ * `admin-store.test.ts`): checked here on the items themselves, by a Query of the index, because every write
+ * path of the store must keep them right.
+ */
+describe('DynamoDbReminderStore: the gsi1 entries of the admin view', () => {
+  let table: string;
+  let store: DynamoDbReminderStore;
+
+  beforeEach(async () => {
+    table = `store-layout-${randomUUID()}`;
+    await ensureTable(client, table);
+    store = new DynamoDbReminderStore(documentClient, table);
+  });
+
+  /** The sort keys of one gsi1 partition, in index order. */
+  async function onIndex(partition: string): Promise<string[]> {
+    const { Items = [] } = await documentClient.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p',
+        ExpressionAttributeValues: { ':p': partition },
+      }),
+    );
+    return Items.map((i) => String(i.gsi1sk));
+  }
+
+  async function heldUser(dues: readonly string[]) {
+    const user = newUser();
+    const event = storedEvent(submitted(user));
+    const reminders = dues.map((dueAt, i) => ({
+      ...reminderDue(user.userId, event.eventId, dueAt, i + 1),
+      held: true as const,
+    }));
+    await store.putEvent(event);
+    await store.applyPlan({
+      event,
+      profile: { ...profileOf(event), expiresAt: EXPIRES_AT },
+      create: reminders,
+      cancel: [],
+      expiresAt: EXPIRES_AT,
+      plannedAt: PLANNED_AT,
+    });
+    return { user, reminders };
+  }
+
+  const keyOf = (r: { dueAt: string; reminderId: string }) => `${r.dueAt}#${r.reminderId}`;
+  const stamp = { by: 'act-1', at: LATER };
+
+  it('puts held reminders on HELD by due time, never on PENDING', async () => {
+    // Act
+    const { reminders } = await heldUser([at(18), at(17)]);
+
+    // Assess
+    const [a, b] = reminders;
+    if (!a || !b) throw new Error('expected two reminders');
+    expect(await onIndex('HELD')).toEqual([keyOf(b), keyOf(a)]);
+    expect(await onIndex('PENDING')).toEqual([]);
+  });
+
+  it('moves a held reminder along HELD, releases it onto PENDING, and an unconfirmed user’s expiry keeps it', async () => {
+    // Prepare
+    const { user, reminders } = await heldUser([at(17), at(18)]);
+    const [a, b] = reminders;
+    if (!a || !b) throw new Error('expected two reminders');
+
+    // Act
+    await store.moveReminders(user.userId, [{ ...a, dueAt: at(20), held: true }], stamp);
+    await store.setExpiry(user.userId, EXPIRES_AT + 7 * 86_400);
+    const afterHeldMove = await onIndex('HELD');
+    await store.moveReminders(
+      user.userId,
+      [{ reminderId: b.reminderId, scheduleName: b.scheduleName, dueAt: at(19) }],
+      stamp,
+    );
+
+    // Assess
+    expect(afterHeldMove).toEqual([keyOf(b), keyOf({ ...a, dueAt: at(20) })]);
+    expect(await onIndex('HELD')).toEqual([keyOf({ ...a, dueAt: at(20) })]);
+    expect(await onIndex('PENDING')).toEqual([keyOf({ ...b, dueAt: at(19) })]);
+  });
+
+  it('takes a cancelled held reminder off HELD', async () => {
+    // Prepare
+    const { user, reminders } = await heldUser([at(17)]);
+    const [a] = reminders;
+    if (!a) throw new Error('expected a reminder');
+
+    // Act
+    await store.cancelReminders(user.userId, [{ ...a, reason: 'operator', held: true }], stamp);
+
+    // Assess
+    expect(await onIndex('HELD')).toEqual([]);
+    expect(await onIndex('PENDING')).toEqual([]);
+  });
+
+  it('files a completed digest under the UTC day it was sent, in the same update that ends its send', async () => {
+    // Prepare
+    const user = newUser();
+    const event = storedEvent(submitted(user));
+    const r = reminderDue(user.userId, event.eventId, at(17), 1);
+    await store.putEvent(event);
+    await store.applyPlan({
+      event,
+      profile: profileOf(event),
+      create: [r],
+      cancel: [],
+      plannedAt: PLANNED_AT,
+    });
+    const digest = digestOf(user.userId, [r], at(17, 23, 59));
+    await store.claimDigest(digest, FAR_FUTURE_ISO);
+    const whileSending = await onIndex('SENDING');
+    const sentAt = '2026-03-18T00:00:01.000Z';
+
+    // Act
+    await store.completeDigest(digest, 'msg-1', sentAt);
+
+    // Assess
+    expect(whileSending).toEqual([`${digest.claimedAt}#${digest.digestId}`]);
+    expect(await onIndex('SENDING')).toEqual([]);
+    expect(await onIndex('SENT#2026-03-18')).toEqual([`${sentAt}#${digest.digestId}`]);
+    expect(await onIndex('SENT#2026-03-17')).toEqual([]);
+  });
+
+  it('files SES bounces and complaints under the day they were received, and nothing else', async () => {
+    // Prepare
+    const user = newUser();
+    const feedback = (
+      eventId: string,
+      action: StoredUserAction['action'],
+      actor: StoredUserAction['actor'],
+    ) => ({ ...storedAction(user, eventId, at(17, 23, 0)), action, actor }) satisfies StoredUserAction;
+    const ses = { type: 'ses' } as const;
+    const events = [
+      feedback('fb-bounce', { type: 'consent.suppressed', reason: 'bounce' }, ses),
+      feedback('fb-complaint', { type: 'consent.suppressed', reason: 'complaint' }, ses),
+      feedback('fb-transient', { type: 'delivery.bounced_transient' }, ses),
+      feedback(
+        'link-not-me',
+        { type: 'consent.suppressed', reason: 'not_me' },
+        { type: 'user', via: 'link' },
+      ),
+      feedback(
+        'link-snooze',
+        { type: 'reminder.snoozed', reminderId: 'r_1', days: 7 },
+        { type: 'user', via: 'link' },
+      ),
+    ];
+
+    // Act
+    for (const e of events) await store.putEvent(e);
+    const again = await store.putEvent(events[0] as StoredUserAction);
+
+    // Assess
+    const partition = await documentClient.send(
+      new QueryCommand({
+        TableName: table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :p',
+        ExpressionAttributeValues: { ':p': 'FEEDBACK#2026-03-17' },
+      }),
+    );
+    expect((partition.Items ?? []).map((i) => [i.gsi1sk, i.feedback])).toEqual([
+      [`${at(17, 23, 0)}#fb-bounce`, 'bounce'],
+      [`${at(17, 23, 0)}#fb-complaint`, 'complaint'],
+      [`${at(17, 23, 0)}#fb-transient`, 'bounce'],
+    ]);
+    // The index entry is bookkeeping: a repeat answers the action as it was put.
+    expect(again).toEqual({ outcome: 'duplicate', existing: events[0] });
   });
 });
