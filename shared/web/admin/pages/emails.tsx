@@ -63,7 +63,7 @@ export function EmailsPage(props: {
           <h3>HTML part</h3>
           <iframe
             class="email-html"
-            title={`HTML part of the email: ${preview.subject}`}
+            title="HTML part of the email"
             sandbox=""
             src={`/admin/emails/render${qs(target)}`}
           />
