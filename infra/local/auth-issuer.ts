@@ -1,0 +1,338 @@
+/**
+ * The twin's OpenID Connect issuer, standing in for the Cognito user pool of the admin view. Built on
+ * `oauth2-mock-server` (real RSA keys, a real JWKS, the authorization-code flow with PKCE), shaped so that
+ * the admin function verifies its tokens on exactly the path it uses on AWS (`JwtAdminAuthenticator`):
+ *
+ * - ID tokens look like Cognito's: `iss` = this issuer, `aud` = the app client, `token_use: "id"`, `email`,
+ *   `cognito:groups`, `cognito:username`, `sub`, `exp` (one hour, real time). Access tokens carry
+ *   `token_use: "access"`, `client_id` and no `aud`, as Cognito's do, so they cannot pass for ID tokens.
+ * - Two accounts: `operator@local` (group `operator`) and `viewer@local` (group `viewer`). The sign-in page
+ *   (`GET /_local/auth/sign-in` on the twin's API, the configured authorize URL) lists them; its form goes
+ *   on to this server's `/authorize` with `login_hint` naming the account, and the code that comes back
+ *   remembers who it was issued to.
+ * - As Cognito does, the token endpoint takes an authorization code once, within five minutes, only from
+ *   the client and redirect URI it was issued for, and only with the PKCE verifier when a challenge was
+ *   sent. Other grants are refused: the admin view signs in with codes only.
+ * - `POST /_local/auth/token` mints an ID token for any email and groups directly (tests, scripts), also
+ *   an already expired one.
+ *
+ * The signing key is generated at each start: a twin restart signs everyone out, as a new user pool would.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  Events,
+  type MutableRedirectUri,
+  type MutableResponse,
+  type MutableToken,
+  OAuth2Server,
+} from 'oauth2-mock-server';
+import * as z from 'zod';
+import { type LocalAccount, renderSignInPage, renderSignInRequestProblemPage } from './auth-issuer-page.tsx';
+import { readRequest } from './controls.ts';
+import { type Routes, readBody, sendJson } from './support/http.ts';
+
+export type { LocalAccount } from './auth-issuer-page.tsx';
+
+/** The twin's two test accounts, as the sign-in page lists them. */
+export const LOCAL_ACCOUNTS: readonly LocalAccount[] = [
+  { email: 'operator@local', groups: ['operator'], description: 'operator: may act' },
+  { email: 'viewer@local', groups: ['viewer'], description: 'viewer: read only' },
+];
+
+/** Paths on the twin's API. */
+export const AUTH_SIGN_IN_PATH = '/_local/auth/sign-in';
+export const AUTH_TOKEN_PATH = '/_local/auth/token';
+
+/** Cognito's authorization codes are valid for five minutes. */
+const CODE_LIFETIME_MS = 5 * 60 * 1000;
+const ID_TOKEN_SECONDS = 3600;
+const SIGN_IN_MAX_BODY_BYTES = 8192;
+/** The OAuth parameters the sign-in page passes on to `/authorize`; anything else is dropped. */
+const OAUTH_PARAMS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+  'nonce',
+] as const;
+
+export interface MintTokenInput {
+  readonly email: string;
+  readonly groups: readonly string[];
+  /** Negative for a token that expired that long ago. @default 3600 */
+  readonly expiresInSeconds?: number;
+}
+
+export interface AuthIssuer {
+  /** `iss` of every token (`ADMIN_ISSUER`). */
+  readonly issuerUrl: string;
+  /** `ADMIN_JWKS_URL`. */
+  readonly jwksUrl: string;
+  /** `ADMIN_TOKEN_URL`. */
+  readonly tokenUrl: string;
+  /** The mock's own `/authorize`, where the sign-in page's form goes (not `ADMIN_AUTHORIZE_URL`). */
+  readonly authorizeUrl: string;
+  /** The one app client (`ADMIN_CLIENT_ID`): `aud` of ID tokens. */
+  readonly clientId: string;
+  readonly accounts: readonly LocalAccount[];
+  /** A signed ID token for anyone, as the code flow would issue it. */
+  mintToken(input: MintTokenInput): Promise<string>;
+  /**
+   * The sign-in page for an authorize request's query, or (status 400) the page naming what is wrong with
+   * the request. `formAction` is where its form posts. @default `/_local/auth/sign-in`
+   */
+  signInPage(query: URLSearchParams, formAction?: string): Promise<{ status: number; html: string }>;
+  stop(): Promise<void>;
+}
+
+interface IssuedCode {
+  readonly account: LocalAccount;
+  readonly clientId: string;
+  readonly redirectUri: string;
+  readonly pkce: boolean;
+  readonly expiresAt: number;
+}
+
+/** A stable, UUID-shaped `sub` per email, as Cognito gives each user one. */
+function subjectOf(email: string): string {
+  const hex = createHash('sha256').update(`rebound-local:${email}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+/** Cognito's ID token claims for `account` (on top of the mock's `iss`, `iat`, `exp`). */
+function idTokenClaims(account: Pick<LocalAccount, 'email' | 'groups'>, clientId: string) {
+  return {
+    sub: subjectOf(account.email),
+    aud: clientId,
+    email: account.email,
+    email_verified: true,
+    ...(account.groups.length > 0 ? { 'cognito:groups': [...account.groups] } : {}),
+    'cognito:username': account.email,
+    token_use: 'id',
+    auth_time: Math.floor(Date.now() / 1000),
+    jti: randomUUID(),
+  };
+}
+
+/** Make the mock's token look like Cognito's: no `nbf`, our claims. */
+function shape(payload: Record<string, unknown>, claims: Record<string, unknown>): void {
+  delete payload.nbf;
+  Object.assign(payload, claims);
+}
+
+/** The authorize request's OAuth parameters and what is wrong with them (empty when nothing is). */
+function readSignInRequest(
+  source: URLSearchParams,
+  clientId: string,
+): { params: Record<string, string>; problems: string[] } {
+  const params: Record<string, string> = {};
+  for (const name of OAUTH_PARAMS) {
+    const value = source.get(name);
+    if (value !== null) params[name] = value;
+  }
+  const problems: string[] = [];
+  if (params.client_id !== clientId) problems.push('client_id: not the admin view’s app client');
+  if (params.response_type !== 'code') problems.push('response_type: must be "code"');
+  if (
+    !URL.canParse(params.redirect_uri ?? '') ||
+    !/^https?:$/.test(new URL(params.redirect_uri ?? '').protocol)
+  ) {
+    problems.push('redirect_uri: must be an http(s) URL');
+  }
+  if (params.code_challenge !== undefined && params.code_challenge_method !== 'S256') {
+    problems.push('code_challenge_method: must be "S256"');
+  }
+  return { params, problems };
+}
+
+export async function startAuthIssuer(options: {
+  readonly port: number;
+  /** @default 127.0.0.1 */
+  readonly host?: string;
+  readonly clientId: string;
+}): Promise<AuthIssuer> {
+  const host = options.host ?? '127.0.0.1';
+  const { clientId } = options;
+  const server = new OAuth2Server();
+  await server.issuer.keys.generate('RS256');
+  await server.start(options.port, host);
+  // The mock would name 127.0.0.1 "localhost"; keep the twin's one spelling of its own addresses.
+  const issuerUrl = `http://${host.includes(':') ? `[${host}]` : host}:${server.address().port}`;
+  server.issuer.url = issuerUrl;
+  const authorizeUrl = `${issuerUrl}/authorize`;
+
+  const codes = new Map<string, IssuedCode>();
+  const forget = (now: number) => {
+    for (const [code, issued] of codes) if (issued.expiresAt < now) codes.delete(code);
+  };
+
+  server.service.on(Events.BeforeAuthorizeRedirect, (redirect: MutableRedirectUri, req: IncomingMessage) => {
+    const query = new URL(req.url ?? '/', issuerUrl).searchParams;
+    const code = redirect.url.searchParams.get('code');
+    if (code === null) return; // the mock refused the request already (unsupported response_type)
+    const refuse = (error: string) => {
+      redirect.url.searchParams.delete('code');
+      redirect.url.searchParams.set('error', error);
+    };
+    const account = LOCAL_ACCOUNTS.find((a) => a.email === query.get('login_hint'));
+    if (query.get('client_id') !== clientId) return refuse('unauthorized_client');
+    if (!account) return refuse('access_denied');
+    const now = Date.now();
+    forget(now);
+    codes.set(code, {
+      account,
+      clientId,
+      redirectUri: query.get('redirect_uri') ?? '',
+      pkce: query.has('code_challenge'),
+      expiresAt: now + CODE_LIFETIME_MS,
+    });
+  });
+
+  server.service.on(
+    Events.BeforeTokenSigning,
+    (token: MutableToken, req: IncomingMessage & { body?: Record<string, unknown> }) => {
+      const code = req.body?.code;
+      const issued = typeof code === 'string' ? codes.get(code) : undefined;
+      if (!issued) return; // refused in BeforeResponse
+      const { payload } = token;
+      if ('scope' in payload) {
+        shape(payload, {
+          sub: subjectOf(issued.account.email),
+          token_use: 'access',
+          client_id: issued.clientId,
+          username: issued.account.email,
+          'cognito:groups': [...issued.account.groups],
+        });
+        delete payload.amr;
+      } else {
+        shape(payload, idTokenClaims(issued.account, issued.clientId));
+      }
+    },
+  );
+
+  server.service.on(
+    Events.BeforeResponse,
+    (response: MutableResponse, req: IncomingMessage & { body?: Record<string, unknown> }) => {
+      const body = req.body ?? {};
+      const refuse = (error: string, description: string) => {
+        response.statusCode = 400;
+        response.body = { error, error_description: description };
+      };
+      if (body.grant_type !== 'authorization_code') {
+        return refuse('unsupported_grant_type', 'only authorization_code');
+      }
+      const code = typeof body.code === 'string' ? body.code : '';
+      const issued = codes.get(code);
+      codes.delete(code); // once, whatever happens next
+      if (!issued || issued.expiresAt < Date.now())
+        return refuse('invalid_grant', 'unknown, used or expired code');
+      if (body.client_id !== issued.clientId) return refuse('invalid_grant', 'code issued to another client');
+      if (body.redirect_uri !== issued.redirectUri) return refuse('invalid_grant', 'redirect_uri differs');
+      if (issued.pkce && typeof body.code_verifier !== 'string')
+        return refuse('invalid_grant', 'code_verifier required');
+    },
+  );
+
+  return {
+    issuerUrl,
+    jwksUrl: `${issuerUrl}/jwks`,
+    tokenUrl: `${issuerUrl}/token`,
+    authorizeUrl,
+    clientId,
+    accounts: LOCAL_ACCOUNTS,
+    mintToken: (input) =>
+      server.issuer.buildToken({
+        expiresIn: input.expiresInSeconds ?? ID_TOKEN_SECONDS,
+        scopesOrTransform: (_header, payload) => shape(payload, idTokenClaims(input, clientId)),
+      }),
+    signInPage: async (query, formAction = AUTH_SIGN_IN_PATH) => {
+      const { params, problems } = readSignInRequest(query, clientId);
+      if (problems.length > 0) return { status: 400, html: await renderSignInRequestProblemPage(problems) };
+      return {
+        status: 200,
+        html: await renderSignInPage({ action: formAction, params, accounts: LOCAL_ACCOUNTS }),
+      };
+    },
+    stop: () => server.stop(),
+  };
+}
+
+const MintRequestSchema = z.strictObject({
+  // Not z.email(): the twin's own accounts live at `@local`, which has no dot.
+  email: z
+    .string()
+    .max(254)
+    .regex(/^[^\s@]+@[^\s@]+$/, 'must be an email address'),
+  groups: z.array(z.string().min(1).max(128)).max(20),
+  expiresInSeconds: z.number().int().min(-86_400).max(86_400).optional(),
+});
+
+/** The headers of the twin's sign-in pages: the web layer's policy, with the issuer as a form target. */
+function pageHeaders(formTargets: readonly string[]): Record<string, string> {
+  return {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    // Chromium checks form-action on every redirect after the form: the issuer, then the callback.
+    'content-security-policy': [
+      "default-src 'none'",
+      "style-src 'self'",
+      "img-src 'self' data:",
+      `form-action 'self' ${formTargets.join(' ')}`.trim(),
+      "frame-ancestors 'none'",
+      "base-uri 'none'",
+    ].join('; '),
+    'referrer-policy': 'no-referrer',
+    'x-content-type-options': 'nosniff',
+    'x-frame-options': 'DENY',
+  };
+}
+
+const originOf = (url: string | undefined): string[] =>
+  url !== undefined && URL.canParse(url) ? [new URL(url).origin] : [];
+
+function sendHtml(res: ServerResponse, status: number, html: string, formTargets: readonly string[] = []) {
+  res.writeHead(status, pageHeaders(formTargets)).end(html);
+}
+
+/**
+ * The issuer's routes on the twin's API:
+ * - `GET /_local/auth/sign-in`: the sign-in page (the admin view's authorize URL in the twin);
+ * - `POST /_local/auth/sign-in`: its form; 302 to the issuer's `/authorize` with the request's OAuth
+ *   parameters and `login_hint`;
+ * - `POST /_local/auth/token` `{ "email", "groups": ["operator"], "expiresInSeconds"? }` → `{ "token" }`.
+ */
+export function authRoutes(issuer: AuthIssuer): Routes {
+  return {
+    [`GET ${AUTH_SIGN_IN_PATH}`]: async (_req, res, url) => {
+      const { status, html } = await issuer.signInPage(url.searchParams);
+      sendHtml(res, status, html, [
+        new URL(issuer.authorizeUrl).origin,
+        ...originOf(url.searchParams.get('redirect_uri') ?? undefined),
+      ]);
+    },
+    [`POST ${AUTH_SIGN_IN_PATH}`]: async (req, res) => {
+      const body = await readBody(req, SIGN_IN_MAX_BODY_BYTES);
+      if (body === 'too_large')
+        return sendHtml(res, 413, await renderSignInRequestProblemPage(['the form is too large']));
+      const form = new URLSearchParams(body.toString('utf8'));
+      const { params, problems } = readSignInRequest(form, issuer.clientId);
+      const account = issuer.accounts.find((a) => a.email === form.get('login_hint'));
+      if (!account) problems.push('login_hint: choose one of the accounts');
+      if (problems.length > 0) return sendHtml(res, 400, await renderSignInRequestProblemPage(problems));
+      const target = new URL(issuer.authorizeUrl);
+      for (const [name, value] of Object.entries(params)) target.searchParams.set(name, value);
+      target.searchParams.set('login_hint', account?.email ?? '');
+      res.writeHead(302, { location: target.href, 'cache-control': 'no-store' }).end();
+    },
+    [`POST ${AUTH_TOKEN_PATH}`]: async (req, res) => {
+      const hint = 'Send {"email":"operator@local","groups":["operator"]} (optional "expiresInSeconds")';
+      const request = await readRequest(req, res, MintRequestSchema, hint);
+      if (!request) return;
+      sendJson(res, 200, { token: await issuer.mintToken(request) }, { 'cache-control': 'no-store' });
+    },
+  };
+}
