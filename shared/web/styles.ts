@@ -58,7 +58,7 @@ header.site .signout{float:right;clear:right;margin:0}
 header.site .signout button{font:inherit;font-size:.9rem;background:none;border:0;color:#fff;text-decoration:underline;cursor:pointer;padding:.25rem 0;min-height:2.75rem}
 .banner{border:5px solid #00703c;padding:1rem;margin-bottom:1.5rem;font-weight:700}
 .filters{display:flex;flex-wrap:wrap;gap:0 1.5rem;align-items:flex-end;background:#f3f2f1;padding:1rem 1rem 0;margin-bottom:1.5rem}
-.filters .field{margin-bottom:1rem}.filters input,.filters select{width:auto}
+.filters .field{margin-bottom:1rem}.filters input,.filters select{width:auto}.filters .field-error{color:#aa2a16}
 .actions{display:flex;flex-wrap:wrap;gap:.25rem 0;align-items:flex-end}
 .actions .field{margin:0 .5rem .75rem 0}
 .button--small{font-size:.9rem;padding:.25rem .6rem;min-height:2.25rem}
