@@ -87,7 +87,7 @@ export class AdminIdentity extends Construct {
       selfSignUpEnabled: false,
       userInvitation: {
         emailSubject: `Your Rebound ${props.stage} admin account`,
-        emailBody: `You have been invited to the Rebound ${props.stage} admin view${where}. Sign in with {username} and the temporary password {####} within 3 days; you will choose a new password and set up an authenticator app.`,
+        emailBody: `You have been invited to the Rebound ${props.stage} admin view${where}. Sign in with {username} and the temporary password {####} within 3 days; you will then choose your own password${props.prod ? ' and set up an authenticator app' : ''}.`,
       },
       signInAliases: { email: true },
       signInCaseSensitive: false,

@@ -76,6 +76,26 @@ describe('stage config', () => {
     ).toThrow(/context "certificateArn": must be an ACM certificate ARN/);
   });
 
+  it("takes the admin sign-in's Cognito domain prefix, and refuses one Cognito would", () => {
+    expect(resolveStageConfig(contextOf({})).adminDomainPrefix).toBeUndefined();
+    expect(resolveStageConfig(contextOf({ adminDomainPrefix: 'acme-rebound' })).adminDomainPrefix).toBe(
+      'acme-rebound',
+    );
+    for (const bad of [
+      'Acme',
+      'acme_rebound',
+      '-acme',
+      'acme-',
+      'my-aws-admin',
+      'cognito-x',
+      'a'.repeat(64),
+    ]) {
+      expect(() => resolveStageConfig(contextOf({ adminDomainPrefix: bad })), bad).toThrow(
+        /context "adminDomainPrefix"/,
+      );
+    }
+  });
+
   it('names stacks Rebound-<stage>-Stateful / -Stateless', () => {
     expect(stackName('prod', 'Stateful')).toBe('Rebound-prod-Stateful');
     expect(stackName('dev', 'Stateless')).toBe('Rebound-dev-Stateless');
