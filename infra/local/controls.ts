@@ -32,6 +32,8 @@ export interface TwinUrls {
   readonly dynamodb: string;
   /** The KMS emulator (`npm run sources` seals secrets with it). */
   readonly kms: string;
+  /** The admin view (sign in as `operator@local` or `viewer@local` on the local issuer's page). */
+  readonly admin: string;
 }
 
 export const AdvanceRequestSchema = z.union([

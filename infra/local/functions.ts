@@ -16,9 +16,13 @@ export async function loadFunctions(meter: InvocationMeter) {
     import('../../functions/links.ts'),
     import('../../functions/feedback.ts'),
     import('../../functions/openapi.ts'),
+    import('../../functions/admin.ts'),
   ]);
-  const [ingest, planner, sender, reconciler, links, feedback, openapi] = meteredFunctions(handlers, meter);
-  return { ingest, planner, sender, reconciler, links, feedback, openapi };
+  const [ingest, planner, sender, reconciler, links, feedback, openapi, admin] = meteredFunctions(
+    handlers,
+    meter,
+  );
+  return { ingest, planner, sender, reconciler, links, feedback, openapi, admin };
 }
 
 type Handlers = [
@@ -29,11 +33,12 @@ type Handlers = [
   typeof import('../../functions/links.ts'),
   typeof import('../../functions/feedback.ts'),
   typeof import('../../functions/openapi.ts'),
+  typeof import('../../functions/admin.ts'),
 ];
 
 /** Each function as its trigger invokes it (with a Lambda context), counted under its short name. */
 function meteredFunctions(
-  [ingest, planner, sender, reconciler, links, feedback, openapi]: Handlers,
+  [ingest, planner, sender, reconciler, links, feedback, openapi, admin]: Handlers,
   meter: InvocationMeter,
 ) {
   return [
@@ -52,5 +57,8 @@ function meteredFunctions(
     ),
     meter.wrap('feedback', (event: unknown) => feedback.handler(event, lambdaContext('rebound-feedback'))),
     meter.wrap('openapi', (event: APIGatewayProxyEventV2) => openapi.handler(event)),
+    meter.wrap('admin', (event: APIGatewayProxyEventV2) =>
+      admin.handler(event, lambdaContext('rebound-admin')),
+    ),
   ] as const;
 }

@@ -97,6 +97,7 @@ console.log(
 );
 console.log(`Mail viewer:  ${urls.mailViewer}`);
 console.log(`Dead letters: ${urls.deadLetters}`);
+console.log(`Admin view:   ${urls.admin}  (sign in as operator@local or viewer@local)`);
 console.log(
   `Move time:    curl -X POST ${urls.api}/_local/clock/advance -H 'content-type: application/json' -d '{"by":"P7D"}'`,
 );

@@ -8,6 +8,7 @@ export function productRoutes(fns: {
   readonly ingest: HttpFunction;
   readonly openapi: HttpFunction;
   readonly links: HttpFunction;
+  readonly admin: HttpFunction;
   /** Told each intake answer's status (the console's request line). */
   readonly onIntake?: (status: number) => void;
 }): Routes {
@@ -16,6 +17,9 @@ export function productRoutes(fns: {
     'POST /events': lambdaRoute('POST /events', fns.ingest, fns.onIntake),
     'GET /openapi.json': lambdaRoute('GET /openapi.json', fns.openapi),
     ...linkRoutes(fns.links),
+    // As on AWS: the admin function verifies every request itself (there is no API Gateway authorizer).
+    'GET /admin': lambdaRoute('GET /admin', fns.admin),
+    'ANY /admin/{proxy+}': lambdaRoute('ANY /admin/{proxy+}', fns.admin),
   };
 }
 

@@ -21,9 +21,11 @@ import { loadConfig } from '../../shared/config.ts';
 import type { RateLimit } from '../../shared/domain/sources.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
 import { RECONCILER_RATE_MINUTES } from '../../shared/wiring.ts';
+import { adminEnvironment, LOCAL_ADMIN_CLIENT_ID } from './admin.ts';
+import { authRoutes, startAuthIssuer } from './auth-issuer.ts';
 import { localControls, type TwinUrls } from './controls.ts';
 import { localClientConfig, startDynamoDbLocal } from './dynamodb/launcher.ts';
-import { ensureTable } from './dynamodb/table.ts';
+import { ensureAuditTable, ensureTable } from './dynamodb/table.ts';
 import {
   AwsCallMeter,
   type AwsService,
@@ -112,6 +114,9 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       alias: LOCAL_NAMES.kmsKeyAlias,
     });
     started.push(kms);
+    // The admin view's sign-in: an OpenID Connect issuer standing in for Cognito.
+    const issuer = await startAuthIssuer({ port: ports.auth, clientId: LOCAL_ADMIN_CLIENT_ID });
+    started.push({ close: () => issuer.stop() });
     const schedulerUrl = `http://127.0.0.1:${ports.scheduler}`;
     // The handlers' way to each emulator: metered, and faulted on request.
     const faults = new FaultRegistry();
@@ -133,11 +138,13 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
         publicBaseUrl: `http://127.0.0.1:${ports.api}`,
         linkKeysFile: await ensureLinkKeys(join(dataDir, 'link-keys.json')),
       }),
+      adminEnvironment({ api: `http://127.0.0.1:${ports.api}`, issuer }),
     );
     // The twin's own client, straight to DynamoDB Local: not metered.
     const tableClient = new DynamoDBClient(localClientConfig(dynamo.endpoint));
     started.push({ close: async () => tableClient.destroy() });
     const { streamArn } = await ensureTable(tableClient, LOCAL_NAMES.table);
+    await ensureAuditTable(tableClient, LOCAL_NAMES.auditTable);
     // The `local` source, sealed with the emulator's key, written by the twin itself as the CLI would.
     const kmsClient = new KMSClient({ ...localClientConfig(kms.endpoint), maxAttempts: 1 });
     started.push({ close: async () => kmsClient.destroy() });
@@ -161,7 +168,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       periodMs: RECONCILER_RATE_MINUTES * 60_000,
     };
     // Imported only now: the functions read their environment at cold start. Every invocation is metered.
-    const { ingest, planner, sender, reconciler, links, feedback, openapi } = await loadFunctions(
+    const { ingest, planner, sender, reconciler, links, feedback, openapi, admin } = await loadFunctions(
       meters.invocations,
     );
 
@@ -250,6 +257,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
           ingest,
           openapi,
           links,
+          admin,
           onIntake: (status) => {
             if (!options.quiet) log(`[api] POST /events → ${status}`);
           },
@@ -267,6 +275,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
           meters,
           log,
         }),
+        ...authRoutes(issuer),
         ...sesControls({
           clock,
           world,
@@ -296,6 +305,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       scheduler: schedulerUrl,
       dynamodb: dynamo.endpoint,
       kms: kms.endpoint,
+      admin: `${api}/admin`,
     };
     let stopped: Promise<void> | undefined;
     return { urls, localCredentials, stop: () => (stopped ??= closeAll(started)) };

@@ -1,8 +1,9 @@
 /**
  * The twin's one way to pick ports. The documented layout is kept because users' scripts rely on it:
  * the API on `PORT` (default 3000) and the SES emulator, the Scheduler emulator and DynamoDB Local on the
- * next three; the KMS emulator, added later, on the fourth after it (`PORT+4`), so the first four keep their
- * numbers. Tests ask for a free block of {@link PORT_BLOCK_SIZE}.
+ * next three; the KMS emulator, added later, on the fourth after it (`PORT+4`), and the admin view's OpenID
+ * Connect issuer on `PORT+5`, so the first four keep their numbers. Tests ask for a free block of
+ * {@link PORT_BLOCK_SIZE}.
  */
 import { createServer } from 'node:net';
 
@@ -12,13 +13,15 @@ export interface PortLayout {
   readonly scheduler: number;
   readonly dynamodb: number;
   readonly kms: number;
+  /** The admin view's local OpenID Connect issuer (the stand-in for Cognito). */
+  readonly auth: number;
 }
 
 /** How many consecutive ports a twin takes from its base port. */
-export const PORT_BLOCK_SIZE = 5;
+export const PORT_BLOCK_SIZE = 6;
 
 export function portLayout(base: number): PortLayout {
-  return { api: base, ses: base + 1, scheduler: base + 2, dynamodb: base + 3, kms: base + 4 };
+  return { api: base, ses: base + 1, scheduler: base + 2, dynamodb: base + 3, kms: base + 4, auth: base + 5 };
 }
 
 /** Whether `port` can be bound on 127.0.0.1 right now. */

@@ -17,6 +17,7 @@ const URLS: TwinUrls = {
   scheduler: 'http://127.0.0.1:3002',
   dynamodb: 'http://127.0.0.1:3003',
   kms: 'http://127.0.0.1:3004',
+  admin: 'http://127.0.0.1:3000/admin',
 };
 
 function schedule(name: string, groupName = 'rebound'): EmulatedSchedule {
