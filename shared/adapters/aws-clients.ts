@@ -1,11 +1,13 @@
 /**
  * AWS SDK v3 clients, created once per process. Endpoints come from the SDK's own standard variables
  * (`AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SCHEDULER`, `AWS_ENDPOINT_URL_SESV2`), which the local twin
- * sets; on AWS they are absent. Retries are the SDK's standard mode.
+ * sets; on AWS they are absent. Retries are the SDK's standard mode. SQS is read only by the admin view, on
+ * AWS (the twin has no SQS: its dead letters come from its own endpoint).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 // Without throwOnRequestTimeout a timeout only logs a warning and a stuck peer hangs the function.
@@ -14,6 +16,7 @@ const requestHandler = { requestTimeout: 5_000, connectionTimeout: 2_000, throwO
 let documentClient: DynamoDBDocumentClient | undefined;
 let schedulerClient: SchedulerClient | undefined;
 let sesClient: SESv2Client | undefined;
+let sqsClient: SQSClient | undefined;
 
 export function getDocumentClient(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 3, requestHandler }), {
@@ -30,4 +33,9 @@ export function getSchedulerClient(): SchedulerClient {
 export function getSesClient(): SESv2Client {
   sesClient ??= new SESv2Client({ maxAttempts: 3, requestHandler });
   return sesClient;
+}
+
+export function getSqsClient(): SQSClient {
+  sqsClient ??= new SQSClient({ maxAttempts: 3, requestHandler });
+  return sqsClient;
 }

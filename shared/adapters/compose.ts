@@ -7,18 +7,23 @@ import type { KMSClient } from '@aws-sdk/client-kms';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ConfigOf } from '../config.ts';
 import type { AcceptEventDeps } from '../use-cases/accept-event.ts';
+import type { AdminDeps } from '../use-cases/admin/index.ts';
 import { type ManageSourcesDeps, openSource } from '../use-cases/manage-sources.ts';
 import type { PlanEventDeps } from '../use-cases/plan-event.ts';
 import type { RecordEventDeps } from '../use-cases/record-event.ts';
 import type { RecordFeedbackDeps } from '../use-cases/record-feedback.ts';
 import type { SendDueDeps } from '../use-cases/send-due-reminders.ts';
 import type { LinksDeps } from '../web/links/service.ts';
-import { getDocumentClient, getSchedulerClient, getSesClient } from './aws-clients.ts';
+import { DynamoDbAdminStore } from './admin-store.ts';
+import { DynamoDbAuditLog } from './audit-store.ts';
+import { getDocumentClient, getSchedulerClient, getSesClient, getSqsClient } from './aws-clients.ts';
 import { clock, systemClock } from './clock.ts';
+import { parseDeadLetterQueues, SqsDeadLetters, TwinDeadLetters } from './dead-letters.ts';
 import { DynamoDbReminderStore } from './dynamodb-store.ts';
 import { KeyRingLinks, keyRingSource } from './link-keys.ts';
 import { DynamoDbRateCounters } from './rate-limiter.ts';
-import { SchedulerTimerService } from './scheduler-timers.ts';
+import { SchedulerTimerInspector } from './scheduler-inspector.ts';
+import { SchedulerTimerService, type TimerTargetConfig } from './scheduler-timers.ts';
 import { getKmsClient, KmsSecretBox } from './secret-box.ts';
 import { SesMailer } from './ses-mailer.ts';
 import { SesSuppressionList } from './ses-suppression.ts';
@@ -68,6 +73,22 @@ export function manageSourcesDependencies(
   };
 }
 
+/** Timers that invoke the sender: the planner's, and the admin view's re-sync. */
+const timersFor = (config: {
+  readonly SCHEDULE_GROUP: string;
+  readonly SENDER_FUNCTION_ARN: string;
+  readonly SCHEDULER_ROLE_ARN: string;
+  readonly SCHEDULER_DLQ_ARN: string;
+}) => {
+  const target: TimerTargetConfig = {
+    groupName: config.SCHEDULE_GROUP,
+    targetArn: config.SENDER_FUNCTION_ARN,
+    roleArn: config.SCHEDULER_ROLE_ARN,
+    deadLetterArn: config.SCHEDULER_DLQ_ARN,
+  };
+  return new SchedulerTimerService(getSchedulerClient(), target);
+};
+
 const mailerFor = (config: {
   readonly MAIL_FROM: string;
   readonly SES_CONFIGURATION_SET?: string | undefined;
@@ -84,12 +105,7 @@ const mailerFor = (config: {
 export function planDependencies(config: ConfigOf<'planner'>): PlanEventDeps {
   return {
     store: storeFor(config),
-    timers: new SchedulerTimerService(getSchedulerClient(), {
-      groupName: config.SCHEDULE_GROUP,
-      targetArn: config.SENDER_FUNCTION_ARN,
-      roleArn: config.SCHEDULER_ROLE_ARN,
-      deadLetterArn: config.SCHEDULER_DLQ_ARN,
-    }),
+    timers: timersFor(config),
     clock,
     mailer: mailerFor(config),
     links: new KeyRingLinks(keyRingSource(config), clock),
@@ -119,4 +135,24 @@ export function linksDependencies(config: ConfigOf<'links'>): LinksDeps {
 /** What SES feedback needs: the table (record changes), SES's account suppression list and the clock. */
 export function feedbackDependencies(config: ConfigOf<'feedback'>): RecordFeedbackDeps {
   return { store: storeFor(config), suppressionList: new SesSuppressionList(getSesClient()), clock };
+}
+
+/**
+ * What the admin view needs: the table (the pipeline's store for actions, the admin's index reads), the audit
+ * table, EventBridge Scheduler (look at timers, re-sync them), the dead letters (SQS queues on AWS, the
+ * twin's endpoint locally) and the clock (virtual in the twin, so the views agree with the pipeline).
+ */
+export function adminDependencies(config: ConfigOf<'admin'>): AdminDeps {
+  const documentClient = getDocumentClient();
+  return {
+    store: storeFor(config),
+    admin: new DynamoDbAdminStore(documentClient, config.TABLE_NAME, clock),
+    audit: new DynamoDbAuditLog(documentClient, config.AUDIT_TABLE_NAME, clock),
+    inspector: new SchedulerTimerInspector(getSchedulerClient(), config.SCHEDULE_GROUP),
+    timers: timersFor(config),
+    deadLetters: config.DEAD_LETTERS_URL
+      ? new TwinDeadLetters(config.DEAD_LETTERS_URL)
+      : new SqsDeadLetters(getSqsClient(), parseDeadLetterQueues(config.DEAD_LETTER_QUEUES ?? '')),
+    clock,
+  };
 }
