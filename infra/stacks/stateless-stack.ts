@@ -190,8 +190,9 @@ export class StatelessStack extends Stack {
       baseUrl: config.domainName ? `https://${config.domainName}` : intake.api.apiEndpoint,
       timers: timers.targetEnvironment,
       schedulerRole: timers.schedulerRole,
+      // Named as the twin names its dead letters (`stream`, `scheduler`), so health reads the same in both.
       deadLetterQueues: {
-        planner: stateful.plannerDlq.queue,
+        stream: stateful.plannerDlq.queue,
         sender: stateful.senderDlq.queue,
         scheduler: stateful.schedulerDlq.queue,
         feedback: stateful.feedbackDlq.queue,

@@ -317,7 +317,7 @@ describe('the admin view (CDK)', () => {
         (env.DEAD_LETTER_QUEUES ?? '').split(',').map((pair) => pair.split('=') as [string, string]),
       );
       expect(queues).toEqual({
-        planner: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${logicalIdOf(plannerDlq.queue)}`,
+        stream: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${logicalIdOf(plannerDlq.queue)}`,
         sender: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${logicalIdOf(senderDlq.queue)}`,
         scheduler: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${logicalIdOf(schedulerDlq.queue)}`,
         feedback: `https://sqs.${REGION}.amazonaws.com/${ACCOUNT}/${logicalIdOf(feedbackDlq.queue)}`,
