@@ -26,7 +26,7 @@ export function buildStacks(app: App, config: StageConfig): ReboundStacks {
     env,
     tags,
     stackName: stackName(config.stage, 'Stateful'),
-    description: `Rebound ${config.stage}: table, dead-letter queues, schedule group, SES, alarm topic`,
+    description: `Rebound ${config.stage}: table, audit table, dead-letter queues, schedule group, SES, admin user pool, alarm topic`,
     terminationProtection: config.stage === 'prod',
   });
   const stateless = new StatelessStack(app, stackName(config.stage, 'Stateless'), {
@@ -35,7 +35,7 @@ export function buildStacks(app: App, config: StageConfig): ReboundStacks {
     env,
     tags,
     stackName: stackName(config.stage, 'Stateless'),
-    description: `Rebound ${config.stage}: functions, HTTP API, stream and schedule wiring, alarms`,
+    description: `Rebound ${config.stage}: functions, HTTP API (intake, link pages, admin view), stream and schedule wiring, alarms`,
   });
   stateless.addStackDependency(stateful);
   return { stateful, stateless };
