@@ -53,8 +53,8 @@ th{font-weight:700}
 .k-follow_up{fill:#1d70b8;background:#1d70b8}.k-thank_you{fill:#00703c;background:#00703c}
 .k-ask_feedback{fill:#f47738;background:#f47738}.k-apply_formally{fill:#4c2c92;background:#4c2c92}
 .k-reconnect{fill:#d53880;background:#d53880}
-main.wide{max-width:80rem}
-header.site .signout{float:right;clear:right;margin:0}
+main.wide{max-width:80rem}main.wide figure{max-width:60rem;margin:0 0 1.5rem}
+header.site{display:flow-root}header.site .signout{float:right;clear:right;margin:0}
 header.site .signout button{font:inherit;font-size:.9rem;background:none;border:0;color:#fff;text-decoration:underline;cursor:pointer;padding:.25rem 0;min-height:2.75rem}
 .banner{border:5px solid #00703c;padding:1rem;margin-bottom:1.5rem;font-weight:700}
 .filters{display:flex;flex-wrap:wrap;gap:0 1.5rem;align-items:flex-end;background:#f3f2f1;padding:1rem 1rem 0;margin-bottom:1.5rem}

@@ -35,7 +35,7 @@ export function EmailsPage(props: {
           options={REMINDER_KINDS_FOR_CONTRACT.map((k) => ({ value: k, label: KIND_SHORT[k] ?? k }))}
         />
         <div class="field">
-          <Button variant="secondary">Show with sample data</Button>
+          <Button>Show with sample data</Button>
         </div>
       </form>
       {preview && target ? (

@@ -104,7 +104,7 @@ export function UpcomingPage(props: {
         <TextField id="to" label="Due to (UTC)" type="date" value={filters.to} error={errorFor('to')} />
         <TextField id="source" label="Source" value={filters.source} error={errorFor('source')} />
         <div class="field">
-          <Button variant="secondary">Filter</Button>
+          <Button>Filter</Button>
         </div>
       </form>
       {page ? (
