@@ -5,8 +5,8 @@
  */
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axeViolations, blocking, launchChromium, openSession } from './support/browser.ts';
 import { DIGEST_ID, EMAIL, REMINDER_ID, setup, USER_ID } from '../unit/web/admin-fakes.ts';
+import { axeViolations, blocking, launchChromium, openSession } from './support/browser.ts';
 
 const ORIGIN = 'https://admin.rebound.test';
 const email = encodeURIComponent(EMAIL);
