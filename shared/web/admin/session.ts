@@ -162,7 +162,16 @@ export function createAdminSession(
   const sessionCookie = sessionCookieName(secure);
   const loginCookie = loginCookieName(secure);
 
-  const fromOurOrigin = (c: Context) => c.req.header('origin') === origin;
+  /**
+   * Our own pages send `Sec-Fetch-Site: same-origin` (a header no script can set). Their `Origin` is `null`:
+   * the web layer's `Referrer-Policy: no-referrer` makes browsers send `Origin: null` with every form POST.
+   * Without `Sec-Fetch-Site` (an older browser, a script), `Origin` must be ours.
+   */
+  const fromOurOrigin = (c: Context) => {
+    const site = c.req.header('sec-fetch-site');
+    if (site !== undefined) return site === 'same-origin';
+    return c.req.header('origin') === origin;
+  };
 
   const readLogin = (c: Context): LoginState | undefined => {
     const raw = getCookie(c, loginCookie);
