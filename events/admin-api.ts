@@ -74,8 +74,19 @@ export type AdminAction =
   | { readonly type: 'user.resync'; readonly userId: string }
   | { readonly type: 'user.erase'; readonly userId: string }
   | { readonly type: 'digest.mark_sent'; readonly userId: string; readonly digestId: string }
-  | { readonly type: 'digest.release'; readonly userId: string; readonly digestId: string };
+  | { readonly type: 'digest.release'; readonly userId: string; readonly digestId: string }
+  /** `POST /admin/api/dead-letters/{queue}/redrive`: hand a dead-letter queue's messages back to the pipeline. */
+  | { readonly type: 'dead_letter.redrive'; readonly queue: string };
 export type AdminActionType = AdminAction['type'];
+
+/**
+ * The dead-letter queues a redrive can empty (the others answer 409):
+ * - `scheduler`, `sender`: a timer's wake-up of the sender that failed; it wakes the sender again through a
+ *   timer at the next minute, and the sender sends only what is still pending and due (no double send);
+ * - `stream`: a batch of table-stream records the planner failed on; its records are read back from the stream
+ *   (retained 24 hours) and replayed to the planner, which applies each event once (`plannedAt`).
+ */
+export const REDRIVABLE_DEAD_LETTER_QUEUES = ['scheduler', 'sender', 'stream'] as const;
 
 /** A reminder as the admin view shows it. */
 export interface AdminReminder {
@@ -237,6 +248,15 @@ export interface ActionResult {
   readonly auditId: string;
   readonly reminder?: AdminReminder | undefined;
   readonly digest?: AdminDigest | undefined;
+  /** A redrive's figures: dead letters handed back, those left, and why any was kept. */
+  readonly deadLetters?:
+    | {
+        readonly queue: string;
+        readonly redriven: number;
+        readonly remaining: number;
+        readonly notes: readonly string[];
+      }
+    | undefined;
   /** One sentence for the page's confirmation banner. */
   readonly message: string;
 }

@@ -102,6 +102,8 @@ export const CONFIG_SCHEMAS = {
         )
         .optional(),
       DEAD_LETTERS_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
+      /** The planner, which a redrive of the `stream` queue invokes with the records read back (AWS only). */
+      PLANNER_FUNCTION_ARN: arn.optional(),
     })
     .refine((c) => (c.DEAD_LETTER_QUEUES === undefined) !== (c.DEAD_LETTERS_URL === undefined), {
       message: 'set exactly one of DEAD_LETTER_QUEUES and DEAD_LETTERS_URL',

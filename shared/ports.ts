@@ -326,7 +326,24 @@ export interface TimerInspector {
   ): Promise<{ readonly exists: false } | { readonly exists: true; readonly at: string }>;
 }
 
+/** What one redrive of a dead-letter queue did. */
+export interface RedriveResult {
+  /** Dead letters handed back to the pipeline and removed from the queue. */
+  readonly redriven: number;
+  /** Dead letters still in the queue afterwards: kept (see `notes`), or beyond this call's cap. */
+  readonly remaining: number;
+  /** One sentence per dead letter that was kept, and why (e.g. its stream records are no longer retained). */
+  readonly notes?: readonly string[] | undefined;
+}
+
 /** Dead letters: the SQS DLQs on AWS, the twin's `/_local/dead-letters` locally. */
 export interface DeadLetterView {
   counts(): Promise<readonly { readonly name: string; readonly count: number }[]>;
+  /**
+   * Hand a queue's dead letters back to the pipeline, the normal way (a timer that wakes the sender again; a
+   * stream batch replayed to the planner), and remove each one that was. Safe to repeat: DynamoDB decides what
+   * is sent or planned. @throws NotFoundError (no such queue), AdminActionRefusedError (a queue that cannot
+   * be redriven)
+   */
+  redrive(queue: string): Promise<RedriveResult>;
 }

@@ -5,6 +5,8 @@
  * AWS (the twin has no SQS: its dead letters come from its own endpoint).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -17,6 +19,8 @@ let documentClient: DynamoDBDocumentClient | undefined;
 let schedulerClient: SchedulerClient | undefined;
 let sesClient: SESv2Client | undefined;
 let sqsClient: SQSClient | undefined;
+let streamsClient: DynamoDBStreamsClient | undefined;
+let lambdaClient: LambdaClient | undefined;
 
 export function getDocumentClient(): DynamoDBDocumentClient {
   documentClient ??= DynamoDBDocumentClient.from(new DynamoDBClient({ maxAttempts: 3, requestHandler }), {
@@ -38,4 +42,22 @@ export function getSesClient(): SESv2Client {
 export function getSqsClient(): SQSClient {
   sqsClient ??= new SQSClient({ maxAttempts: 3, requestHandler });
   return sqsClient;
+}
+
+/** The table's stream, read back only by the admin view's redrive of a stream dead letter. */
+export function getStreamsClient(): DynamoDBStreamsClient {
+  streamsClient ??= new DynamoDBStreamsClient({ maxAttempts: 3, requestHandler });
+  return streamsClient;
+}
+
+/**
+ * Lambda, only for the admin view's redrive, which invokes the planner and waits for it: a batch can take
+ * longer than the other clients' 5-second request timeout.
+ */
+export function getLambdaClient(): LambdaClient {
+  lambdaClient ??= new LambdaClient({
+    maxAttempts: 1,
+    requestHandler: { ...requestHandler, requestTimeout: 10_000 },
+  });
+  return lambdaClient;
 }

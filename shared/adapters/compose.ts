@@ -16,7 +16,14 @@ import type { SendDueDeps } from '../use-cases/send-due-reminders.ts';
 import type { LinksDeps } from '../web/links/service.ts';
 import { DynamoDbAdminStore } from './admin-store.ts';
 import { DynamoDbAuditLog } from './audit-store.ts';
-import { getDocumentClient, getSchedulerClient, getSesClient, getSqsClient } from './aws-clients.ts';
+import {
+  getDocumentClient,
+  getLambdaClient,
+  getSchedulerClient,
+  getSesClient,
+  getSqsClient,
+  getStreamsClient,
+} from './aws-clients.ts';
 import { clock, systemClock } from './clock.ts';
 import { parseDeadLetterQueues, SqsDeadLetters, TwinDeadLetters } from './dead-letters.ts';
 import { DynamoDbReminderStore } from './dynamodb-store.ts';
@@ -29,6 +36,7 @@ import { SesMailer } from './ses-mailer.ts';
 import { SesSuppressionList } from './ses-suppression.ts';
 import { CachedSourceDirectory } from './source-directory.ts';
 import { DynamoDbSourceStore } from './source-store.ts';
+import { DynamoDbStreamReplay, lambdaPlanner } from './stream-replay.ts';
 import { StandardWebhooksVerifier } from './webhook-verifier.ts';
 
 const storeFor = (config: { readonly TABLE_NAME: string }) =>
@@ -140,19 +148,29 @@ export function feedbackDependencies(config: ConfigOf<'feedback'>): RecordFeedba
 /**
  * What the admin view needs: the table (the pipeline's store for actions, the admin's index reads), the audit
  * table, EventBridge Scheduler (look at timers, re-sync them), the dead letters (SQS queues on AWS, the
- * twin's endpoint locally) and the clock (virtual in the twin, so the views agree with the pipeline).
+ * twin's endpoint locally; a redrive wakes the sender through timers and replays stream batches to the
+ * planner through the table's stream and Lambda) and the clock (virtual in the twin, so the views agree with
+ * the pipeline).
  */
 export function adminDependencies(config: ConfigOf<'admin'>): AdminDeps {
   const documentClient = getDocumentClient();
+  const timers = timersFor(config);
+  const planner = config.PLANNER_FUNCTION_ARN;
   return {
     store: storeFor(config),
     admin: new DynamoDbAdminStore(documentClient, config.TABLE_NAME, clock),
     audit: new DynamoDbAuditLog(documentClient, config.AUDIT_TABLE_NAME, clock),
     inspector: new SchedulerTimerInspector(getSchedulerClient(), config.SCHEDULE_GROUP),
-    timers: timersFor(config),
+    timers,
     deadLetters: config.DEAD_LETTERS_URL
       ? new TwinDeadLetters(config.DEAD_LETTERS_URL)
-      : new SqsDeadLetters(getSqsClient(), parseDeadLetterQueues(config.DEAD_LETTER_QUEUES ?? '')),
+      : new SqsDeadLetters(getSqsClient(), parseDeadLetterQueues(config.DEAD_LETTER_QUEUES ?? ''), {
+          timers,
+          clock,
+          streams: planner
+            ? new DynamoDbStreamReplay(getStreamsClient(), lambdaPlanner(getLambdaClient(), planner))
+            : undefined,
+        }),
     clock,
   };
 }

@@ -73,6 +73,8 @@ export async function act(
     case 'digest.mark_sent':
     case 'digest.release':
       return digestAction(principal, action, idempotencyKey, deps);
+    case 'dead_letter.redrive':
+      return redrive(principal, action, idempotencyKey, deps);
   }
 }
 
@@ -380,6 +382,64 @@ async function wakeReleased(digest: Digest, now: Date, deps: AdminDeps): Promise
 
 function digestSummary(d: Digest): Record<string, unknown> {
   return { status: d.status, messageId: d.messageId, sentAt: d.sentAt };
+}
+
+// ---------------------------------------------------------------------------------------------- dead letters
+
+/**
+ * Hand a dead-letter queue's messages back to the pipeline (`DeadLetterView.redrive`): wake-ups of the sender
+ * become timers at the next minute, stream batches are replayed to the planner. DynamoDB decides what is sent
+ * and planned, so a redrive (or a second one) sends nothing twice. The audit has the queue's depth before and
+ * what the redrive did.
+ */
+async function redrive(
+  principal: AdminPrincipal,
+  action: Extract<AdminAction, { type: 'dead_letter.redrive' }>,
+  key: string | undefined,
+  deps: AdminDeps,
+): Promise<ActionResult> {
+  const { queue } = action;
+  const now = deps.clock.now();
+  const before = (await deps.deadLetters.counts()).find((q) => q.name === queue);
+  if (!before) throw new NotFoundError(`Dead-letter queue ${queue}`);
+  const result = await deps.deadLetters.redrive(queue);
+  const notes = result.notes ?? [];
+  const auditId = directAuditId(action, key ?? `admin:dead_letter.redrive:${now.toISOString()}`);
+  await audit(deps, {
+    auditId,
+    at: now.toISOString(),
+    actor: principal.email,
+    action: action.type,
+    input: { queue },
+    before: { count: before.count },
+    after: { redriven: result.redriven, remaining: result.remaining, notes },
+    outcome: 'applied',
+  });
+  return {
+    outcome: 'applied',
+    auditId,
+    deadLetters: { queue, redriven: result.redriven, remaining: result.remaining, notes },
+    message: redriveSentence(queue, result.redriven, result.remaining, notes),
+  };
+}
+
+function redriveSentence(
+  queue: string,
+  redriven: number,
+  remaining: number,
+  notes: readonly string[],
+): string {
+  const letters = (n: number) => `${n} dead letter${n === 1 ? '' : 's'}`;
+  const what =
+    queue === 'stream'
+      ? 'their events were replayed to the planner'
+      : "their users' sender runs again at the next minute";
+  const done =
+    redriven === 0
+      ? `Nothing redriven from ${queue}.`
+      : `Redrove ${letters(redriven)} from ${queue}: ${what}.`;
+  const left = remaining === 0 ? ' None remain.' : ` ${letters(remaining)} remain.`;
+  return `${done}${left}${notes.length > 0 ? ` ${notes.join(' ')}` : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------- shared

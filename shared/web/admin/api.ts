@@ -34,7 +34,7 @@ export const Id = z.string().regex(/^[\w.-]{1,128}$/, 'must be an id');
 /** What each action takes besides its ids: the contract's bodies, or nothing at all. */
 const NO_BODY = z.strictObject({});
 
-export type ActionTarget = 'reminders' | 'users' | 'digests';
+export type ActionTarget = 'reminders' | 'users' | 'digests' | 'dead-letters';
 
 /** `{target}/{…ids}/{verb}` → the action type and its body schema. */
 const VERBS = {
@@ -53,6 +53,9 @@ const VERBS = {
     'mark-sent': { type: 'digest.mark_sent', body: NO_BODY },
     release: { type: 'digest.release', body: NO_BODY },
   },
+  'dead-letters': {
+    redrive: { type: 'dead_letter.redrive', body: NO_BODY },
+  },
 } as const;
 
 /** The verbs of a target, as they appear in paths. */
@@ -70,6 +73,8 @@ export function actionPath(action: AdminAction): string {
     case 'digest.mark_sent':
     case 'digest.release':
       return `digests/${action.userId}/${action.digestId}/${verb('digests')}`;
+    case 'dead_letter.redrive':
+      return `dead-letters/${action.queue}/${verb('dead-letters')}`;
     default:
       return `users/${action.userId}/${verb('users')}`;
   }
@@ -93,6 +98,7 @@ export function parseOr400<S extends z.ZodType>(schema: S, input: unknown): z.in
 /**
  * The action a path and body describe. Throws `NotFoundError` for a verb that does not exist and
  * `InvalidEventError` (400) for a bad id or body, including an erase whose typed address is not the user's.
+ * A dead-letter queue's name is its `targetId`; it has no user.
  */
 export function actionFor(
   target: ActionTarget,
@@ -102,6 +108,10 @@ export function actionFor(
 ): AdminAction {
   const spec = (VERBS[target] as Record<string, { type: AdminAction['type']; body: z.ZodType }>)[verb];
   if (!spec) throw new NotFoundError(`Action ${target}/${verb}`);
+  if (spec.type === 'dead_letter.redrive') {
+    parseOr400(spec.body, body ?? {});
+    return { type: spec.type, queue: parseOr400(Id, ids.targetId) };
+  }
   const userId = parseOr400(Id, ids.userId);
   const targetId = target === 'users' ? undefined : parseOr400(Id, ids.targetId);
   const input = parseOr400(spec.body, body ?? {}) as Record<string, unknown>;
@@ -240,4 +250,5 @@ export function mountAdminApi(app: Hono<AdminEnv>, service: AdminService): void 
   );
   app.post('/admin/api/users/:userId/:verb', (c) => act(c, 'users'));
   app.post('/admin/api/digests/:userId/:digestId/:verb', (c) => act(c, 'digests', c.req.param('digestId')));
+  app.post('/admin/api/dead-letters/:queue/:verb', (c) => act(c, 'dead-letters', c.req.param('queue')));
 }

@@ -140,10 +140,14 @@ const ConfirmParamsSchema = z.object({
     'user.erase',
     'digest.mark_sent',
     'digest.release',
+    'dead_letter.redrive',
   ] satisfies AdminActionType[]),
-  userId: Id,
+  /** Every action's but a dead-letter queue's (checked when the action is built). */
+  userId: Id.optional(),
   reminderId: Id.optional(),
   digestId: Id.optional(),
+  /** A dead-letter queue's name. */
+  queue: Id.optional(),
   /** The user's address: where to go back to (the user page is found by address). */
   email: z.email().max(254).optional(),
   dueAt: z.string().max(40).optional(),
@@ -155,6 +159,7 @@ const TARGET_OF: Readonly<Record<string, ActionTarget>> = {
   reminder: 'reminders',
   user: 'users',
   digest: 'digests',
+  dead_letter: 'dead-letters',
 };
 const VERB_OF: Readonly<Record<AdminActionType, string>> = {
   'reminder.cancel': 'cancel',
@@ -166,6 +171,7 @@ const VERB_OF: Readonly<Record<AdminActionType, string>> = {
   'user.erase': 'erase',
   'digest.mark_sent': 'mark-sent',
   'digest.release': 'release',
+  'dead_letter.redrive': 'redrive',
 };
 
 /** The action the confirm page's parameters describe; an erase's typed address is checked on POST only. */
@@ -180,10 +186,10 @@ function actionOf(p: ConfirmParams, confirmEmail?: string): AdminAction {
           ? { confirmEmail }
           : {};
   if (p.action === 'user.erase' && confirmEmail === undefined)
-    return { type: 'user.erase', userId: p.userId };
+    return { type: 'user.erase', userId: parseOr400(Id, p.userId) };
   return actionFor(
     target,
-    { userId: p.userId, targetId: p.reminderId ?? p.digestId },
+    { userId: p.userId ?? '', targetId: p.reminderId ?? p.digestId ?? p.queue },
     VERB_OF[p.action],
     body,
   );
@@ -364,10 +370,15 @@ export function createAdminApp(service: AdminService, session: AdminSession, opt
     );
   });
 
-  /** The user or stuck digest an action is about, for the confirm page's words; 404 when it is gone. */
+  /** The user, stuck digest or dead-letter queue an action is about, for the confirm page's words; 404 when it is gone. */
   const loadContext = async (
     p: ConfirmParams,
-  ): Promise<{ user?: UserView; digestClaimed?: string; digestSize?: number }> => {
+  ): Promise<{ user?: UserView; digestClaimed?: string; digestSize?: number; queueCount?: number }> => {
+    if (p.queue) {
+      const queue = (await service.health()).deadLetters.find((q) => q.name === p.queue);
+      if (!queue) throw new NotFoundError('Dead-letter queue');
+      return { queueCount: queue.count };
+    }
     if (p.email) {
       const user = await service.findUser(p.email);
       if (!user || user.userId !== p.userId) throw new NotFoundError('User');
@@ -387,7 +398,7 @@ export function createAdminApp(service: AdminService, session: AdminSession, opt
     const action = actionOf(p);
     const ctx = await loadContext(p);
     const user = ctx.user;
-    const who = user?.email ?? p.userId;
+    const who = user?.email ?? p.userId ?? '';
     const reminder =
       'reminderId' in action ? user?.pending.find((r) => r.reminderId === action.reminderId) : undefined;
     if ('reminderId' in action && !reminder) throw new NotFoundError('Pending reminder');
@@ -502,6 +513,22 @@ export function createAdminApp(service: AdminService, session: AdminSession, opt
             </p>
           </ConfirmPage>
         );
+      case 'dead_letter.redrive':
+        return (
+          <ConfirmPage
+            {...common}
+            heading={`Redrive the ${action.queue} dead letters?`}
+            button="Yes, redrive them"
+          >
+            <p>
+              Hand the {ctx.queueCount ?? 0} messages of the <strong>{action.queue}</strong> dead-letter queue
+              back to the pipeline, and remove each one that was.{' '}
+              {action.queue === 'stream'
+                ? 'Their events are read back from the table stream (kept 24 hours) and planned again; an event planned already is not planned twice. A message whose events are no longer in the stream is kept.'
+                : "Each wakes its user's sender again at the next minute, which sends only what is still pending and due: nothing is sent twice."}
+            </p>
+          </ConfirmPage>
+        );
     }
   };
 
@@ -545,6 +572,7 @@ export function createAdminApp(service: AdminService, session: AdminSession, opt
       userId: c.req.param('userId'),
       reminderId: target === 'reminders' ? targetId : undefined,
       digestId: target === 'digests' ? targetId : undefined,
+      queue: target === 'dead-letters' ? targetId : undefined,
       email: field('email'),
       dueAt: field('dueAt'),
       weeks: field('weeks'),
@@ -585,6 +613,9 @@ export function createAdminApp(service: AdminService, session: AdminSession, opt
   app.post('/admin/actions/users/:userId/:verb', (c) => takeAction(c, 'users'));
   app.post('/admin/actions/digests/:userId/:digestId/:verb', (c) =>
     takeAction(c, 'digests', c.req.param('digestId')),
+  );
+  app.post('/admin/actions/dead-letters/:queue/:verb', (c) =>
+    takeAction(c, 'dead-letters', c.req.param('queue')),
   );
 
   return app;

@@ -107,7 +107,8 @@ describe('the admin JSON API', () => {
     });
     expect(service.acted).toHaveLength(1);
     expect(service.acted[0]?.action.type).toBe(type);
-    expect(service.acted[0]?.action.userId).toBe(USER_ID);
+    const acted = service.acted[0]?.action;
+    expect(acted && 'userId' in acted ? acted.userId : undefined).toBe(USER_ID);
     expect(service.acted[0]?.key).toBe('key-1');
     expect(service.acted[0]?.principal.email).toBe('ops@example.com');
   });

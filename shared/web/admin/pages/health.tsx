@@ -1,13 +1,21 @@
 /** @jsxImportSource hono/jsx */
 /**
  * Health: what needs an operator. Digests stuck in sending (with Mark sent / Release), dead letters per
- * queue, emails sent per day over 30 days with bounces and complaints, and the oldest overdue reminder (a
+ * queue (with Redrive, for the queues that can be), emails sent per day over 30 days with bounces and complaints, and the oldest overdue reminder (a
  * reminder past due and still pending means a timer did not fire or the sender failed).
  */
-import { type AdminPrincipal, canAct, type HealthView } from '../../../../events/admin-api.ts';
+import {
+  type AdminPrincipal,
+  canAct,
+  type HealthView,
+  REDRIVABLE_DEAD_LETTER_QUEUES,
+} from '../../../../events/admin-api.ts';
 import { BarChart, Table } from '../../components.tsx';
 import { AdminPage, dayLabel, kindLabel, Tag, utc } from './frame.tsx';
-import { DigestActions } from './user.tsx';
+import { confirmHref, DigestActions } from './user.tsx';
+
+const redrivable = (queue: string): boolean =>
+  (REDRIVABLE_DEAD_LETTER_QUEUES as readonly string[]).includes(queue);
 
 function ago(from: string, now: Date): string {
   const minutes = Math.max(0, Math.round((now.getTime() - new Date(from).getTime()) / 60_000));
@@ -51,11 +59,34 @@ export function HealthPage(props: {
       />
       <h2>Dead letters</h2>
       <p>{dead === 0 ? <Tag tone="sent">None</Tag> : <Tag tone="failed">{`${dead} in all`}</Tag>}</p>
+      {dead > 0 && operator ? (
+        <p>
+          Redrive hands a queue's messages back to the pipeline: a failed wake-up of the sender runs again at
+          the next minute, a failed stream batch is planned again. Nothing is sent or planned twice.
+        </p>
+      ) : null}
       <Table
         caption="Messages in each dead-letter queue"
-        head={['Queue', 'Messages']}
+        head={['Queue', 'Messages', ...(operator ? ['Actions'] : [])]}
         empty="No dead-letter queues configured."
-        rows={health.deadLetters.map((q) => [q.name, String(q.count)])}
+        rows={health.deadLetters.map((q) => [
+          q.name,
+          String(q.count),
+          ...(operator
+            ? [
+                q.count > 0 && redrivable(q.name) ? (
+                  <a
+                    class="button button--secondary button--small"
+                    href={confirmHref({ action: 'dead_letter.redrive', queue: q.name })}
+                  >
+                    Redrive<span class="skip"> the {q.name} queue</span>
+                  </a>
+                ) : (
+                  ''
+                ),
+              ]
+            : []),
+        ])}
       />
       <h2>Emails in the last 30 days</h2>
       <dl class="summary">

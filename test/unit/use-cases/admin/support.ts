@@ -187,9 +187,19 @@ export class FakeInspector implements TimerInspector {
 }
 
 export class FixedDeadLetters implements DeadLetterView {
+  /** The queues redriven, in order. */
+  public readonly redriven: string[] = [];
   public constructor(public queues: { name: string; count: number }[] = []) {}
   public async counts() {
     return this.queues;
+  }
+  /** Empties the queue: every message redriven. */
+  public async redrive(queue: string) {
+    this.redriven.push(queue);
+    const q = this.queues.find((x) => x.name === queue);
+    const redriven = q?.count ?? 0;
+    if (q) q.count = 0;
+    return { redriven, remaining: 0 };
   }
 }
 
