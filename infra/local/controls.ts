@@ -6,7 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DateTime, Duration } from 'luxon';
 // A namespace import lets esbuild drop what is unused (all locales but the default).
 import * as z from 'zod';
-import type { Clock } from '../../shared/ports.ts';
+import { AdminActionRefusedError, NotFoundError } from '../../shared/errors.ts';
+import type { Clock, RedriveResult } from '../../shared/ports.ts';
 import {
   type AwsCallMeter,
   applyFaultsControl,
@@ -48,6 +49,7 @@ export const AdvanceRequestSchema = z.union([
 export type AdvanceRequest = z.infer<typeof AdvanceRequestSchema>;
 
 const FireRequestSchema = z.strictObject({ name: z.string().min(1), group: z.string().min(1).optional() });
+const RedriveRequestSchema = z.strictObject({ queue: z.string().min(1).max(64) });
 
 /** Where an advance lands: `by` is calendar arithmetic in the twin's zone (P1M from 31 Jan is 28 Feb). */
 export function advanceTarget(now: Date, request: AdvanceRequest): Date {
@@ -67,6 +69,11 @@ export interface ControlsDeps {
   readonly scheduleGroup: string;
   emails(): Promise<readonly RecordedEmail[]>;
   streamDeadLetters(): Promise<readonly unknown[]>;
+  /**
+   * Hand a queue's dead letters back to the pipeline (`POST /_local/dead-letters/redrive`, which the admin
+   * view's redrive calls). Absent: that route answers 404.
+   */
+  readonly redriveDeadLetters?: ((queue: string) => Promise<RedriveResult>) | undefined;
   /** The parts' URLs once everything is up; `undefined` while the twin starts. */
   urls(): TwinUrls | undefined;
   /** The key id (alias) the functions and `npm run sources` use with the KMS emulator, told by health. */
@@ -108,6 +115,30 @@ export function localControls(deps: ControlsDeps): Routes {
     'GET /_local/schedules': (_req, res) => sendJson(res, 200, deps.timers.list()),
     'GET /_local/dead-letters': async (_req, res) =>
       sendJson(res, 200, { scheduler: deps.timers.deadLetters(), stream: await deps.streamDeadLetters() }),
+    'POST /_local/dead-letters/redrive': async (req, res) => {
+      const hint = 'Send {"queue":"scheduler"} or {"queue":"stream"}';
+      const request = await readRequest(req, res, RedriveRequestSchema, hint);
+      if (!request) return;
+      const redrive = deps.redriveDeadLetters;
+      if (!redrive) return sendJson(res, 404, { error: 'not_found', message: 'No redrive in this twin' });
+      try {
+        const result = await redrive(request.queue);
+        deps.log(`[dead-letters] ${request.queue}: ${result.redriven} redriven, ${result.remaining} remain`);
+        sendJson(res, 200, {
+          redriven: result.redriven,
+          remaining: result.remaining,
+          notes: result.notes ?? [],
+        });
+      } catch (error) {
+        if (error instanceof NotFoundError) {
+          return sendJson(res, 404, { error: 'not_found', message: error.message });
+        }
+        if (error instanceof AdminActionRefusedError) {
+          return sendJson(res, 409, { error: 'action_refused', message: error.message });
+        }
+        throw error;
+      }
+    },
     'POST /_local/schedules/fire': async (req, res) => {
       const request = await readRequest(req, res, FireRequestSchema, 'Send {"name":"<schedule name>"}');
       if (!request) return;

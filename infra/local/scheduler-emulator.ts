@@ -129,4 +129,13 @@ export class SchedulerEmulator {
   public deadLetters(): readonly DeadLetter[] {
     return [...this.state.deadLetters];
   }
+
+  /** Remove dead letters (as `deadLetters()` returned them) once redriven, as SQS's `DeleteMessage` would. */
+  public async removeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    if (letters.length === 0) return;
+    const gone = new Set(letters);
+    const kept = this.state.deadLetters.filter((letter) => !gone.has(letter));
+    this.state.deadLetters.splice(0, this.state.deadLetters.length, ...kept);
+    await this.state.save();
+  }
 }

@@ -14,9 +14,12 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { useClock } from '../../shared/adapters/clock.ts';
 import { manageSourcesDependencies } from '../../shared/adapters/compose.ts';
+import { SchedulerTimerService } from '../../shared/adapters/scheduler-timers.ts';
+import { DynamoDbStreamReplay } from '../../shared/adapters/stream-replay.ts';
 import { loadConfig } from '../../shared/config.ts';
 import type { RateLimit } from '../../shared/domain/sources.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
@@ -24,6 +27,7 @@ import { RECONCILER_RATE_MINUTES } from '../../shared/wiring.ts';
 import { adminEnvironment, LOCAL_ADMIN_CLIENT_ID } from './admin.ts';
 import { authRoutes, startAuthIssuer } from './auth-issuer.ts';
 import { localControls, type TwinUrls } from './controls.ts';
+import { StreamDeadLetters, streamBatchInfo, twinRedrive } from './dead-letter-redrive.ts';
 import { localClientConfig, startDynamoDbLocal } from './dynamodb/launcher.ts';
 import { ensureAuditTable, ensureTable } from './dynamodb/table.ts';
 import {
@@ -42,9 +46,8 @@ import { productRoutes } from './routes.ts';
 import { SchedulerEmulator } from './scheduler-emulator.ts';
 import { sesControls } from './ses-feedback.ts';
 import { maskEmail, startSes } from './ses-recorder.ts';
-import { StreamPoller } from './stream/index.ts';
+import { compileFilter, StreamPoller, toLambdaRecord } from './stream/index.ts';
 import { serve } from './support/http.ts';
-import { JsonLines } from './support/json-file.ts';
 import { portLayout } from './support/ports.ts';
 import { createReconcilerSchedule, earliest, nextOneTimeTimer } from './timers.ts';
 import { VirtualClock } from './virtual-clock.ts';
@@ -192,10 +195,15 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     await createReconcilerSchedule(schedulerUrl, scheduler.list());
 
     const mapping = TWIN_WIRING.streamMapping;
-    const streamDeadLetters = new JsonLines<unknown>(join(dataDir, 'stream-failures.jsonl'));
+    const streamDeadLetters = new StreamDeadLetters(
+      join(dataDir, 'stream-failures.jsonl'),
+      join(dataDir, 'stream-failures-redriven.jsonl'),
+    );
     let streamProgress = 0; // records handled or dead-lettered: tells a slow stream from a stalled one
+    const streamsClient = new DynamoDBStreamsClient(localClientConfig(dynamo.endpoint));
+    started.push({ close: async () => streamsClient.destroy() });
     const poller = new StreamPoller({
-      streamsClient: new DynamoDBStreamsClient(localClientConfig(dynamo.endpoint)),
+      streamsClient,
       streamArn,
       checkpointFile: join(dataDir, 'stream-checkpoint.json'),
       handler: async (event) => {
@@ -217,6 +225,8 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
           source: 'stream',
           ...failure,
           sequenceNumbers,
+          // What Lambda's on-failure record holds: a redrive reads the records back with it.
+          DDBStreamBatchInfo: await streamBatchInfo(streamsClient, streamArn, records),
         });
       },
       log: debug('stream'),
@@ -249,6 +259,27 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       },
     });
 
+    // Redrive (the admin view's, through `/_local/dead-letters/redrive`): timers straight to the emulator,
+    // stream batches read back from DynamoDB Local and replayed to the planner, as on AWS.
+    const schedulerClient = new SchedulerClient({ ...localClientConfig(schedulerUrl), maxAttempts: 1 });
+    started.push({ close: async () => schedulerClient.destroy() });
+    const redriveDeadLetters = twinRedrive({
+      world,
+      clock,
+      timers: new SchedulerTimerService(schedulerClient, {
+        groupName: TWIN_WIRING.scheduleGroup,
+        targetArn: LOCAL_NAMES.senderArn,
+        roleArn: LOCAL_NAMES.schedulerRoleArn,
+        deadLetterArn: LOCAL_NAMES.schedulerDlqArn,
+      }),
+      streams: new DynamoDbStreamReplay(streamsClient, (event) => planner(event), {
+        toRecord: toLambdaRecord,
+        matches: compileFilter(PLANNER_STREAM_FILTER),
+      }),
+      scheduler,
+      stream: streamDeadLetters,
+    });
+
     let urls: TwinUrls | undefined;
     const gateway = await serve(
       ports.api,
@@ -269,6 +300,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
           scheduleGroup: TWIN_WIRING.scheduleGroup,
           emails: () => ses.emails(),
           streamDeadLetters: () => streamDeadLetters.read(),
+          redriveDeadLetters,
           urls: () => urls,
           kmsKeyId: LOCAL_NAMES.kmsKeyAlias,
           faults,

@@ -150,7 +150,7 @@ export async function redriveLetter(
   const which = `Stream records ${batch.startSequenceNumber} to ${batch.endSequenceNumber} of ${batch.shardId}`;
   return result.outcome === 'lost'
     ? `${which} are lost: ${result.reason}; the message was kept as their only trace.`
-    : `${which} were replayed, but ${result.reason}; the message was kept.`;
+    : `${which} were not planned again: ${result.reason}; the message was kept.`;
 }
 
 function redriveUnavailable(queue: string): AdminActionRefusedError {

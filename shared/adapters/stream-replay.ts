@@ -166,7 +166,7 @@ export class DynamoDbStreamReplay implements StreamReplayer {
    *    the planner's filter left out: they are left out again).
    * 2. Invoke the planner with them in one event; `replayed` only if it reported no record failed.
    * A stream that no longer has the first record (trimmed after 24 hours, or the stream or shard gone) is
-   * `lost`; nothing is invoked.
+   * `lost`; any other error reading them back is `failed`. Either way nothing is invoked.
    */
   public async replay(batch: StreamBatch): Promise<ReplayOutcome> {
     let records: DynamoDBRecord[];
@@ -176,7 +176,9 @@ export class DynamoDbStreamReplay implements StreamReplayer {
       if (error instanceof TrimmedDataAccessException || error instanceof ResourceNotFoundException) {
         return { outcome: 'lost', reason: `the stream no longer holds these records (${error.name})` };
       }
-      throw error;
+      // Anything else (a network error, a record that cannot be converted) may go another time: kept.
+      const reason = error instanceof Error ? error.message : String(error);
+      return { outcome: 'failed', reason: `they could not be read back (${reason})` };
     }
     const matches = this.options.matches ?? matchesPlannerFilter;
     const planned = records.filter(matches);
