@@ -31,9 +31,10 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ADMIN_ROLES, type AdminRole } from '../../events/admin-api.ts';
+import { ADMIN_ROLES, type AdminRole, REDRIVABLE_DEAD_LETTER_QUEUES } from '../../events/admin-api.ts';
 import type { EnvironmentOf } from '../../shared/config.ts';
 import { type FunctionDefaults, ReboundFunction } from './rebound-function.ts';
 
@@ -178,8 +179,16 @@ export interface AdminViewProps {
   readonly timers: AdminTimerEnvironment;
   /** The role the re-created timers run as: the function may pass it to Scheduler and no other. */
   readonly schedulerRole: IRole;
-  /** The dead-letter queues whose depth the health page shows, by the name it shows them under. */
+  /**
+   * The dead-letter queues whose depth the health page shows, by the name it shows them under. Those named in
+   * `REDRIVABLE_DEAD_LETTER_QUEUES` may also be redriven: the function receives and deletes their messages.
+   */
   readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
+  /**
+   * The planner, which a redrive of the `stream` queue invokes with the records read back from the table's
+   * stream (the table must have one).
+   */
+  readonly planner: IFunction;
 }
 
 /**
@@ -189,7 +198,11 @@ export interface AdminViewProps {
  * - audit table: `GetItem`, `PutItem`, `Query`; no other function is granted anything on it;
  * - Scheduler: `GetSchedule` (only this function reads a timer back), `CreateSchedule`/`UpdateSchedule` in the
  *   group (re-sync), and `iam:PassRole` on the Scheduler role only;
- * - SQS: `GetQueueAttributes` on the dead-letter queues (depths). No redrive, so no `StartMessageMoveTask`.
+ * - SQS: `GetQueueAttributes` on the dead-letter queues (depths); `ReceiveMessage`, `DeleteMessage` and
+ *   `ChangeMessageVisibility` on the redrivable ones (`scheduler`, `sender`, `stream`): no other role may take
+ *   a message out of a dead-letter queue. No `StartMessageMoveTask`: a redrive goes through the pipeline;
+ * - the table's stream: `DescribeStream`, `GetShardIterator`, `GetRecords` (a stream redrive reads a failed
+ *   batch back), and `lambda:InvokeFunction` on the planner only (it replays it).
  */
 export class AdminView extends Construct {
   public readonly function: ReboundFunction<'admin'>;
@@ -253,6 +266,7 @@ export class AdminView extends Construct {
         DEAD_LETTER_QUEUES: Object.entries(props.deadLetterQueues)
           .map(([name, queue]) => `${name}=${queue.queueUrl}`)
           .join(','),
+        PLANNER_FUNCTION_ARN: props.planner.functionArn,
       },
     });
     fn.bindTable(props.table, 'admin');
@@ -286,6 +300,28 @@ export class AdminView extends Construct {
         actions: ['sqs:GetQueueAttributes'],
         resources: Object.values(props.deadLetterQueues).map((queue) => queue.queueArn),
       }),
+    );
+    // Redrive: a dead letter is handed back to the pipeline, then deleted (kept ones made visible again).
+    const redrivable = Object.entries(props.deadLetterQueues).filter(([name]) =>
+      (REDRIVABLE_DEAD_LETTER_QUEUES as readonly string[]).includes(name),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'],
+        resources: redrivable.map(([, queue]) => queue.queueArn),
+      }),
+    );
+    const streamArn = props.table.tableStreamArn;
+    if (!streamArn) throw new Error('The admin view redrives stream batches: the table needs a stream');
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetShardIterator', 'dynamodb:GetRecords'],
+        resources: [streamArn],
+      }),
+    );
+    // The function itself, not `grantInvoke`'s `<arn>:*` too: no version or alias of it is ever invoked.
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [props.planner.functionArn] }),
     );
     Validations.of(fn.functionRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${props.timers.SCHEDULE_GROUP}/*]`,

@@ -197,6 +197,7 @@ export class StatelessStack extends Stack {
         scheduler: stateful.schedulerDlq.queue,
         feedback: stateful.feedbackDlq.queue,
       },
+      planner: this.planner,
     });
 
     this.ingest = intake.ingest;

@@ -378,7 +378,9 @@ describe('the admin view (CDK)', () => {
   describe("the admin function's permissions", () => {
     it('reads the table and its indexes, puts events and updates digests, and never deletes or scans', () => {
       const dynamo = statementsWith('dynamodb:').filter(
-        (s) => !JSON.stringify(s.Resource).includes(auditTableId()),
+        (s) =>
+          !JSON.stringify(s.Resource).includes(auditTableId()) &&
+          !JSON.stringify(s.Resource).includes('StreamArn'),
       );
       expect(dynamo).toHaveLength(1);
       expect(actionsOf(dynamo[0] as Statement).sort()).toEqual([
@@ -420,7 +422,7 @@ describe('the admin view (CDK)', () => {
     });
 
     it('reads the attributes of the four dead-letter queues, and nobody may move their messages', () => {
-      const sqs = statementsWith('sqs:');
+      const sqs = statementsWith('sqs:').filter((s) => actionsOf(s).includes('sqs:GetQueueAttributes'));
       expect(sqs).toHaveLength(1);
       expect(actionsOf(sqs[0] as Statement)).toEqual(['sqs:GetQueueAttributes']);
       const resources = asArray(sqs[0]?.Resource).map((r) => JSON.stringify(r));
@@ -430,12 +432,56 @@ describe('the admin view (CDK)', () => {
         expect(resources.some((r) => r.includes(logicalIdOf(queue.queue)))).toBe(true);
       }
       expect(rolesAllowedTo(stateless, 'sqs:StartMessageMoveTask')).toEqual([]);
-      expect(rolesAllowedTo(stateless, 'sqs:ReceiveMessage')).not.toContain(adminRoleId());
+      expect(rolesAllowedTo(stateful, 'sqs:StartMessageMoveTask')).toEqual([]);
+    });
+
+    it('is the only role that may take messages out of a dead-letter queue (redrive), and only the redrivable ones', () => {
+      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) {
+        expect(rolesAllowedTo(stateless, action), action).toEqual([adminRoleId()]);
+        expect(rolesAllowedTo(stateful, action), action).toEqual([]);
+      }
+      const redrive = statementsWith('sqs:').filter((s) => actionsOf(s).includes('sqs:ReceiveMessage'));
+      expect(redrive).toHaveLength(1);
+      expect(actionsOf(redrive[0] as Statement).sort()).toEqual([
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:ReceiveMessage',
+      ]);
+      const resources = asArray(redrive[0]?.Resource).map((r) => JSON.stringify(r));
+      const { plannerDlq, senderDlq, schedulerDlq, feedbackDlq } = stacks.stateful;
+      expect(resources).toHaveLength(3);
+      for (const queue of [plannerDlq, senderDlq, schedulerDlq]) {
+        expect(resources.some((r) => r.includes(logicalIdOf(queue.queue)))).toBe(true);
+      }
+      expect(resources.some((r) => r.includes(logicalIdOf(feedbackDlq.queue)))).toBe(false);
+    });
+
+    it("reads the table's stream back and invokes the planner, and nothing else, to replay a stream dead letter", () => {
+      const stream = statementsWith('dynamodb:').filter((s) =>
+        JSON.stringify(s.Resource).includes('StreamArn'),
+      );
+      expect(stream).toHaveLength(1);
+      expect(actionsOf(stream[0] as Statement).sort()).toEqual([
+        'dynamodb:DescribeStream',
+        'dynamodb:GetRecords',
+        'dynamodb:GetShardIterator',
+      ]);
+      expect(JSON.stringify(stream[0]?.Resource)).toContain(logicalIdOf(stacks.stateful.table));
+      expect(statementsWith('lambda:')).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: getAtt(logicalIdOf(stacks.stateless.planner)),
+        },
+      ]);
+      expect(adminEnvironment().PLANNER_FUNCTION_ARN).toBe(
+        `arn:aws:placeholder:${REGION}:${ACCOUNT}:${logicalIdOf(stacks.stateless.planner)}`,
+      );
     });
 
     it('has nothing else: no email, no secrets, no keys', () => {
       const prefixes = new Set(adminStatements().flatMap((s) => actionsOf(s).map((a) => a.split(':')[0])));
-      expect([...prefixes].sort()).toEqual(['dynamodb', 'iam', 'logs', 'scheduler', 'sqs']);
+      expect([...prefixes].sort()).toEqual(['dynamodb', 'iam', 'lambda', 'logs', 'scheduler', 'sqs']);
     });
   });
 });
