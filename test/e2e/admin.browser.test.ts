@@ -78,10 +78,18 @@ async function expectUsable(session: BrowserSession, name: string): Promise<void
   expect(check.serious, `${name}: ${JSON.stringify(check.serious, null, 2)}`).toEqual([]);
 }
 
-/** A 1280×900 shot of the page as it is, for the README (`test-artifacts/admin-<name>.png`). */
-async function docShot(page: Page, name: string): Promise<void> {
+/**
+ * A 1280×900 shot of the page for the README (`test-artifacts/admin-<name>.png`), from the top or from the
+ * level-2 heading `from`.
+ */
+async function docShot(page: Page, name: string, from?: string): Promise<void> {
   await mkdir('test-artifacts', { recursive: true });
   await page.setViewportSize(DOC_VIEWPORT);
+  if (from) {
+    await page
+      .getByRole('heading', { level: 2, name: from, exact: true })
+      .evaluate((h) => h.scrollIntoView({ block: 'start' }));
+  }
   await page.screenshot({ path: join('test-artifacts', `admin-${name}.png`) });
   await page.setViewportSize({ width: 1280, height: 800 });
 }
@@ -211,7 +219,7 @@ describe('the admin view in a browser', { timeout: 90_000 }, () => {
       expect(await timeline.getByText('follow_up #1 for Timeline AG sent').count()).toBe(1);
       expect(await pendingRow(page, 1).count()).toBe(0);
       await expectUsable(session, 'admin-user-sent');
-      await docShot(page, 'user');
+      await docShot(page, 'user', 'Applications');
     });
   });
 
