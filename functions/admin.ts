@@ -7,6 +7,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { JwtAdminAuthenticator } from '#shared/adapters/admin-auth.ts';
+import { clock } from '#shared/adapters/clock.ts';
 import { adminDependencies } from '#shared/adapters/compose.ts';
 import { logger } from '#shared/adapters/observability.ts';
 import { loadConfig } from '#shared/config.ts';
@@ -34,6 +35,8 @@ const session = createAdminSession(
 
 export const app = createAdminApp(adminService(adminDependencies(config)), session, {
   onError: (error) => logger.error('Admin request failed', { error }),
+  // The product's clock (virtual in the twin): "3 hours ago" and "until …" agree with the data shown.
+  now: () => clock.now(),
 });
 
 const lambda = handle(app);
