@@ -20,7 +20,7 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { ESBUILD_SETTINGS, entryFor, REPO_ROOT } from '../infra/constructs/esbuild-settings.ts';
 
-const FUNCTIONS = ['ingest', 'planner', 'sender', 'reconciler'] as const;
+const FUNCTIONS = ['ingest', 'planner', 'sender', 'reconciler', 'links', 'admin'] as const;
 const BASELINE = 'baseline-one-client';
 const BUDGET_BYTES = 300 * 1024;
 const RUNS = 5;
@@ -100,6 +100,24 @@ function toAttr(value: unknown): Record<string, unknown> {
   return { M: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toAttr(v)])) };
 }
 
+function httpGet(path: string, routeKey: string): unknown {
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { host: 'bench.example.com' },
+    requestContext: {
+      http: { method: 'GET', path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      requestId: 'bench',
+      routeKey,
+      stage: '$default',
+      timeEpoch: 0,
+    },
+    isBase64Encoded: false,
+  };
+}
+
 function fakeEvents(): Record<string, unknown> {
   const jobEvent = JSON.parse(
     readFileSync(join(REPO_ROOT, 'events/fixtures/application.submitted.json'), 'utf8'),
@@ -160,6 +178,10 @@ function fakeEvents(): Record<string, unknown> {
       ],
     },
     sender: { userId, reminderId: `r_${'b'.repeat(30)}` },
+    // A link without its token: the 400 page (verifies nothing, reads nothing).
+    links: httpGet('/links/confirm', 'GET /links/{action}'),
+    // A page without a session: the redirect to sign-in (no AWS call; the JWKS is fetched on first verify).
+    admin: httpGet('/admin/upcoming', 'ANY /admin/{proxy+}'),
     reconciler: {},
     [BASELINE]: {},
   };
@@ -213,6 +235,15 @@ async function coldStart(file: string, event: unknown, endpoint: string): Promis
         MAIL_FROM: 'reminders@example.com',
         SES_CONFIGURATION_SET: 'bench',
         RECONCILE_AFTER_MINUTES: '5',
+        // The admin view: a Cognito-shaped issuer, its app client, the audit table and the DLQs.
+        AUDIT_TABLE_NAME: 'bench-audit',
+        ADMIN_BASE_URL: 'https://admin.example.com',
+        ADMIN_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench',
+        ADMIN_JWKS_URL: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_bench/.well-known/jwks.json',
+        ADMIN_CLIENT_ID: 'bench-client',
+        ADMIN_AUTHORIZE_URL: 'https://bench.auth.us-east-1.amazoncognito.com/oauth2/authorize',
+        ADMIN_TOKEN_URL: 'https://bench.auth.us-east-1.amazoncognito.com/oauth2/token',
+        DEAD_LETTER_QUEUES: 'stream=https://sqs.us-east-1.amazonaws.com/123456789012/bench-stream-dlq',
         POWERTOOLS_SERVICE_NAME: 'rebound',
         POWERTOOLS_LOG_LEVEL: 'SILENT',
         BENCH_EVENT: JSON.stringify(event),
