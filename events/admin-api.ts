@@ -41,8 +41,14 @@ export const ReminderListQuerySchema = z.strictObject({
 });
 export type ReminderListQuery = z.infer<typeof ReminderListQuerySchema>;
 
-/** `GET /admin/api/users?email=`: the user is found by exact address (hashed to the user id on the server). */
-export const UserQuerySchema = z.strictObject({ email: z.email().max(254) });
+/**
+ * `GET /admin/api/users?email=`: the user is found by exact address (hashed to the user id on the server), or
+ * `?id=` by the user id a list gave.
+ */
+export const UserQuerySchema = z.union([
+  z.strictObject({ email: z.email().max(254) }),
+  z.strictObject({ id: z.string().regex(/^u_[0-9a-f]{8,64}$/, 'must be a user id (u_ and hex)') }),
+]);
 
 /** `GET /admin/api/audit?limit=&cursor=`. */
 export const AuditQuerySchema = z.strictObject({

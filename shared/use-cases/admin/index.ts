@@ -10,7 +10,7 @@ import type { AdminDeps } from './deps.ts';
 import { health } from './health.ts';
 import { listReminders, upcomingByDay } from './list-reminders.ts';
 import { previewEmail } from './preview.ts';
-import { findUser } from './user-view.ts';
+import { findUser, findUserById } from './user-view.ts';
 
 export type { AdminDeps } from './deps.ts';
 
@@ -19,6 +19,7 @@ export function adminService(deps: AdminDeps): AdminService {
     listReminders: (query) => listReminders(query, deps),
     upcomingByDay: (days) => upcomingByDay(days, deps),
     findUser: (email) => findUser(email, deps),
+    findUserById: (userId) => findUserById(userId, deps),
     previewEmail: (input) => previewEmail(input, deps),
     health: () => health(deps),
     listAudit: (limit, cursor) => listAudit(limit, cursor, deps),

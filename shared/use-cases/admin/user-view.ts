@@ -25,7 +25,18 @@ export async function findUser(
   email: string,
   deps: Pick<AdminDeps, 'admin' | 'inspector'>,
 ): Promise<UserView | undefined> {
-  const userId = userIdFor(email);
+  return findUserById(userIdFor(email), deps, email);
+}
+
+/**
+ * The same view by user id (the lists link to it: they show masked addresses only). `email` is what the
+ * operator typed, shown when the profile is gone; otherwise the profile's address is.
+ */
+export async function findUserById(
+  userId: string,
+  deps: Pick<AdminDeps, 'admin' | 'inspector'>,
+  email = '',
+): Promise<UserView | undefined> {
   const records = await deps.admin.readUser(userId);
   if (!records) return undefined;
   const { profile } = records;

@@ -215,9 +215,11 @@ export function mountAdminApi(app: Hono<AdminEnv>, service: AdminService): void 
   );
 
   app.get('/admin/api/users', async (c) => {
-    const { email } = parseOr400(UserQuerySchema, queryOf(c));
-    const user = await service.findUser(email);
-    if (!user) throw new NotFoundError('User with that email address');
+    const query = parseOr400(UserQuerySchema, queryOf(c));
+    const user =
+      'email' in query ? await service.findUser(query.email) : await service.findUserById(query.id);
+    if (!user)
+      throw new NotFoundError('email' in query ? 'User with that email address' : 'User with that id');
     return c.json(user);
   });
 

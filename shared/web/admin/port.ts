@@ -25,6 +25,8 @@ export interface AdminService {
   ): Promise<readonly { readonly day: string; readonly counts: Readonly<Record<string, number>> }[]>;
   /** `undefined` when no user has that address. */
   findUser(email: string): Promise<UserView | undefined>;
+  /** The same view by user id: the lists, which show masked addresses only, link to it. */
+  findUserById(userId: string): Promise<UserView | undefined>;
   /** A kind's email with sample data, or a real pending reminder's (`userId` + `reminderId`). */
   previewEmail(
     input: { readonly kind: string } | { readonly userId: string; readonly reminderId: string },

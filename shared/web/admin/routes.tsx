@@ -62,6 +62,8 @@ export interface AdminAppOptions {
 }
 
 /** Rows per page on Upcoming and Audit. */
+/** A user id as the lists link it: `u_` and hex (see `userIdFor`). */
+const USER_ID = z.string().regex(/^u_[0-9a-f]{8,64}$/);
 const PAGE_SIZE = 50;
 /** The Upcoming chart's span: the next 8 weeks. */
 const CHART_DAYS = 56;
@@ -295,9 +297,18 @@ export function createAdminApp(service: AdminService, session: AdminSession, opt
     const principal = c.get('principal');
     const email = c.req.query('email')?.trim() || undefined;
     const done = c.req.query('done') || undefined;
+    const id = c.req.query('id')?.trim() || undefined;
+    if (!email && id) {
+      // From a list, which shows masked addresses only: by user id (a hash; never the address).
+      const user = USER_ID.safeParse(id).success ? await service.findUserById(id) : undefined;
+      return c.html(
+        <UserPage principal={principal} email={user?.email} user={user} banner={done} />,
+        user ? 200 : 404,
+      );
+    }
     if (!email) return c.html(<UserPage principal={principal} banner={done} />);
     const parsed = UserQuerySchema.safeParse({ email });
-    if (!parsed.success) {
+    if (!parsed.success || !('email' in parsed.data)) {
       const errors = [{ field: 'email', message: 'Enter a whole email address, like name@example.com' }];
       return c.html(<UserPage principal={principal} email={email} errors={errors} />, 400);
     }

@@ -77,6 +77,15 @@ describe('the admin JSON API', () => {
     expect(((await bad.json()) as { issues: { path: string }[] }).issues[0]?.path).toBe('email');
   });
 
+  it('finds a user by the id a list gave, and 400s an id of the wrong shape', async () => {
+    const { viewer } = setup();
+    const found = await viewer(`/admin/api/users?id=${USER_ID}`);
+    expect(found.status).toBe(200);
+    expect(await found.json()).toEqual(user);
+    expect((await viewer('/admin/api/users?id=u_0123456789abcdef01234567')).status).toBe(404);
+    expect((await viewer('/admin/api/users?id=sam')).status).toBe(400);
+  });
+
   it('answers the audit page, health and an email preview by kind or by reminder', async () => {
     const { viewer } = setup();
     expect(await (await viewer('/admin/api/audit?limit=20')).json()).toEqual(audit);

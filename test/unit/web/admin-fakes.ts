@@ -150,6 +150,7 @@ export function fakeService(): FakeService {
         counts: { follow_up: i % 5, thank_you: i % 3, reconnect: i % 7 === 0 ? 2 : 0 },
       })),
     findUser: async (email) => (email.toLowerCase() === EMAIL ? user : undefined),
+    findUserById: async (userId) => (userId === USER_ID ? user : undefined),
     previewEmail: async (input) => ({ ...preview, fromReminder: 'reminderId' in input }),
     health: async () => health,
     listAudit: async () => audit,

@@ -124,6 +124,21 @@ describe('the admin pages', () => {
     expect(healthHtml).not.toContain('/admin/confirm');
   });
 
+  it('links each Upcoming row to its user by id, and shows that user from the id', async () => {
+    const { operator } = setup();
+    const list = await (await operator('/admin/upcoming')).text();
+    expect(list).toContain(`href="/admin/users?id=${USER_ID}"`);
+    const byId = await operator(`/admin/users?id=${USER_ID}`);
+    const html = await byId.text();
+    expect(byId.status).toBe(200);
+    expect(html).toContain(EMAIL);
+    expect(html).toContain(REMINDER_ID);
+    const unknown = await operator('/admin/users?id=u_0123456789abcdef01234567');
+    expect(unknown.status).toBe(404);
+    const malformed = await operator('/admin/users?id=not-an-id');
+    expect(malformed.status).toBe(404);
+  });
+
   it('says so when no user has the address, and asks again for a malformed one', async () => {
     const { operator } = setup();
     const none = await operator('/admin/users?email=nobody%40example.com');

@@ -120,7 +120,7 @@ export function UpcomingPage(props: {
                   <br />
                 </>
               ) : null}
-              <span class="muted">{r.user.maskedEmail}</span>
+              <a href={`/admin/users${qs({ id: r.userId })}`}>{r.user.maskedEmail}</a>
             </>,
             <>
               <a href={`/admin/emails${qs({ userId: r.userId, reminderId: r.reminderId })}`}>{r.company}</a>
