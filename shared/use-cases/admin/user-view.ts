@@ -113,6 +113,7 @@ export function timelineOf(records: UserRecords): TimelineEntry[] {
     ...records.events.map(eventEntry),
     ...records.reminders.flatMap((r) => reminderEntries(r, records.profile)),
     ...records.digests.flatMap((d) => digestEntries(d, records)),
+    ...confirmationEntry(records.profile),
   ];
   return entries
     .map((entry, index) => ({ entry, index }))
@@ -123,6 +124,22 @@ export function timelineOf(records: UserRecords): TimelineEntry[] {
         a.index - b.index,
     )
     .map(({ entry }) => entry);
+}
+
+/**
+ * The confirmation email ("Do you want job-search reminders?"): the profile keeps only the latest one's time
+ * and how many went out, so the timeline shows that one.
+ */
+function confirmationEntry(profile: UserRecords['profile']): TimelineEntry[] {
+  if (!profile?.lastConfirmationAt) return [];
+  const count = profile.confirmationsSent ?? 1;
+  return [
+    {
+      at: profile.lastConfirmationAt,
+      kind: 'email',
+      summary: `Confirmation email sent (${count} in all${count > 1 ? '; this is the latest' : ''})`,
+    },
+  ];
 }
 
 function eventEntry(e: StoredEvent): TimelineEntry {

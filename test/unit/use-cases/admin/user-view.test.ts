@@ -122,6 +122,8 @@ describe('the timeline', () => {
 
     expect(lines).toEqual([
       'action: consent.confirmed',
+      // The profile's latest confirmation email (at the same instant in this world as the confirmation).
+      'email: Confirmation email sent (1 in all)',
       'event: application.submitted: Acme Corp (Backend Engineer)',
       'reminder: follow_up #1 for Acme Corp created',
       'reminder: follow_up #2 for Acme Corp created, due Tue 15 Dec 2026, 09:00 (Europe/Berlin)',
@@ -130,8 +132,8 @@ describe('the timeline', () => {
       'reminder: follow_up #1 for Acme Corp sent',
       'email: Email sent (1 reminder)',
     ]);
-    expect(timeline[1]).toMatchObject({ source: 'jobboard', status: 'planned', eventId: 'evt-acme-backend' });
-    expect(timeline[4]).toMatchObject({ source: 'operator ops@rebound.test', status: 'planned' });
+    expect(timeline[2]).toMatchObject({ source: 'jobboard', status: 'planned', eventId: 'evt-acme-backend' });
+    expect(timeline[5]).toMatchObject({ source: 'operator ops@rebound.test', status: 'planned' });
     expect(timeline.at(-1)).toMatchObject({
       digestId: digest.digestId,
       messageId: 'ses-123',
@@ -170,6 +172,39 @@ describe('the timeline', () => {
       ['middle', 'waiting'],
       ['late', 'failed: Stored event violates the contract'],
     ]);
+  });
+
+  it('shows the latest confirmation email from the profile, in time order', () => {
+    const records = {
+      profile: {
+        userId: 'u1',
+        email: SAM,
+        timezone: 'Europe/Berlin',
+        consent: 'unconfirmed',
+        confirmationsSent: 2,
+        lastConfirmationAt: '2026-12-02T10:00:00.000Z',
+        createdAt: '2026-12-01T00:00:00.000Z',
+        updatedAt: '2026-12-02T10:00:00.000Z',
+      },
+      events: [],
+      applications: [],
+      reminders: [],
+      digests: [],
+    } as unknown as UserRecords;
+    const timeline = timelineOf(records);
+    expect(timeline).toEqual([
+      {
+        at: '2026-12-02T10:00:00.000Z',
+        kind: 'email',
+        summary: 'Confirmation email sent (2 in all; this is the latest)',
+      },
+    ]);
+    expect(
+      timelineOf({
+        ...records,
+        profile: { ...records.profile, lastConfirmationAt: undefined },
+      } as UserRecords),
+    ).toEqual([]);
   });
 
   it('names the actor of each kind of action', async () => {
