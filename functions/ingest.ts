@@ -36,5 +36,15 @@ export async function ingest(
 export const handler = middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
   .use(injectLambdaContext(logger))
   .use(logMetrics(metrics))
-  .use(httpErrors())
+  .use(httpErrors({ onRefused: countRefusal }))
   .handler((event) => ingest(event));
+
+/**
+ * Refusals by kind, so an operator sees a source whose credentials broke (401s), one over its rate limit
+ * (429s) and a client sending bad events (400/409/413/415), without reading logs.
+ */
+function countRefusal(status: number): void {
+  const name =
+    status === 401 ? 'UnauthenticatedRequests' : status === 429 ? 'RateLimitedRequests' : 'RejectedEvents';
+  metrics.addMetric(name, MetricUnit.Count, 1);
+}

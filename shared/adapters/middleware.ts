@@ -7,6 +7,8 @@ import { logger as sharedLogger } from './observability.ts';
 export interface HttpErrorsOptions {
   /** Where 5xx causes go. @default the process-wide Powertools logger */
   readonly logger?: { error(message: string, extra: { error: unknown }): void };
+  /** Told every 4xx the mapping produced (its status), e.g. to count refusals by kind. */
+  readonly onRefused?: (statusCode: number) => void;
 }
 
 /**
@@ -21,7 +23,9 @@ export function httpErrors(
   return {
     onError: async (request) => {
       const response = errorResponse(request.error);
-      if ((response.statusCode ?? 500) >= 500) logger.error('Request failed', { error: request.error });
+      const status = response.statusCode ?? 500;
+      if (status >= 500) logger.error('Request failed', { error: request.error });
+      else options.onRefused?.(status);
       request.response = response;
     },
   };

@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { httpErrors } from '#shared/adapters/middleware.ts';
-import { ConcurrencyError, InvalidEventError } from '#shared/errors.ts';
+import { AuthenticationError, ConcurrencyError, InvalidEventError } from '#shared/errors.ts';
 
 /** Stands in for the Powertools logger: keeps what was logged at error level. */
 class RecordingLogger {
@@ -64,5 +64,26 @@ describe('httpErrors', () => {
     // Assess
     expect(response.statusCode).toBe(400);
     expect(logger.errors).toEqual([]);
+  });
+});
+
+describe('httpErrors telling refusals', () => {
+  it('tells each 4xx status to onRefused, and never a 5xx', async () => {
+    // Prepare
+    const refused: number[] = [];
+    const wrapped = (error: unknown) =>
+      middy<APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2>()
+        .use(httpErrors({ logger: new RecordingLogger(), onRefused: (status) => refused.push(status) }))
+        .handler(() => {
+          throw error;
+        });
+
+    // Act
+    await wrapped(new InvalidEventError([{ path: 'type', message: 'unknown' }]))(request, context);
+    await wrapped(new AuthenticationError('missing_credentials'))(request, context);
+    await wrapped(new Error('boom'))(request, context);
+
+    // Assess
+    expect(refused).toEqual([400, 401]);
   });
 });
