@@ -42,6 +42,7 @@ describe('the twin process', () => {
         scheduler: `http://127.0.0.1:${layout.scheduler}`,
         dynamodb: `http://127.0.0.1:${layout.dynamodb}`,
         kms: `http://127.0.0.1:${layout.kms}`,
+        admin: `http://127.0.0.1:${layout.api}/admin`,
       },
       kmsKeyId: 'alias/rebound-local',
     });
