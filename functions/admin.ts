@@ -4,8 +4,6 @@
  * admin session (an OpenID Connect ID token, verified on every request); the use cases are in
  * `shared/use-cases/admin/`.
  */
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { handle, type LambdaEvent } from 'hono/aws-lambda';
 import { JwtAdminAuthenticator } from '#shared/adapters/admin-auth.ts';
 import { clock } from '#shared/adapters/clock.ts';
 import { adminDependencies } from '#shared/adapters/compose.ts';
@@ -14,6 +12,7 @@ import { loadConfig } from '#shared/config.ts';
 import { adminService } from '#shared/use-cases/admin/index.ts';
 import { createAdminApp } from '#shared/web/admin/routes.tsx';
 import { createAdminSession } from '#shared/web/admin/session.ts';
+import { lambdaHandler } from '#shared/web/lambda.ts';
 
 const config = loadConfig('admin');
 
@@ -39,20 +38,4 @@ export const app = createAdminApp(adminService(adminDependencies(config)), sessi
   now: () => clock.now(),
 });
 
-const lambda = handle(app);
-
-export async function handler(
-  event: APIGatewayProxyEventV2,
-  context?: Context,
-): Promise<APIGatewayProxyStructuredResultV2> {
-  // The same HTTP API v2 payload; Hono declares its own copy of the type (`body: string | null`).
-  const result = await lambda(event as unknown as LambdaEvent, context);
-  // For v2 events Hono returns cookies in `cookies`; a header listed twice is joined as HTTP allows.
-  const headers = Object.fromEntries(
-    Object.entries(result.headers).map(([name, value]) => [
-      name,
-      Array.isArray(value) ? value.join(', ') : value,
-    ]),
-  );
-  return { ...result, headers };
-}
+export const handler = lambdaHandler(app);

@@ -2,6 +2,7 @@
  * Ports: what the use cases need from the outside world. Adapters in `shared/adapters/` implement them
  * against AWS (and so against the local twin); unit tests pass in-memory fakes.
  */
+import type { AuditEntry } from '#events/admin-api.ts';
 import type { StoredJobEvent } from '#events/job-event.ts';
 import type { TimerPayloadInput } from '#events/timer-payload.ts';
 import type { StoredUserAction } from '#events/user-action.ts';
@@ -294,20 +295,11 @@ export interface AdminReadStore {
   feedbackCounts(sinceDay: string): Promise<{ readonly bounces: number; readonly complaints: number }>;
 }
 
-/** The admin actions' audit trail: its own table, readable only by the admin function. */
-export interface AuditRecord {
-  readonly auditId: string;
-  readonly at: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly userId?: string | undefined;
-  readonly reminderId?: string | undefined;
-  readonly digestId?: string | undefined;
-  readonly input?: Readonly<Record<string, unknown>> | undefined;
-  readonly before?: unknown;
-  readonly after?: unknown;
-  readonly outcome: 'applied' | 'duplicate' | 'pending';
-}
+/**
+ * One admin action in the audit trail (its own table, readable only by the admin function): the API's
+ * `AuditEntry` (`events/admin-api.ts`), whose `action` the log stores as it is given.
+ */
+export type AuditRecord = Omit<AuditEntry, 'action'> & { readonly action: string };
 
 export interface AuditLog {
   /** Write once per `auditId` (a repeat is ignored). */
