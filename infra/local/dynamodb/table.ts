@@ -74,37 +74,51 @@ export async function ensureTable(
   client: DynamoDBClient,
   tableName: string,
 ): Promise<{ created: boolean; streamArn: string }> {
+  const def = TABLE_DEFINITION;
+  const ttlAttribute: unknown = 'timeToLiveAttribute' in def ? def.timeToLiveAttribute : undefined;
+  const created = await createUnlessExists(
+    client,
+    createTableInput(tableName),
+    typeof ttlAttribute === 'string' ? ttlAttribute : undefined,
+  );
+  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+  const streamArn = Table?.LatestStreamArn;
+  if (!streamArn || Table?.StreamSpecification?.StreamEnabled === false) {
+    throw new Error(`Table ${tableName} exists but has no enabled stream; delete it so it can be recreated`);
+  }
+  return { created, streamArn };
+}
+
+/**
+ * Create a table unless it exists (a concurrent create counts as "exists"), wait until it is ACTIVE, and
+ * enable TTL on `ttlAttribute` when this call created it. Returns whether it did.
+ */
+async function createUnlessExists(
+  client: DynamoDBClient,
+  input: CreateTableCommandInput,
+  ttlAttribute: string | undefined,
+): Promise<boolean> {
+  const TableName = input.TableName;
   let created = false;
-  if (!(await tableExists(client, tableName))) {
+  if (!(await tableExists(client, TableName ?? ''))) {
     try {
-      await client.send(new CreateTableCommand(createTableInput(tableName)));
+      await client.send(new CreateTableCommand(input));
       created = true;
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
   }
   // DynamoDB Local answers ACTIVE at once; real DynamoDB takes seconds.
-  await waitUntilTableExists(
-    { client, maxWaitTime: 120, minDelay: 1, maxDelay: 5 },
-    { TableName: tableName },
-  );
-  const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-
-  const def = TABLE_DEFINITION;
-  const ttlAttribute: unknown = 'timeToLiveAttribute' in def ? def.timeToLiveAttribute : undefined;
-  if (created && typeof ttlAttribute === 'string') {
+  await waitUntilTableExists({ client, maxWaitTime: 120, minDelay: 1, maxDelay: 5 }, { TableName });
+  if (created && ttlAttribute !== undefined) {
     await client.send(
       new UpdateTimeToLiveCommand({
-        TableName: tableName,
+        TableName,
         TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
       }),
     );
   }
-  const streamArn = Table?.LatestStreamArn;
-  if (!streamArn || Table?.StreamSpecification?.StreamEnabled === false) {
-    throw new Error(`Table ${tableName} exists but has no enabled stream; delete it so it can be recreated`);
-  }
-  return { created, streamArn };
+  return created;
 }
 
 async function tableExists(client: DynamoDBClient, tableName: string): Promise<boolean> {
@@ -142,26 +156,10 @@ export async function ensureAuditTable(
   client: DynamoDBClient,
   tableName: string,
 ): Promise<{ created: boolean }> {
-  let created = false;
-  if (!(await tableExists(client, tableName))) {
-    try {
-      await client.send(new CreateTableCommand(createAuditTableInput(tableName)));
-      created = true;
-    } catch (error) {
-      if (!(error instanceof ResourceInUseException)) throw error;
-    }
-  }
-  await waitUntilTableExists(
-    { client, maxWaitTime: 120, minDelay: 1, maxDelay: 5 },
-    { TableName: tableName },
+  const created = await createUnlessExists(
+    client,
+    createAuditTableInput(tableName),
+    AUDIT_TABLE_DEFINITION.timeToLiveAttribute,
   );
-  if (created) {
-    await client.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: AUDIT_TABLE_DEFINITION.timeToLiveAttribute, Enabled: true },
-      }),
-    );
-  }
   return { created };
 }
