@@ -154,6 +154,21 @@ export class StatelessStack extends Stack {
       action: alarmAction,
     });
 
+    // Intake refusing credentials in bulk: an integrator's key or secret broke (a rotation gone wrong), or
+    // someone is guessing. A few 401s are normal (a client's typo); fifty in five minutes are not.
+    onePeriodAlarm(this, 'IntakeUnauthenticatedAlarm', {
+      description: `${this.stackName}: intake refused 50 or more requests for their credentials in 5 minutes (UnauthenticatedRequests)`,
+      metric: new Metric({
+        namespace: POWERTOOLS.namespace,
+        metricName: 'UnauthenticatedRequests',
+        dimensionsMap: { service: POWERTOOLS.service },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 50,
+      action: alarmAction,
+    });
+
     const reconciler = new Reconciler(this, 'Reconcile', {
       functionDefaults,
       table,

@@ -497,8 +497,9 @@ describe('Stateless stack', () => {
   describe('operator alarms', () => {
     it('each fire on one period, treat no data as not breaching and notify an action', () => {
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      // Eight function errors, iterator age, poison events, API 5xx, stuck digests, recovered reminders.
-      expect(alarms).toHaveLength(13);
+      // Eight function errors, iterator age, poison events, API 5xx, stuck digests, recovered reminders,
+      // intake's refused credentials.
+      expect(alarms).toHaveLength(14);
       for (const alarm of alarms) {
         expect(alarm.Properties).toMatchObject({ EvaluationPeriods: 1, TreatMissingData: 'notBreaching' });
         expect(alarm.Properties.AlarmActions).toHaveLength(1);
@@ -520,6 +521,17 @@ describe('Stateless stack', () => {
         expect(env.POWERTOOLS_SERVICE_NAME).toBe(POWERTOOLS.service);
       },
     );
+
+    it("alarm on intake's UnauthenticatedRequests: fifty 401s in five minutes", () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: POWERTOOLS.namespace,
+        MetricName: 'UnauthenticatedRequests',
+        Dimensions: [{ Name: 'service', Value: POWERTOOLS.service }],
+        Statistic: 'Sum',
+        Period: 300,
+        Threshold: 50,
+      });
+    });
 
     it("alarm on the planner's PoisonEvents metric: any event failed for good in five minutes", () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
