@@ -27,6 +27,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { localClientConfig, startDynamoDbLocal } from '../infra/local/dynamodb/launcher.ts';
 import { ensureTable } from '../infra/local/dynamodb/table.ts';
+import { CLIENT_OPTIONS } from '../shared/adapters/aws-clients.ts';
 import { DynamoDbReminderStore, keys } from '../shared/adapters/dynamodb-store.ts';
 import { userIdFor } from '../shared/domain/ids.ts';
 import type { TimerRequest, TimerService } from '../shared/ports.ts';
@@ -172,7 +173,8 @@ async function main(): Promise<void> {
   try {
     const raw = new DynamoDBClient(localClientConfig(db.endpoint));
     await ensureTable(raw, TABLE);
-    const metered = new DynamoDBClient(localClientConfig(db.endpoint));
+    // Built as the functions build theirs (retries, timeouts, hashing), only pointed at DynamoDB Local.
+    const metered = new DynamoDBClient({ ...CLIENT_OPTIONS, ...localClientConfig(db.endpoint) });
     meterClient(metered);
     const store = new DynamoDbReminderStore(
       DynamoDBDocumentClient.from(metered, { marshallOptions: { removeUndefinedValues: true } }),
