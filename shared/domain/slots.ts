@@ -49,8 +49,36 @@ function utcMs(year: number, month: number, day: number, hour = 0, minute = 0, s
   return date.getTime();
 }
 
+/**
+ * Wall-clock readings already made, by zone and instant. `formatToParts` is the costliest thing the planner's
+ * own code does (about 5 µs a call, some ten calls an event), and most of its instants come back: a slot is
+ * 09:00 of a calendar date, read twice per slot ({@link slotOn}), and the same dates recur for every event
+ * of a zone. A pure function's results, so exact; cleared whole when it reaches {@link WALL_CLOCK_CACHE_SIZE}.
+ */
+const wallClocks = new Map<string, Map<number, number>>();
+let wallClockEntries = 0;
+const WALL_CLOCK_CACHE_SIZE = 10_000;
+
 /** The wall-clock time of `ms` in `zone`, read back as if it were UTC (whole seconds). */
 function wallClockMs(ms: number, zone: string): number {
+  const known = wallClocks.get(zone)?.get(ms);
+  if (known !== undefined) return known;
+  const wall = readWallClockMs(ms, zone);
+  if (wallClockEntries >= WALL_CLOCK_CACHE_SIZE) {
+    wallClocks.clear();
+    wallClockEntries = 0;
+  }
+  let ofZone = wallClocks.get(zone);
+  if (ofZone === undefined) {
+    ofZone = new Map();
+    wallClocks.set(zone, ofZone);
+  }
+  ofZone.set(ms, wall);
+  wallClockEntries += 1;
+  return wall;
+}
+
+function readWallClockMs(ms: number, zone: string): number {
   let formatter: Intl.DateTimeFormat;
   try {
     formatter = formatterFor(zone);

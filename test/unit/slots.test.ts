@@ -339,3 +339,30 @@ describe('isSchedulable', () => {
     expect(isSchedulable(new Date(Number.NaN))).toBe(false);
   });
 });
+
+describe('wall-clock readings kept in memory', () => {
+  it('give the same slots for one instant in different zones, read again, and after the memory is cleared', () => {
+    // Prepare: one instant (Friday 2026-03-27 10:00 UTC) in three zones, two days before Berlin's DST change.
+    const instant = at('2026-03-27T10:00:00.000Z');
+    const expected = {
+      'Europe/Berlin': '2026-03-30T07:00:00.000Z', // Friday 11:00 CET: Monday 09:00 CEST
+      'America/Los_Angeles': '2026-03-27T16:00:00.000Z', // Friday 03:00 PDT: the same day, 09:00 PDT
+      'Pacific/Auckland': '2026-03-29T20:00:00.000Z', // Friday 23:00 NZDT: Monday 09:00 NZDT
+    };
+    const slots = () =>
+      Object.fromEntries(
+        Object.keys(expected).map((zone) => [zone, nextSendSlot(instant, zone).toISOString()]),
+      );
+
+    // Act: first readings, the same from memory, then enough other readings to clear the memory.
+    const first = slots();
+    const again = slots();
+    for (let i = 0; i < 12_000; i += 1) slotDaysLater(new Date(Date.UTC(2027, 0, 1) + i * 61_000), 1, 'UTC');
+    const afterClearing = slots();
+
+    // Assess
+    expect(first).toEqual(expected);
+    expect(again).toEqual(expected);
+    expect(afterClearing).toEqual(expected);
+  });
+});
