@@ -12,7 +12,13 @@ import http from 'node:http';
 import type { Clock } from '#shared/ports.ts';
 import { SchedulerApi, scheduleArn } from './scheduler/api.ts';
 import { type Invoke, type Log, nextFireMs, SchedulerFiring } from './scheduler/firing.ts';
-import { DEFAULT_GROUP, type DeadLetter, SchedulerState } from './scheduler/state.ts';
+import {
+  DEFAULT_GROUP,
+  type DeadLetter,
+  SchedulerState,
+  type StoredSchedule,
+  scheduleKey,
+} from './scheduler/state.ts';
 import type { Target } from './scheduler/validation.ts';
 import { listen } from './support/http.ts';
 
@@ -20,7 +26,10 @@ export { SchedulerResourceNotFoundError } from './scheduler/errors.ts';
 export type { DeadLetter } from './scheduler/state.ts';
 
 export interface SchedulerEmulatorOptions {
-  /** JSON file for persistence (directories are created as needed); every mutation is saved to it. */
+  /**
+   * JSON file for persistence (directories are created as needed), with its journal beside it
+   * (`<dataFile>.journal`): every change is in one of them before the API answers.
+   */
   readonly dataFile: string;
   /** The twin's virtual clock: the only source of "now". */
   readonly clock: Clock;
@@ -28,6 +37,8 @@ export interface SchedulerEmulatorOptions {
   readonly invoke: Invoke;
   /** @default no logging */
   readonly log?: Log;
+  /** Schedules due at the same instant invoked at once. @default DEFAULT_FIRING_CONCURRENCY (4) */
+  readonly concurrency?: number;
 }
 
 /** One schedule as the admin and test views show it. Instants are ISO-8601 UTC strings. */
@@ -57,7 +68,7 @@ export class SchedulerEmulator {
     const log = opts.log ?? (() => undefined);
     this.state = new SchedulerState(opts.dataFile, opts.clock);
     this.api = new SchedulerApi(this.state, log);
-    this.firing = new SchedulerFiring(this.state, opts.invoke, log);
+    this.firing = new SchedulerFiring(this.state, opts.invoke, log, opts.concurrency);
   }
 
   /** Read the persisted state (a missing file means an empty scheduler). Call before `listen`. */
@@ -75,7 +86,7 @@ export class SchedulerEmulator {
     return listen(this.server, port);
   }
 
-  /** Stop the server (if any) and wait for the last write of the state file. */
+  /** Stop the server (if any), then write the whole state as the snapshot (the journal emptied). */
   public async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
@@ -85,7 +96,7 @@ export class SchedulerEmulator {
       server.closeAllConnections();
       await closed;
     }
-    await this.state.flush();
+    await this.state.close();
   }
 
   /**
@@ -108,21 +119,23 @@ export class SchedulerEmulator {
   public list(): readonly EmulatedSchedule[] {
     return [...this.state.schedules.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([, schedule]) => {
-        const next = nextFireMs(schedule);
-        return {
-          name: schedule.name,
-          groupName: schedule.groupName,
-          arn: scheduleArn(schedule.groupName, schedule.name),
-          expression: schedule.scheduleExpression,
-          timezone: schedule.scheduleExpressionTimezone,
-          state: schedule.state,
-          actionAfterCompletion: schedule.actionAfterCompletion,
-          nextFireAt: next === undefined ? undefined : new Date(next).toISOString(),
-          lastFiredAt: schedule.firing.lastFiredAt,
-          target: schedule.target,
-        };
-      });
+      .map(([, schedule]) => view(schedule));
+  }
+
+  /** One schedule, or `undefined` when it does not exist. */
+  public get(name: string, group: string = DEFAULT_GROUP): EmulatedSchedule | undefined {
+    const schedule = this.state.schedules.get(scheduleKey(group, name));
+    return schedule && view(schedule);
+  }
+
+  /**
+   * The earliest instant an enabled one-time (`at()`) schedule fires: where an advance steps next.
+   * Recurring ones (the reconciler's rate) are not stepped to, or a 60-day advance would take 17,000 steps:
+   * they fire at the steps and at the end, coalesced.
+   */
+  public nextOneTimeFireAt(): Date | undefined {
+    const next = this.state.nextOneTimeMs();
+    return next === undefined ? undefined : new Date(next);
   }
 
   /** Deliveries that exhausted their retries on a schedule with a dead-letter queue, oldest first. */
@@ -133,9 +146,23 @@ export class SchedulerEmulator {
   /** Remove dead letters (as `deadLetters()` returned them) once redriven, as SQS's `DeleteMessage` would. */
   public async removeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return;
-    const gone = new Set(letters);
-    const kept = this.state.deadLetters.filter((letter) => !gone.has(letter));
-    this.state.deadLetters.splice(0, this.state.deadLetters.length, ...kept);
+    this.state.removeDeadLetters(letters);
     await this.state.save();
   }
+}
+
+function view(schedule: StoredSchedule): EmulatedSchedule {
+  const next = nextFireMs(schedule);
+  return {
+    name: schedule.name,
+    groupName: schedule.groupName,
+    arn: scheduleArn(schedule.groupName, schedule.name),
+    expression: schedule.scheduleExpression,
+    timezone: schedule.scheduleExpressionTimezone,
+    state: schedule.state,
+    actionAfterCompletion: schedule.actionAfterCompletion,
+    nextFireAt: next === undefined ? undefined : new Date(next).toISOString(),
+    lastFiredAt: schedule.firing.lastFiredAt,
+    target: schedule.target,
+  };
 }

@@ -14,17 +14,6 @@ export function earliest(...dates: (Date | undefined)[]): Date | undefined {
   return times.length > 0 ? new Date(Math.min(...times)) : undefined;
 }
 
-/**
- * The earliest one-time timer. An advance steps to each of these; recurring ones (the reconciler's rate)
- * fire at the steps and at the end, coalesced, or a 60-day advance would take 17,000 steps.
- */
-export function nextOneTimeTimer(schedules: readonly EmulatedSchedule[]): Date | undefined {
-  const due = schedules
-    .filter((s) => s.state === 'ENABLED' && s.expression.startsWith('at(') && s.nextFireAt)
-    .map((s) => Date.parse(s.nextFireAt ?? ''));
-  return due.length > 0 ? new Date(Math.min(...due)) : undefined;
-}
-
 /** The schedule group and the reconciler's recurring schedule, as the CDK stacks create them on AWS. */
 export async function createReconcilerSchedule(
   endpoint: string,

@@ -16,6 +16,7 @@ import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { getDocumentClient, getSchedulerClient, getSesClient } from '../../shared/adapters/aws-clients.ts';
 import { useClock } from '../../shared/adapters/clock.ts';
 import { manageSourcesDependencies } from '../../shared/adapters/compose.ts';
 import { SchedulerTimerService } from '../../shared/adapters/scheduler-timers.ts';
@@ -35,6 +36,7 @@ import {
   type AwsService,
   FaultRegistry,
   InvocationMeter,
+  routeAroundProxy,
   startAwsProxy,
 } from './faults/index.ts';
 import { loadFunctions } from './functions.ts';
@@ -49,7 +51,7 @@ import { maskEmail, startSes } from './ses-recorder.ts';
 import { compileFilter, StreamPoller, toLambdaRecord } from './stream/index.ts';
 import { serve } from './support/http.ts';
 import { portLayout } from './support/ports.ts';
-import { createReconcilerSchedule, earliest, nextOneTimeTimer } from './timers.ts';
+import { createReconcilerSchedule, earliest } from './timers.ts';
 import { VirtualClock } from './virtual-clock.ts';
 import { functionEnvironment, LOCAL_NAMES, REGION, TWIN_WIRING } from './wiring.ts';
 import { World } from './world.ts';
@@ -175,6 +177,15 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       meters.invocations,
     );
 
+    // The handlers' clients go straight to the emulators while no fault rule covers a call (faults/direct.ts).
+    for (const [client, service, upstream] of [
+      [getDocumentClient(), 'DynamoDB', dynamo.endpoint],
+      [getSchedulerClient(), 'Scheduler', schedulerUrl],
+      [getSesClient(), 'SES', ses.endpoint],
+    ] as const) {
+      routeAroundProxy(client, { service, upstream, faults, meter: meters.awsCalls });
+    }
+
     const targets = new Map<string, (input: unknown) => Promise<unknown>>([
       [LOCAL_NAMES.senderArn, sender],
       [LOCAL_NAMES.reconcilerArn, reconciler],
@@ -237,14 +248,14 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       fireDueTimers: () => scheduler.fireDue(),
       // The next one-time timer, or the reconciler's next run with work to do (reconciler-wake.ts).
       nextTimerAt: async () => {
-        const schedules = scheduler.list();
-        const reconcilerSchedule = schedules.find((s) => s.name === LOCAL_NAMES.reconcilerSchedule);
+        // Created without a group, as CDK does (timers.ts): in the default group.
+        const reconcilerSchedule = scheduler.get(LOCAL_NAMES.reconcilerSchedule);
         const wake = nextReconcilerWake(await oldestPendingDueTimes(tableClient, LOCAL_NAMES.table), {
           nextFireAt: reconcilerSchedule?.state === 'ENABLED' ? reconcilerSchedule.nextFireAt : undefined,
           lastFiredAt: reconcilerSchedule?.lastFiredAt,
           ...reconcilerTiming,
         });
-        return earliest(nextOneTimeTimer(schedules), wake);
+        return earliest(scheduler.nextOneTimeFireAt(), wake);
       },
       drainStream: (timeoutMs) => poller.drain({ timeoutMs }),
       streamProgress: () => streamProgress,

@@ -442,6 +442,39 @@ describe('firing on the virtual clock', () => {
     ]);
   });
 
+  it('invokes schedules due at the same instant together, four at a time, and a later instant only after them', async () => {
+    // Prepare
+    let inFlight = 0;
+    let mostInFlight = 0;
+    const finished: string[] = [];
+    const { client, emulator, clock, calls } = await start({
+      target: async ({ input }) => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight -= 1;
+        finished.push(input ?? '');
+      },
+    });
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (const name of names)
+      await client.send(new CreateScheduleCommand(oneTime(name, '2027-01-10T12:01:00')));
+    await client.send(new CreateScheduleCommand(oneTime('later', '2027-01-10T12:02:00')));
+    clock.set('2027-01-10T12:05:00Z');
+
+    // Act
+    const attempted = await emulator.fireDue();
+
+    // Assess
+    expect(attempted).toBe(7);
+    expect(mostInFlight).toBe(4);
+    expect(calls.slice(0, 4).map((c) => c.input)).toEqual(
+      names.slice(0, 4).map((n) => `{"reminderId":"${n}"}`),
+    );
+    expect(finished.at(-1)).toBe('{"reminderId":"later"}');
+    expect(emulator.list()).toEqual([]);
+  });
+
   it('retries a failing target MaximumRetryAttempts times, then dead-letters the event if a DLQ is set, and completes the schedule', async () => {
     // Prepare
     const { client, emulator, clock, calls } = await start({
@@ -624,6 +657,38 @@ describe('firing on the virtual clock', () => {
 });
 
 describe('persistence', () => {
+  it('gives an emulator loaded after a crash (no close) every change acknowledged before it', async () => {
+    // Prepare
+    const clock = new SettableClock('2027-01-10T12:00:00Z');
+    const first = await start({ clock });
+    await first.client.send(new CreateScheduleGroupCommand({ Name: 'rebound' }));
+    for (const name of ['kept', 'deleted', 'fired', 'moved']) {
+      await first.client.send(
+        new CreateScheduleCommand(oneTime(name, '2027-01-10T12:10:00', { GroupName: 'rebound' })),
+      );
+    }
+    await first.client.send(new DeleteScheduleCommand({ Name: 'deleted', GroupName: 'rebound' }));
+    await first.client.send(
+      new UpdateScheduleCommand(oneTime('moved', '2027-02-01T09:00:00', { GroupName: 'rebound' })),
+    );
+    await first.client.send(
+      new UpdateScheduleCommand(oneTime('kept', '2027-01-20T09:00:00', { GroupName: 'rebound' })),
+    );
+    clock.set('2027-01-10T12:10:00Z');
+    await first.emulator.fireDue(); // fires 'fired' (ActionAfterCompletion DELETE)
+
+    // Act: the first emulator is never closed, as when the twin is killed
+    const second = await start({ dataFile: first.dataFile, clock });
+
+    // Assess
+    expect(second.emulator.list().map((s) => [s.name, s.nextFireAt])).toEqual([
+      ['kept', '2027-01-20T09:00:00.000Z'],
+      ['moved', '2027-02-01T09:00:00.000Z'],
+    ]);
+    expect(second.emulator.nextOneTimeFireAt()?.toISOString()).toBe('2027-01-20T09:00:00.000Z');
+    expect(first.calls.map((c) => c.input)).toEqual(['{"reminderId":"fired"}']);
+  });
+
   it('gives a second emulator loaded from the same data file the groups, schedules, timers and dead letters', async () => {
     // Prepare
     const clock = new SettableClock('2027-01-10T12:00:00Z');

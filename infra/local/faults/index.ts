@@ -3,7 +3,10 @@
  *
  * One proxy per service sits between the handlers' SDK clients (pointed at it by `AWS_ENDPOINT_URL_*`) and the
  * emulator. All proxies share one `FaultRegistry` (filled by `POST /_local/faults`) and one `AwsCallMeter`.
+ * The clients take the proxy only for the operations a fault rule names; every other call is metered in the
+ * client's own request handler and goes straight to the emulator (`direct.ts`).
  */
+export { type DirectRouteOptions, routeAroundProxy, type SdkClientLike } from './direct.ts';
 export {
   AwsCallMeter,
   type CallOutcome,

@@ -99,6 +99,14 @@ export class FaultRegistry {
   }
 
   /**
+   * Whether any rule names this operation: if none does, `decide` answers `undefined` for it (and draws
+   * nothing), so the call may go straight to the emulator (`direct.ts`).
+   */
+  public covers(operation: string): boolean {
+    return this.rules.some((active) => active.rule.operation === operation);
+  }
+
+  /**
    * The fault for this call, if any. Rules are tried in the order they were added; the first that fires wins.
    * A rate rule draws from its own seeded sequence once per call that reaches it, so the same sequence of
    * calls gets the same faults on every run. A count rule that fires for the last time is removed.

@@ -103,7 +103,7 @@ export class SchedulerApi {
         parseOrThrow(ClientTokenQuerySchema, { clientToken: query.get('clientToken') ?? undefined });
         const groupName = groupOf(query);
         this.state.requireSchedule(groupName, name);
-        this.state.schedules.delete(scheduleKey(groupName, name));
+        this.state.deleteSchedule(scheduleKey(groupName, name));
         await this.state.save();
         return {};
       }
@@ -111,7 +111,7 @@ export class SchedulerApi {
         parseOrThrow(ScheduleGroupBodySchema, body ?? {});
         if (this.state.groups.has(name))
           throw new SchedulerConflictError(`Schedule group ${name} already exists.`);
-        this.state.groups.set(name, { name, creationDate: this.state.now() });
+        this.state.putGroup({ name, creationDate: this.state.now() });
         await this.state.save();
         return { ScheduleGroupArn: groupArn(name) };
       case 'GetScheduleGroup': {
@@ -144,7 +144,7 @@ export class SchedulerApi {
       existing?.scheduleExpression === input.ScheduleExpression &&
       existing.scheduleExpressionTimezone === zone;
     const retry = input.Target.RetryPolicy;
-    this.state.schedules.set(key, {
+    this.state.putSchedule({
       name,
       groupName,
       scheduleExpression: input.ScheduleExpression,

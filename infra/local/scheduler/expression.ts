@@ -25,9 +25,18 @@ export function parseScheduleExpression(expression: string): ScheduleExpression 
   return rate && unitMs ? { kind: 'rate', periodMs: Number(rate[1]) * unitMs } : undefined;
 }
 
+/** Zones already checked: luxon builds an `Intl.DateTimeFormat` per check, on every CreateSchedule. */
+const zoneValidity = new Map<string, boolean>();
+const ZONE_MEMORY = 1000;
+
 /** An IANA zone name; fixed offsets such as `+01:00` are refused, as AWS does. */
 export function isValidTimezone(zone: string): boolean {
-  return /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone) && IANAZone.isValidZone(zone);
+  let valid = zoneValidity.get(zone);
+  if (valid === undefined) {
+    valid = /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone) && IANAZone.isValidZone(zone);
+    if (zoneValidity.size < ZONE_MEMORY) zoneValidity.set(zone, valid);
+  }
+  return valid;
 }
 
 /** Epoch ms of an `at()` time in `zone`; a time in a spring-forward gap moves forward by the gap. */

@@ -4,38 +4,21 @@
  * calls `fireDue()` after it moves time.
  */
 import { Mutex } from '../support/mutex.ts';
-import { atInstantMs, parseScheduleExpression } from './expression.ts';
 import { type SchedulerState, type StoredSchedule, scheduleKey } from './state.ts';
+import { dueOccurrence, timingOf } from './timing.ts';
+
+export { nextFireMs } from './timing.ts';
 
 /** Runs the local function registered for a target ARN; a rejection is a failed invocation. */
 export type Invoke = (targetArn: string, input: string | undefined) => Promise<void>;
 export type Log = (msg: string, data?: Record<string, unknown>) => void;
 
-/** When the schedule fires next, whatever the time now; `undefined` if it never will. */
-export function nextFireMs(schedule: StoredSchedule): number | undefined {
-  const expression = parseScheduleExpression(schedule.scheduleExpression);
-  if (schedule.state !== 'ENABLED' || !expression) return undefined;
-  if (expression.kind === 'at') {
-    return schedule.firing.completed
-      ? undefined
-      : atInstantMs(expression.local, schedule.scheduleExpressionTimezone);
-  }
-  const { anchor, lastOccurrence } = schedule.firing;
-  return Date.parse(lastOccurrence ?? anchor) + expression.periodMs;
-}
-
 /**
- * The occurrence to fire at `nowMs`, or `undefined` if none is due. rate() coalesces: when the clock jumped
- * over several occurrences this is the latest one, because the twin's clock can jump weeks and running a
- * 5-minute reconciler 2,000 times in a row would prove nothing and take minutes.
+ * How many schedules due at the same instant are invoked at once. On AWS every due schedule invokes its
+ * target on its own (the 09:00 timers of a zone all fire together); here a few at a time keep the twin's
+ * one process and DynamoDB Local both busy without flooding them.
  */
-function dueOccurrence(schedule: StoredSchedule, nowMs: number): number | undefined {
-  const next = nextFireMs(schedule);
-  if (next === undefined || next > nowMs) return undefined;
-  const expression = parseScheduleExpression(schedule.scheduleExpression);
-  if (expression?.kind !== 'rate') return next;
-  return next + Math.floor((nowMs - next) / expression.periodMs) * expression.periodMs;
-}
+export const DEFAULT_FIRING_CONCURRENCY = 4;
 
 /** AWS's default when a schedule has no `RetryPolicy`. */
 export const DEFAULT_MAXIMUM_RETRY_ATTEMPTS = 185;
@@ -48,6 +31,7 @@ export class SchedulerFiring {
     private readonly state: SchedulerState,
     private readonly invoke: Invoke,
     private readonly log: Log,
+    private readonly concurrency: number = DEFAULT_FIRING_CONCURRENCY,
   ) {}
 
   /** @returns how many invocations were attempted (every retry counts) */
@@ -65,28 +49,46 @@ export class SchedulerFiring {
   }
 
   /**
-   * One pass over what is due now, earliest first. Schedules created by the invoked functions wait for the
+   * One pass over what is due now, earliest first; schedules due at the same instant are invoked together,
+   * up to `concurrency` at a time, in key order. Schedules created by the invoked functions wait for the
    * next pass, so a pass always ends; the twin calls fireDue until it answers 0.
    */
   private async pass(): Promise<number> {
     const now = this.state.now();
     const nowMs = Date.parse(now);
-    const due = [...this.state.schedules.entries()]
-      .flatMap(([key, schedule]) => {
-        const occurrence = dueOccurrence(schedule, nowMs);
-        return occurrence === undefined ? [] : [{ key, occurrence }];
-      })
-      .sort((a, b) => a.occurrence - b.occurrence || a.key.localeCompare(b.key));
-    let attempts = 0;
-    for (const { key } of due) {
-      // An earlier invocation may have changed or deleted it through the API: fire what is there now.
-      const schedule = this.state.schedules.get(key);
-      const occurrence = schedule && dueOccurrence(schedule, nowMs);
-      if (!schedule || occurrence === undefined) continue;
-      attempts += (await this.deliver(schedule)).attempts;
-      this.complete(key, schedule, new Date(occurrence).toISOString(), now);
+    const taken = this.state.takeDue(nowMs);
+    try {
+      const due = taken
+        .flatMap(({ key, schedule }) => {
+          const occurrence = dueOccurrence(schedule, nowMs);
+          return occurrence === undefined ? [] : [{ key, occurrence }];
+        })
+        .sort((a, b) => a.occurrence - b.occurrence || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      let attempts = 0;
+      for (let i = 0; i < due.length; ) {
+        let end = i + 1;
+        while (end < due.length && due[end]?.occurrence === due[i]?.occurrence) end += 1;
+        const counts = await mapLimited(due.slice(i, end), this.concurrency, ({ key }) =>
+          this.fireOne(key, nowMs, now),
+        );
+        for (const count of counts) attempts += count;
+        i = end;
+      }
+      if (attempts > 0) await this.state.save();
+      return attempts;
+    } finally {
+      this.state.untake(taken);
     }
-    if (attempts > 0) await this.state.save();
+  }
+
+  /** Fire what is stored under `key` now, if it is still due. @returns the attempts */
+  private async fireOne(key: string, nowMs: number, now: string): Promise<number> {
+    // An earlier invocation may have changed or deleted it through the API: fire what is there now.
+    const schedule = this.state.schedules.get(key);
+    const occurrence = schedule && dueOccurrence(schedule, nowMs);
+    if (!schedule || occurrence === undefined) return 0;
+    const { attempts } = await this.deliver(schedule);
+    this.complete(key, schedule, new Date(occurrence).toISOString(), now);
     return attempts;
   }
 
@@ -95,16 +97,16 @@ export class SchedulerFiring {
     const current = this.state.schedules.get(key);
     // An update that keeps the timing keeps the firing object; one that changes it starts a new one.
     if (current?.firing !== fired.firing) return;
-    const isAt = parseScheduleExpression(current.scheduleExpression)?.kind === 'at';
+    const isAt = timingOf(current).kind === 'at';
     // Retries exhausted counts as completed too: AWS does not fire a one-time schedule twice.
     if (isAt && current.actionAfterCompletion === 'DELETE') {
-      this.state.schedules.delete(key);
+      this.state.deleteSchedule(key);
       return;
     }
     const firing = isAt
       ? { ...current.firing, completed: true, lastFiredAt: now }
       : { ...current.firing, lastOccurrence: occurrence, lastFiredAt: now };
-    this.state.schedules.set(key, { ...current, firing });
+    this.state.putSchedule({ ...current, firing });
   }
 
   private async deliver(schedule: StoredSchedule): Promise<{ attempts: number; deadLettered: boolean }> {
@@ -126,7 +128,7 @@ export class SchedulerFiring {
     const deadLetterArn = target.DeadLetterConfig?.Arn;
     this.log('scheduler invocation failed', { ...context, attempts, error: message, deadLetterArn });
     if (deadLetterArn === undefined) return { attempts, deadLettered: false };
-    this.state.deadLetters.push({
+    this.state.addDeadLetter({
       at: this.state.now(),
       scheduleName: schedule.name,
       groupName: schedule.groupName,
@@ -138,4 +140,19 @@ export class SchedulerFiring {
     });
     return { attempts, deadLettered: true };
   }
+}
+
+/** `fn` over `items`, at most `limit` at a time, results in the order of `items`. */
+async function mapLimited<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
 }
