@@ -11,17 +11,15 @@ import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { Sha256 } from './sha256.ts';
 
 // Without throwOnRequestTimeout a timeout only logs a warning and a stuck peer hangs the function.
 const requestHandler = { requestTimeout: 5_000, connectionTimeout: 2_000, throwOnRequestTimeout: true };
 
 /**
  * What every client is built with (`bench/pipeline-units.ts` builds its DynamoDB client with it too, so the
- * CPU it measures is the functions'). `sha256`: request signing without Node 24's slow path for byte keys
- * (see `./sha256.ts`; 5 % of the planner's CPU).
+ * CPU it measures is the functions').
  */
-export const CLIENT_OPTIONS = { maxAttempts: 3, requestHandler, sha256: Sha256 } as const;
+export const CLIENT_OPTIONS = { maxAttempts: 3, requestHandler } as const;
 
 let documentClient: DynamoDBDocumentClient | undefined;
 let schedulerClient: SchedulerClient | undefined;
