@@ -36,6 +36,7 @@ import {
   type AwsService,
   FaultRegistry,
   InvocationMeter,
+  mayWriteTable,
   routeAroundProxy,
   startAwsProxy,
 } from './faults/index.ts';
@@ -126,8 +127,13 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     // The handlers' way to each emulator: metered, and faulted on request.
     const faults = new FaultRegistry();
     const meters = { awsCalls: new AwsCallMeter(), invocations: new InvocationMeter() };
+    // The handlers' table writes acknowledged so far: the world skips draining a stream nothing was written to.
+    let tableWrites = 0;
+    const onSettled = (operation: string) => {
+      if (mayWriteTable(operation)) tableWrites += 1;
+    };
     const proxy = async (service: AwsService, upstream: string) => {
-      const running = await startAwsProxy({ service, upstream, faults, meter: meters.awsCalls });
+      const running = await startAwsProxy({ service, upstream, faults, meter: meters.awsCalls, onSettled });
       started.push(running);
       return running.endpoint;
     };
@@ -183,7 +189,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       [getSchedulerClient(), 'Scheduler', schedulerUrl],
       [getSesClient(), 'SES', ses.endpoint],
     ] as const) {
-      routeAroundProxy(client, { service, upstream, faults, meter: meters.awsCalls });
+      routeAroundProxy(client, { service, upstream, faults, meter: meters.awsCalls, onSettled });
     }
 
     const targets = new Map<string, (input: unknown) => Promise<unknown>>([
@@ -243,6 +249,21 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       log: debug('stream'),
     });
 
+    // The oldest pending due times, read again only after a table write or a second (a write the twin does
+    // not count): an advance asks at every step.
+    let pendingDueTimes: { writes: number; at: number; dueAt: Promise<string[]> } | undefined;
+    const oldestPending = (): Promise<string[]> => {
+      const fresh = pendingDueTimes && Date.now() - pendingDueTimes.at < 1000;
+      if (!fresh || pendingDueTimes?.writes !== tableWrites) {
+        const dueAt = oldestPendingDueTimes(tableClient, LOCAL_NAMES.table);
+        pendingDueTimes = { writes: tableWrites, at: Date.now(), dueAt };
+        dueAt.catch(() => {
+          if (pendingDueTimes?.dueAt === dueAt) pendingDueTimes = undefined;
+        });
+      }
+      return (pendingDueTimes as { dueAt: Promise<string[]> }).dueAt;
+    };
+
     const world = new World({
       clock,
       fireDueTimers: () => scheduler.fireDue(),
@@ -250,15 +271,25 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
       nextTimerAt: async () => {
         // Created without a group, as CDK does (timers.ts): in the default group.
         const reconcilerSchedule = scheduler.get(LOCAL_NAMES.reconcilerSchedule);
-        const wake = nextReconcilerWake(await oldestPendingDueTimes(tableClient, LOCAL_NAMES.table), {
+        const wake = nextReconcilerWake(await oldestPending(), {
           nextFireAt: reconcilerSchedule?.state === 'ENABLED' ? reconcilerSchedule.nextFireAt : undefined,
           lastFiredAt: reconcilerSchedule?.lastFiredAt,
           ...reconcilerTiming,
         });
         return earliest(scheduler.nextOneTimeFireAt(), wake);
       },
-      drainStream: (timeoutMs) => poller.drain({ timeoutMs }),
+      drainStream: async (timeoutMs) => {
+        let quietFrom = tableWrites;
+        await poller.drain({
+          timeoutMs,
+          beforeRound: () => {
+            quietFrom = tableWrites;
+          },
+        });
+        return quietFrom;
+      },
       streamProgress: () => streamProgress,
+      tableWrites: () => tableWrites,
       log,
     });
     started.push({

@@ -41,6 +41,8 @@ export interface DirectRouteOptions {
   readonly upstream: string;
   readonly faults: FaultRegistry;
   readonly meter: AwsCallMeter;
+  /** Told of each call sent straight to the emulator once it has answered (or failed). @default nothing */
+  readonly onSettled?: (operation: string) => void;
 }
 
 /**
@@ -65,7 +67,13 @@ export function routeAroundProxy(client: SdkClientLike, options: DirectRouteOpti
           hostname,
           port,
         }) as WireRequest;
-        return target.handle(direct, handleOptions);
+        const answered = target.handle(direct, handleOptions);
+        const { onSettled } = options;
+        if (onSettled) {
+          const settle = () => onSettled(operation);
+          void answered.then(settle, settle);
+        }
+        return answered;
       };
     },
   });

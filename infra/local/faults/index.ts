@@ -27,4 +27,4 @@ export {
   FaultRuleSchema,
   type FaultRuleState,
 } from './rules.ts';
-export { type AwsService, FAULT_ERRORS } from './wire.ts';
+export { type AwsService, FAULT_ERRORS, mayWriteTable } from './wire.ts';

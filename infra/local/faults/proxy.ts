@@ -27,6 +27,8 @@ export interface AwsProxyOptions {
   readonly faults?: FaultRegistry;
   /** Counts every call by operation. @default not metered */
   readonly meter?: AwsCallMeter;
+  /** Told of each forwarded call once the emulator's answer has been passed on (or failed). @default nothing */
+  readonly onSettled?: (operation: string) => void;
 }
 
 export interface AwsProxy {
@@ -53,6 +55,7 @@ export async function startAwsProxy(options: AwsProxyOptions): Promise<AwsProxy>
       return;
     }
     meter?.record(operation, 'forwarded');
+    if (options.onSettled) res.once('close', () => options.onSettled?.(operation));
     if (!decision) {
       forward(req, req, res);
       return;

@@ -124,3 +124,20 @@ function schedulerOperation(method: string, path: string): string {
   const verb = SCHEDULER_VERBS[method];
   return verb && (verb !== 'Update' || noun === 'Schedule') ? `${verb}${noun}` : 'Unknown';
 }
+
+/** DynamoDB operations that only read: every other one (PartiQL included) may write, and so feed the stream. */
+const DYNAMODB_READS = new Set([
+  'DynamoDB.GetItem',
+  'DynamoDB.BatchGetItem',
+  'DynamoDB.Query',
+  'DynamoDB.Scan',
+  'DynamoDB.TransactGetItems',
+  'DynamoDB.DescribeTable',
+  'DynamoDB.ListTables',
+  'DynamoDB.DescribeTimeToLive',
+]);
+
+/** Whether a call named by `operationOf` may have written to a DynamoDB table. */
+export function mayWriteTable(operation: string): boolean {
+  return operation.startsWith('DynamoDB.') && !DYNAMODB_READS.has(operation);
+}

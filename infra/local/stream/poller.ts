@@ -62,6 +62,11 @@ export interface StreamPollerOptions {
 export interface DrainOptions {
   /** Give up (reject) when the stream has not gone quiet within this time. @default 30000 */
   readonly timeoutMs?: number;
+  /**
+   * Called right before each round: the last call comes before the round that found the stream quiet, so
+   * whatever was written before it has been delivered (the twin counts table writes this way).
+   */
+  readonly beforeRound?: () => void;
 }
 
 /** Raised by `drain()` when it cannot finish: the poller was stopped, or the stream did not go quiet in time. */
@@ -185,7 +190,10 @@ export class StreamPoller {
     const timeoutMs = options.timeoutMs ?? 30_000;
     const deadline = performance.now() + timeoutMs;
     for (;;) {
-      const result = await this.exclusive(() => this.round());
+      const result = await this.exclusive(() => {
+        options.beforeRound?.();
+        return this.round();
+      });
       if (result.aborted) throw new StreamPollerError('StreamPoller was stopped while draining');
       if (result.records === 0 && !result.shardsChanged && result.errors === 0) return;
       if (performance.now() > deadline) {

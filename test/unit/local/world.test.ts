@@ -125,6 +125,79 @@ describe('advancing the world', () => {
   });
 });
 
+describe('drains skipped while nothing was written to the table', () => {
+  it('drains at the start of every advance, and not again within it while no table write was counted', async () => {
+    // Prepare
+    const clock = new FakeClock(at('2027-01-04T10:00:00Z'));
+    let drains = 0;
+    const { parts, firedAt } = fakeParts(clock, ['2027-01-05T08:00:00Z', '2027-01-06T08:00:00Z'], {
+      drainStream: async () => {
+        drains += 1;
+      },
+      tableWrites: () => 7,
+    });
+    world = new World(parts, { quietMs: 60_000 });
+
+    // Act
+    await world.advanceTo(at('2027-01-07T00:00:00Z'));
+    const afterFirst = drains;
+    await world.advanceTo(at('2027-01-08T00:00:00Z'));
+
+    // Assess
+    expect(firedAt).toHaveLength(2);
+    expect([afterFirst, drains]).toEqual([1, 2]);
+  });
+
+  it('drains after each firing that wrote to the table, and counts writes made during a drain as drained', async () => {
+    // Prepare: each timer writes once; each drain delivers what was written and writes once more itself
+    const clock = new FakeClock(at('2027-01-04T10:00:00Z'));
+    let writes = 0;
+    let drains = 0;
+    const { parts } = fakeParts(clock, ['2027-01-05T08:00:00Z', '2027-01-06T08:00:00Z'], {
+      drainStream: async () => {
+        drains += 1;
+        writes += 1; // the planner's writes, delivered by the drain's last round
+        return writes;
+      },
+      tableWrites: () => writes,
+    });
+    const fire = parts.fireDueTimers;
+    parts.fireDueTimers = async () => {
+      const fired = await fire();
+      writes += fired;
+      return fired;
+    };
+    world = new World(parts, { quietMs: 60_000 });
+
+    // Act
+    await world.advanceTo(at('2027-01-07T00:00:00Z'));
+
+    // Assess: the advance's first drain, then one after each of the two firings
+    expect(drains).toBe(3);
+  });
+
+  it('lets the loop drain again once a quiet drain is older than quietMs, writes or not', async () => {
+    // Prepare
+    const clock = new FakeClock(at('2027-01-04T10:00:00Z'));
+    let drains = 0;
+    const { parts } = fakeParts(clock, [], {
+      drainStream: async () => {
+        drains += 1;
+      },
+      tableWrites: () => 0,
+    });
+    world = new World(parts, { tickMs: 5, quietMs: 100 });
+
+    // Act
+    world.start();
+    await new Promise((resolve) => setTimeout(resolve, 350)); // some 70 ticks
+
+    // Assess: about one drain per 100 ms, not one per tick
+    expect(drains).toBeGreaterThanOrEqual(2);
+    expect(drains).toBeLessThanOrEqual(8);
+  });
+});
+
 describe('the loop', () => {
   it('skips its turns behind a stalled drain, so an advance waits for one drain at most', async () => {
     // Prepare: the first drain hangs until released, every later one fails at once with no progress
