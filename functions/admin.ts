@@ -36,6 +36,8 @@ export const app = createAdminApp(adminService(adminDependencies(config)), sessi
   onError: (error) => logger.error('Admin request failed', { error }),
   // The product's clock (virtual in the twin): "3 hours ago" and "until …" agree with the data shown.
   now: () => clock.now(),
+  // Signing out posts to us, then redirects to Cognito's /logout: the pages' CSP must allow that hop.
+  formActionOrigins: config.ADMIN_LOGOUT_URL ? [new URL(config.ADMIN_LOGOUT_URL).origin] : [],
 });
 
 export const handler = lambdaHandler(app);

@@ -20,7 +20,11 @@ import { Layout, STYLESHEET_PATH } from './layout.tsx';
 import { STYLESHEET } from './styles.ts';
 
 export function createWebApp<E extends object = object>(
-  options: { readonly onError?: (error: unknown) => void } = {},
+  options: {
+    readonly onError?: (error: unknown) => void;
+    /** Other origins forms may reach through a redirect (the admin view's sign-out to the issuer). */
+    readonly formActionOrigins?: readonly string[];
+  } = {},
 ): Hono<E> {
   const app = new Hono<E>();
   app.use(
@@ -30,7 +34,7 @@ export function createWebApp<E extends object = object>(
         defaultSrc: ["'none'"],
         styleSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
-        formAction: ["'self'"],
+        formAction: ["'self'", ...(options.formActionOrigins ?? [])],
         frameAncestors: ["'none'"],
         baseUri: ["'none'"],
       },

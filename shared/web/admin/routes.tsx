@@ -59,11 +59,16 @@ export interface AdminAppOptions {
   readonly onError?: (error: unknown) => void;
   /** @default the system clock */
   readonly now?: () => Date;
+  /**
+   * Origins the pages' forms may end up at besides our own: the issuer's logout endpoint, where signing out
+   * redirects (browsers check `form-action` on every redirect of a form's navigation).
+   */
+  readonly formActionOrigins?: readonly string[];
 }
 
-/** Rows per page on Upcoming and Audit. */
 /** A user id as the lists link it: `u_` and hex (see `userIdFor`). */
 const USER_ID = z.string().regex(/^u_[0-9a-f]{8,64}$/);
+/** Rows per page on Upcoming and Audit. */
 const PAGE_SIZE = 50;
 /** The Upcoming chart's span: the next 8 weeks. */
 const CHART_DAYS = 56;

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { AdminActionRefusedError } from '../../../shared/errors.ts';
-import { DIGEST_ID, EMAIL, HOSTILE, postForm, REMINDER_ID, setup, USER_ID } from './admin-fakes.ts';
+import { createAdminApp } from '../../../shared/web/admin/routes.tsx';
+import {
+  DIGEST_ID,
+  EMAIL,
+  fakeService,
+  fakeSession,
+  HOSTILE,
+  postForm,
+  REMINDER_ID,
+  setup,
+  USER_ID,
+} from './admin-fakes.ts';
 
 const ESCAPED = '&lt;img src=x onerror=alert(1)&gt;';
 const PAGES = [
@@ -122,6 +133,22 @@ describe('the admin pages', () => {
     expect(html).not.toContain('Reschedule');
     const healthHtml = await (await viewer('/admin/health')).text();
     expect(healthHtml).not.toContain('/admin/confirm');
+  });
+
+  it("lets forms reach the issuer's logout origin only when one is configured", async () => {
+    const formAction = (csp: string | null) =>
+      csp?.split(';').find((d) => d.trim().startsWith('form-action'));
+    const plain = createAdminApp(fakeService(), fakeSession());
+    const withLogout = createAdminApp(fakeService(), fakeSession(), {
+      formActionOrigins: ['https://rebound-dev.auth.eu-west-1.amazoncognito.com'],
+    });
+    const headers = { 'x-test-role': 'operator' };
+    const csp = async (app: typeof plain) =>
+      formAction((await app.request('/admin/upcoming', { headers })).headers.get('content-security-policy'));
+    expect((await csp(plain))?.trim()).toBe("form-action 'self'");
+    expect((await csp(withLogout))?.trim()).toBe(
+      "form-action 'self' https://rebound-dev.auth.eu-west-1.amazoncognito.com",
+    );
   });
 
   it('links each Upcoming row to its user by id, and shows that user from the id', async () => {
