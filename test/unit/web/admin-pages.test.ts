@@ -11,6 +11,7 @@ import {
   REMINDER_ID,
   setup,
   USER_ID,
+  user,
 } from './admin-fakes.ts';
 
 const ESCAPED = '&lt;img src=x onerror=alert(1)&gt;';
@@ -149,6 +150,22 @@ describe('the admin pages', () => {
     expect((await csp(withLogout))?.trim()).toBe(
       "form-action 'self' https://rebound-dev.auth.eu-west-1.amazoncognito.com",
     );
+  });
+
+  it('offers no Send now for a reminder held for consent, but still Cancel and Reschedule', async () => {
+    const { operator, service } = setup();
+    const held = {
+      ...user.pending[0],
+      held: true,
+      timerCheck: { state: 'not_expected' as const, scheduleName: 's' },
+    };
+    service.findUser = async () => ({ ...user, pending: [held as (typeof user.pending)[number]] });
+    const html = await (await operator(`/admin/users?email=${encodeURIComponent(EMAIL)}`)).text();
+    expect(html).not.toContain('action=reminder.send_now');
+    expect(html).toContain('action=reminder.cancel');
+    expect(html).toContain('value="reminder.reschedule"');
+    const normal = await (await setup().operator(`/admin/users?email=${encodeURIComponent(EMAIL)}`)).text();
+    expect(normal).toContain('action=reminder.send_now');
   });
 
   it('links each Upcoming row to its user by id, and shows that user from the id', async () => {

@@ -64,16 +64,19 @@ function ReminderActions(props: { readonly r: AdminReminder; readonly email: str
           {kindLabel(r.kind)} for {r.company}
         </span>
       </a>
-      <a
-        class="button button--secondary button--small"
-        href={confirmHref({ action: 'reminder.send_now', ...ids })}
-      >
-        Send now
-        <span class="skip">
-          {' '}
-          {kindLabel(r.kind)} for {r.company}
-        </span>
-      </a>
+      {/* A reminder held for consent cannot be sent before the user says yes: no button to be refused. */}
+      {r.held ? null : (
+        <a
+          class="button button--secondary button--small"
+          href={confirmHref({ action: 'reminder.send_now', ...ids })}
+        >
+          Send now
+          <span class="skip">
+            {' '}
+            {kindLabel(r.kind)} for {r.company}
+          </span>
+        </a>
+      )}
       <form method="get" action="/admin/confirm" class="actions">
         <input type="hidden" name="action" value="reminder.reschedule" />
         <input type="hidden" name="userId" value={r.userId} />
