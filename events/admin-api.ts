@@ -239,8 +239,11 @@ export interface AuditEntry {
   readonly input?: Readonly<Record<string, unknown>> | undefined;
   readonly before?: unknown;
   readonly after?: unknown;
-  /** `applied`; `duplicate` (the same action was already taken); `pending` (recorded, not applied yet). */
-  readonly outcome: 'applied' | 'duplicate' | 'pending';
+  /**
+   * `applied`; `duplicate` (the same action was already taken); `pending` (recorded, not applied yet);
+   * `failed` (recorded, but the planner marked it failed: it will never apply; the timeline says why).
+   */
+  readonly outcome: ActionOutcome;
 }
 
 export interface AuditPage {
@@ -248,9 +251,12 @@ export interface AuditPage {
   readonly next: string | null;
 }
 
+/** How an action ended (see `AuditEntry.outcome`). */
+export type ActionOutcome = 'applied' | 'duplicate' | 'pending' | 'failed';
+
 /** What an action answers: the target's state after it. */
 export interface ActionResult {
-  readonly outcome: 'applied' | 'duplicate' | 'pending';
+  readonly outcome: ActionOutcome;
   readonly auditId: string;
   readonly reminder?: AdminReminder | undefined;
   readonly digest?: AdminDigest | undefined;

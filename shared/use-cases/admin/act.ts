@@ -116,7 +116,7 @@ async function reminderAction(
     outcome,
     auditId: recorded.eventId,
     reminder: adminReminder(after, profile),
-    message: sentence(outcome, appliedReminderSentence(action, after, profile), recorded.failed),
+    message: sentence(outcome, appliedReminderSentence(action, after, profile)),
   };
 }
 
@@ -244,7 +244,7 @@ async function userAction(
   return {
     outcome: recorded.outcome,
     auditId: recorded.eventId,
-    message: sentence(recorded.outcome, appliedUserSentence(action, after), recorded.failed),
+    message: sentence(recorded.outcome, appliedUserSentence(action, after)),
   };
 }
 
@@ -447,8 +447,6 @@ function redriveSentence(
 interface Recorded {
   readonly eventId: string;
   readonly outcome: Outcome;
-  /** The planner marked the event failed: it will never apply. */
-  readonly failed?: boolean;
 }
 
 /** A retried request: the event its key and action name is stored already (whatever happened since). */
@@ -488,15 +486,16 @@ async function record(
     if (state === 'planned' || (state === 'missing' && options.goneMeansApplied)) {
       return { eventId, outcome: 'applied' };
     }
-    // Stored, but it can never apply: the timeline shows why. `pending` is the nearest outcome the audit has.
-    if (state === 'failed') return { eventId, outcome: 'pending', failed: true };
+    // Stored, but it can never apply: the timeline shows why.
+    if (state === 'failed') return { eventId, outcome: 'failed' };
   }
   return { eventId, outcome: 'pending' };
 }
 
-function sentence(outcome: Outcome, applied: string, failed = false): string {
-  if (failed) return "Recorded, but the planner could not apply it: the user's timeline shows why.";
+function sentence(outcome: Outcome, applied: string): string {
   switch (outcome) {
+    case 'failed':
+      return "Recorded, but the planner could not apply it: the user's timeline shows why.";
     case 'applied':
       return applied;
     case 'duplicate':

@@ -40,7 +40,9 @@ export function AuditLogPage(props: {
           </>,
           <code>{target(e)}</code>,
           <code>{`${state(e.before)} → ${state(e.after)}`}</code>,
-          <Tag tone={e.outcome === 'applied' ? 'sent' : 'pending'}>{e.outcome}</Tag>,
+          <Tag tone={e.outcome === 'applied' ? 'sent' : e.outcome === 'failed' ? 'failed' : 'pending'}>
+            {e.outcome}
+          </Tag>,
         ])}
       />
       {next ? (

@@ -128,8 +128,12 @@ describe('cancelling a reminder', () => {
       userId,
       reminderId: first.reminderId,
     });
-    expect(result.outcome).toBe('pending');
-    expect(result.message).toMatch(/could not apply it/);
+    expect(result.outcome).toBe('failed');
+    expect(result.message).toMatch(/could not apply it: the user's timeline shows why/);
+    expect(w.audit.records.get(result.auditId)).toMatchObject({
+      outcome: 'failed',
+      action: 'reminder.cancel',
+    });
   });
 });
 
