@@ -4,16 +4,15 @@
  * Scan: every read is bounded by a partition, so its cost follows what is shown, not the size of the table.
  */
 import {
-  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { ApplicationState, Digest, Reminder, ReminderKind, UserProfile } from '../domain/model.ts';
-import { InvalidEventError, ReboundError } from '../errors.ts';
+import { InvalidEventError } from '../errors.ts';
 import type { AdminReadStore, Clock, UpcomingPartition, UpcomingQuery, UserRecords } from '../ports.ts';
-import { keys, strip, stripKeys, utcDayOf } from './dynamodb-store.ts';
+import { batchGetConsistent, keys, strip, stripKeys, utcDayOf } from './dynamodb-store.ts';
 
 /**
  * At most this many DynamoDB pages per `listUpcoming` call. A filter (kind, source) that matches few reminders
@@ -25,7 +24,6 @@ export const MAX_QUERY_PAGES = 10;
 const FILTERED_PAGE_ITEMS = 200;
 /** BatchGetItem takes at most 100 keys. */
 const BATCH_GET_LIMIT = 100;
-const BATCH_GET_RETRIES = 5;
 /** `feedbackCounts` reads at most this many day partitions (one Query each). */
 const MAX_FEEDBACK_DAYS = 366;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -184,7 +182,13 @@ export class DynamoDbAdminStore implements AdminReadStore {
     for (let i = 0; i < unique.length; i += BATCH_GET_LIMIT)
       chunks.push(unique.slice(i, i + BATCH_GET_LIMIT));
     const found = await Promise.all(
-      chunks.map((chunk) => this.batchGet(chunk.map((id) => ({ pk: keys.user(id), sk: keys.profile() })))),
+      chunks.map((chunk) =>
+        batchGetConsistent(
+          this.client,
+          this.tableName,
+          chunk.map((id) => ({ pk: keys.user(id), sk: keys.profile() })),
+        ),
+      ),
     );
     for (const item of found.flat()) {
       const profile = stripKeys<UserProfile>(item);
@@ -331,27 +335,6 @@ export class DynamoDbAdminStore implements AdminReadStore {
       startKey = res.LastEvaluatedKey;
     } while (startKey);
     return out;
-  }
-
-  private async batchGet(wanted: readonly Item[]): Promise<Item[]> {
-    const found: Item[] = [];
-    let pending: Item[] = [...wanted];
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt >= BATCH_GET_RETRIES) {
-        throw new ReboundError(
-          `BatchGetItem: ${pending.length} keys left unprocessed after ${attempt} attempts`,
-        );
-      }
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-      const res = await this.client.send(
-        new BatchGetCommand({
-          RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-        }),
-      );
-      found.push(...(res.Responses?.[this.tableName] ?? []));
-      pending = res.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-    }
-    return found;
   }
 }
 

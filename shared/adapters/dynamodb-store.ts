@@ -139,6 +139,33 @@ const FIRST_DUE_KEY = '0';
 /** Unprocessed keys of a BatchGetItem are asked again, up to this many times. */
 const BATCH_GET_RETRIES = 5;
 
+/**
+ * Up to 100 items by key, strongly consistent, in one BatchGetItem; keys DynamoDB leaves unprocessed are asked
+ * again with a short back-off, up to `BATCH_GET_RETRIES` times. Shared by the store and the admin store.
+ */
+export async function batchGetConsistent(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  wanted: readonly Record<string, unknown>[],
+): Promise<Record<string, unknown>[]> {
+  const found: Record<string, unknown>[] = [];
+  let pending: Record<string, unknown>[] = [...wanted];
+  for (let attempt = 0; pending.length > 0; attempt += 1) {
+    if (attempt >= BATCH_GET_RETRIES) {
+      throw new ReboundError(
+        `BatchGetItem: ${pending.length} keys left unprocessed after ${attempt} attempts`,
+      );
+    }
+    if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+    const res = await client.send(
+      new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+    );
+    found.push(...(res.Responses?.[tableName] ?? []));
+    pending = res.UnprocessedKeys?.[tableName]?.Keys ?? [];
+  }
+  return found;
+}
+
 export class DynamoDbReminderStore implements ReminderStore {
   public constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -232,24 +259,8 @@ export class DynamoDbReminderStore implements ReminderStore {
   private async getMany(
     wanted: readonly { pk: string; sk: string }[],
   ): Promise<Map<string, Record<string, unknown>>> {
-    const found = new Map<string, Record<string, unknown>>();
-    let pending: Record<string, unknown>[] = [...wanted];
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      if (attempt >= BATCH_GET_RETRIES) {
-        throw new ReboundError(
-          `BatchGetItem: ${pending.length} keys left unprocessed after ${attempt} attempts`,
-        );
-      }
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
-      const res = await this.client.send(
-        new BatchGetCommand({
-          RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
-        }),
-      );
-      for (const item of res.Responses?.[this.tableName] ?? []) found.set(String(item.sk), item);
-      pending = res.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-    }
-    return found;
+    const items = await batchGetConsistent(this.client, this.tableName, wanted);
+    return new Map(items.map((item) => [String(item.sk), item]));
   }
 
   /**
