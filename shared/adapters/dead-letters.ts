@@ -25,6 +25,7 @@ import * as z from 'zod';
 import { REDRIVABLE_DEAD_LETTER_QUEUES } from '../../events/admin-api.ts';
 import { TimerPayloadSchema } from '../../events/timer-payload.ts';
 import { slotScheduleNameFor } from '../domain/ids.ts';
+import { nextWholeMinute } from '../domain/slots.ts';
 import { AdminActionRefusedError, NotFoundError, ReboundError } from '../errors.ts';
 import type {
   Clock,
@@ -103,14 +104,12 @@ function parseJson(text: string): unknown {
   }
 }
 
-const MINUTE_MS = 60_000;
-
 /**
  * The timer a redriven wake-up gets: the user's send-slot timer at the next whole minute (Scheduler refuses
  * `at()` in the past). Ensured like any other: if the user already has one then, it is brought in line.
  */
 export function redriveTimer(wakeUp: TimerPayload, now: Date): TimerRequest {
-  const dueAt = new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS).toISOString();
+  const dueAt = nextWholeMinute(now).toISOString();
   return {
     scheduleName: slotScheduleNameFor(wakeUp.userId, dueAt),
     dueAt,

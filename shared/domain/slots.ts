@@ -193,3 +193,13 @@ export function isSchedulable(instant: Date): boolean {
 export function notInThePast(slot: Date, now: Date, zone: string): Date {
   return slot.getTime() >= now.getTime() ? new Date(slot.getTime()) : nextSendSlot(now, zone);
 }
+
+const MINUTE_MS = 60_000;
+
+/**
+ * The first whole minute strictly after `now`: the earliest a timer asked for now can fire (Scheduler refuses
+ * `at()` in the past). Operators' "send now", re-sync and redrive wake the sender then.
+ */
+export function nextWholeMinute(now: Date): Date {
+  return new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS);
+}

@@ -15,12 +15,13 @@ import type { UserAction } from '../../../events/user-action.ts';
 import { consentOf } from '../../domain/consent.ts';
 import { contentHash } from '../../domain/ids.ts';
 import type { Digest, Reminder, UserProfile } from '../../domain/model.ts';
+import { nextWholeMinute } from '../../domain/slots.ts';
 import { AdminActionRefusedError, ForbiddenError, InvalidEventError, NotFoundError } from '../../errors.ts';
 import type { AuditRecord } from '../../ports.ts';
 import { recordUserAction, userActionEventId } from '../record-user-action.ts';
 import { timerNameOf } from '../timers.ts';
 import type { AdminDeps } from './deps.ts';
-import { adminDigest, adminReminder, localTime, nextWholeMinute, reminderLabel } from './present.ts';
+import { adminDigest, adminReminder, localTime, reminderLabel } from './present.ts';
 
 /** How often an action looks whether the planner applied its event. */
 export const APPLY_POLL_MS = 100;

@@ -108,13 +108,6 @@ export function adminApplication(a: ApplicationState): AdminApplication {
   };
 }
 
-const MINUTE_MS = 60_000;
-
-/** The first whole minute strictly after `now`: the earliest a timer asked for now can fire. */
-export function nextWholeMinute(now: Date): Date {
-  return new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS);
-}
-
 /** `YYYY-MM-DD` of an instant, in UTC. */
 export function utcDay(instant: Date): string {
   return instant.toISOString().slice(0, 10);

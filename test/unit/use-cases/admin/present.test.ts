@@ -1,6 +1,7 @@
 /** How the admin view shows addresses and times. */
 import { describe, expect, it } from 'vitest';
-import { localTime, maskEmail, nextWholeMinute, utcDays } from '#shared/use-cases/admin/present.ts';
+import { nextWholeMinute } from '#shared/domain/slots.ts';
+import { localTime, maskEmail, utcDays } from '#shared/use-cases/admin/present.ts';
 
 describe('masking an address', () => {
   it.each([
