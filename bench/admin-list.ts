@@ -31,17 +31,10 @@ import { type RunningTwin, startTwinProcess } from '../harness/twin-process.ts';
 import { localClientConfig } from '../infra/local/dynamodb/launcher.ts';
 import { LOCAL_NAMES } from '../infra/local/wiring.ts';
 import { slotScheduleNameFor, userIdFor } from '../shared/domain/ids.ts';
+import { envInt } from './support/env.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT); // the harness starts `infra/local/main.ts` relative to the working directory
-
-const envInt = (name: string, fallback: number, min: number, max: number): number => {
-  const raw = process.env[name];
-  const n = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`${name} must be an integer in [${min}, ${max}]`);
-  return n;
-};
 
 const REMINDERS = envInt('BENCH_REMINDERS', 10_000, 100, 200_000);
 const RUNS = envInt('BENCH_RUNS', 200, 10, 10_000);

@@ -46,18 +46,11 @@ import { type RunningTwin, startTwinProcess } from '../harness/twin-process.ts';
 import { StandardWebhooksVerifier } from '../shared/adapters/webhook-verifier.ts';
 import { apiKeyMatches, hashApiKey } from '../shared/domain/sources.ts';
 import { type AutocannonInstance, type AutocannonResult, autocannon } from './support/autocannon.ts';
+import { envInt } from './support/env.ts';
 import { procAvailable, type RssPeaks, RssSampler, treeCpuMs } from './support/process-tree.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT); // the harness starts `infra/local/main.ts` relative to the working directory
-
-const envInt = (name: string, fallback: number, min: number, max: number): number => {
-  const raw = process.env[name];
-  const n = raw === undefined ? fallback : Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max)
-    throw new Error(`${name} must be an integer in [${min}, ${max}]`);
-  return n;
-};
 
 /** How the intake requests authenticate (see the header). */
 const AUTH_MODES = ['signature', 'api-key', 'rejected'] as const;
