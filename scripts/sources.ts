@@ -4,7 +4,8 @@
  * Against the local twin by default (its endpoints from `GET /_local/health` on
  * `http://127.0.0.1:${PORT:-3000}`, local credentials); against a deployed stage with `--stage dev|prod`
  * (table and KMS key from the stateful stack's outputs, ordinary AWS credentials). `create` and `rotate`
- * print the new secret or key once: nothing can show it again.
+ * print the new secret or key once: nothing can show it again. Intake reads a source through a one-minute
+ * cache, so a retired secret or key or a revocation takes effect within a minute.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -23,6 +24,7 @@ import {
   createSource,
   listSources,
   type ManageSourcesDeps,
+  retireApiKey,
   retireSecret,
   revokeSource,
   rotateApiKey,
@@ -34,10 +36,11 @@ const USAGE = `Usage: npm run sources -- <command> [options]
 Commands:
   create <sourceId> --name <name> [--api-key] [--per-second N] [--burst N]
                                  a source with a webhook secret (and an API key); prints them once
-  list                           every source, its secrets' ids and key prefix (never a secret)
+  list                           every source, its secrets' ids and keys' prefixes (never a secret)
   rotate <sourceId>              add a second webhook secret; both verify until retire-secret
-  rotate <sourceId> --api-key    issue a new API key; the old one stops working within a minute
-  retire-secret <sourceId>       remove the older of two webhook secrets
+  rotate <sourceId> --api-key    add a second API key (or a first); both work until retire-key
+  retire-secret <sourceId>       remove the older of two webhook secrets (stops verifying within a minute)
+  retire-key <sourceId>          remove the older of two API keys (stops working within a minute)
   revoke <sourceId>              refuse the source's requests from now on (401 revoked_source)
   send <sourceId> (--secret whsec_… | --key rbk_…) [--file event.json]
                                  post an event signed with the typed client (default: a fixture)
@@ -182,7 +185,7 @@ function describeSource(s: SourceSummary): string {
     `${s.sourceId}  "${s.name}"  ${s.status}${s.revokedAt ? ` since ${s.revokedAt}` : ''}`,
     `  created ${s.createdAt}; limit ${s.rateLimit.perSecond}/s, bursts of ${s.rateLimit.burst}`,
     `  webhook secrets: ${secrets || 'none'}`,
-    `  API key: ${s.apiKeyPrefix ? `${s.apiKeyPrefix}…` : 'none'}`,
+    `  API keys: ${s.apiKeys.map((k) => `${k.prefix}… (${k.createdAt})`).join(', ') || 'none'}`,
   ].join('\n');
 }
 
@@ -231,8 +234,11 @@ async function run(commandLine: CommandLine): Promise<unknown> {
       const sourceId = sourceIdArgument(commandLine);
       if (options['api-key']) {
         const rotated = await rotateApiKey(sourceId, deps);
-        say(`New API key of ${sourceId}: ${rotated.apiKey}\n${ONCE}`);
-        say('The old key stops working within a minute.');
+        say(`New API key of ${sourceId} (${rotated.prefix}…): ${rotated.apiKey}\n${ONCE}`);
+        if (rotated.source.apiKeys.length > 1)
+          say(
+            `Old and new both work. Once the integrator sends the new one: npm run sources -- retire-key ${sourceId}`,
+          );
         return rotated;
       }
       const rotated = await rotateSecret(sourceId, deps);
@@ -246,6 +252,13 @@ async function run(commandLine: CommandLine): Promise<unknown> {
       const retired = await retireSecret(sourceIdArgument(commandLine), deps);
       say(
         `Retired ${retired.retiredSecretId}; it stops verifying within a minute.\n${describeSource(retired.source)}`,
+      );
+      return retired;
+    }
+    case 'retire-key': {
+      const retired = await retireApiKey(sourceIdArgument(commandLine), deps);
+      say(
+        `Retired API key ${retired.retiredPrefix}…; it stops working within a minute.\n${describeSource(retired.source)}`,
       );
       return retired;
     }

@@ -2,7 +2,9 @@
  * `SourceStore` on the single table. A source is one item, `pk = SOURCE#<sourceId>`, `sk = SOURCE`: intake
  * reads it with one strongly consistent `GetItem`. Sources are also listed in the sparse `gsi1` partition
  * `SOURCES` (sorted by id), so `list` is one `Query`, not a scan of every user's items. Updates are
- * conditional on the version read, so two people rotating at once cannot lose a secret.
+ * conditional on the version read, so two people rotating at once cannot lose a secret. Items written before
+ * sources had two API keys (`apiKeyHash`, `apiKeyPrefix`) are read as a one-key list (`sourceRecordOf`); an
+ * update puts the whole item, so it writes the new shape and drops the old attributes.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
@@ -12,7 +14,7 @@ import {
   QueryCommand,
   type QueryCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
-import type { SourceRecord } from '../domain/sources.ts';
+import { type SourceRecord, type StoredSourceRecord, sourceRecordOf } from '../domain/sources.ts';
 import { ConcurrencyError, SourceExistsError } from '../errors.ts';
 import type { SourceStore } from '../use-cases/manage-sources.ts';
 
@@ -27,7 +29,7 @@ const BOOKKEEPING = ['pk', 'sk', 'type', 'gsi1pk', 'gsi1sk'] as const;
 function toRecord(item: Record<string, unknown>): SourceRecord {
   const copy: Record<string, unknown> = { ...item };
   for (const key of BOOKKEEPING) delete copy[key];
-  return copy as unknown as SourceRecord;
+  return sourceRecordOf(copy as unknown as StoredSourceRecord);
 }
 
 export class DynamoDbSourceStore implements SourceStore {

@@ -5,8 +5,9 @@
  * Credentials:
  * - **Webhook signing secrets** in the Standard Webhooks format, `whsec_<base64 of 24–64 random bytes>`: one,
  *   or two during a rotation (both verify until the older one is retired). Stored sealed (KMS), never plain.
- * - **An optional API key**, `rbk_<sourceId>_<32 base64url characters>` (192 random bits). The source id in
- *   the key lets intake find the source with one read instead of a scan. Stored only as its SHA-256: a key is
+ * - **Optional API keys**, `rbk_<sourceId>_<32 base64url characters>` (192 random bits): none, one, or two
+ *   during a rotation (both work until the older one is retired), as with the secrets. The source id in the
+ *   key lets intake find the source with one read instead of a scan. Stored only as its SHA-256: a key is
  *   high-entropy, so a fast hash is right (a slow password hash protects low-entropy secrets against guessing;
  *   nobody can guess 192 random bits, and intake checks a key on every request).
  */
@@ -41,7 +42,19 @@ export interface SealedSecret {
   readonly ciphertext: string;
 }
 
-/** A source as stored: its secrets sealed, its API key hashed. */
+/** Old and new during a rotation; never more. */
+export const MAX_API_KEYS = 2;
+
+/** An API key as stored: only its hash, and a prefix that names it. */
+export interface StoredApiKey {
+  /** The key's first characters (`rbk_<sourceId>_AbCd`), so a person can tell which key is meant; not secret. */
+  readonly prefix: string;
+  /** SHA-256 (hex) of the key. */
+  readonly hash: string;
+  readonly createdAt: string;
+}
+
+/** A source as stored: its secrets sealed, its API keys hashed. */
 export interface SourceRecord {
   readonly sourceId: string;
   readonly name: string;
@@ -51,12 +64,39 @@ export interface SourceRecord {
   readonly rateLimit: RateLimit;
   /** Oldest first; one, or two during a rotation. */
   readonly webhookSecrets: readonly SealedSecret[];
-  /** SHA-256 (hex) of the API key, when the source has one. */
-  readonly apiKeyHash?: string | undefined;
-  /** The key's first characters (`rbk_<sourceId>_AbCd`), so a person can tell which key is meant. */
-  readonly apiKeyPrefix?: string | undefined;
+  /** Oldest first; none, one, or two during a rotation. */
+  readonly apiKeys: readonly StoredApiKey[];
   /** Counts changes; every update is conditional on the version it read. */
   readonly version: number;
+}
+
+/**
+ * A source item as it may be found at rest: written before sources had two API keys, it holds one key as
+ * `apiKeyHash` and `apiKeyPrefix` and no `apiKeys`.
+ */
+export type StoredSourceRecord = Omit<SourceRecord, 'apiKeys'> & {
+  readonly apiKeys?: readonly StoredApiKey[] | undefined;
+  /** The single key's SHA-256, in an item written before `apiKeys`: read through {@link sourceRecordOf}. */
+  readonly apiKeyHash?: string | undefined;
+  /** The single key's prefix, with `apiKeyHash`. */
+  readonly apiKeyPrefix?: string | undefined;
+};
+
+/**
+ * A stored item in the current shape: an old single key becomes a one-key list, and the old attributes are
+ * dropped, so the next update (a whole-item put) writes the new shape. The old shape did not record when its
+ * key was issued; the source's creation time stands in for it (it only orders keys, and a one-key list has
+ * nothing to order).
+ */
+export function sourceRecordOf(stored: StoredSourceRecord): SourceRecord {
+  const { apiKeys, apiKeyHash, apiKeyPrefix, ...rest } = stored;
+  if (apiKeys) return { ...rest, apiKeys };
+  return {
+    ...rest,
+    apiKeys: apiKeyHash
+      ? [{ prefix: apiKeyPrefix ?? '', hash: apiKeyHash, createdAt: stored.createdAt }]
+      : [],
+  };
 }
 
 /** A webhook secret opened for verification. */
@@ -73,7 +113,8 @@ export interface Source {
   readonly status: SourceStatus;
   readonly rateLimit: RateLimit;
   readonly webhookSecrets: readonly OpenSecret[];
-  readonly apiKeyHash?: string | undefined;
+  /** SHA-256 (hex) of each API key: none, one, or two during a rotation. */
+  readonly apiKeyHashes: readonly string[];
   /** The record's version: an unchanged version needs no secret opened again. */
   readonly version: number;
 }
@@ -87,7 +128,8 @@ export interface SourceSummary {
   readonly revokedAt?: string | undefined;
   readonly rateLimit: RateLimit;
   readonly webhookSecrets: readonly { readonly id: string; readonly createdAt: string }[];
-  readonly apiKeyPrefix?: string | undefined;
+  /** Oldest first, by prefix: never a key or its hash. */
+  readonly apiKeys: readonly { readonly prefix: string; readonly createdAt: string }[];
 }
 
 export function summaryOf(record: SourceRecord): SourceSummary {
@@ -99,7 +141,7 @@ export function summaryOf(record: SourceRecord): SourceSummary {
     ...(record.revokedAt ? { revokedAt: record.revokedAt } : {}),
     rateLimit: record.rateLimit,
     webhookSecrets: record.webhookSecrets.map(({ id, createdAt }) => ({ id, createdAt })),
-    ...(record.apiKeyPrefix ? { apiKeyPrefix: record.apiKeyPrefix } : {}),
+    apiKeys: record.apiKeys.map(({ prefix, createdAt }) => ({ prefix, createdAt })),
   };
 }
 
@@ -146,6 +188,11 @@ export function apiKeyPrefixOf(key: string): string {
 
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+/** A key as it is stored: hashed, named by its prefix. */
+export function storedApiKeyOf(key: string, createdAt: Date): StoredApiKey {
+  return { prefix: apiKeyPrefixOf(key), hash: hashApiKey(key), createdAt: createdAt.toISOString() };
 }
 
 /**
@@ -214,15 +261,28 @@ export function withoutOlderSecret(record: SourceRecord): { record: SourceRecord
   return { record: { ...record, webhookSecrets: rest, version: record.version + 1 }, retired: older };
 }
 
-/** Replace the API key (takes effect for new requests within intake's cache time, one minute). */
-export function withApiKey(record: SourceRecord, key: string): SourceRecord {
+/**
+ * Start an API key rotation (or issue a source's first key): the new key works beside the current one until
+ * the older is retired.
+ */
+export function withAddedApiKey(record: SourceRecord, key: StoredApiKey): SourceRecord {
   mustBeActive(record);
-  return {
-    ...record,
-    apiKeyHash: hashApiKey(key),
-    apiKeyPrefix: apiKeyPrefixOf(key),
-    version: record.version + 1,
-  };
+  if (record.apiKeys.length >= MAX_API_KEYS)
+    throw new SourceRuleError(
+      `Source ${record.sourceId} already has ${MAX_API_KEYS} API keys: retire the older one first (retire-key)`,
+    );
+  return { ...record, apiKeys: [...record.apiKeys, key], version: record.version + 1 };
+}
+
+/** Finish an API key rotation: the older of two keys stops working. A lone key is not removed. */
+export function withoutOlderApiKey(record: SourceRecord): { record: SourceRecord; retired: StoredApiKey } {
+  mustBeActive(record);
+  const [older, ...rest] = record.apiKeys;
+  if (!older || rest.length === 0)
+    throw new SourceRuleError(
+      `Source ${record.sourceId} has ${older ? 'one API key only' : 'no API key'}: rotate first (rotate --api-key), then retire the older one`,
+    );
+  return { record: { ...record, apiKeys: rest, version: record.version + 1 }, retired: older };
 }
 
 /**

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import {
   apiKeyMatches,
   hashApiKey,
+  MAX_API_KEYS,
   SOURCE_ID_PATTERN,
   type Source,
   sourceIdOfApiKey,
@@ -103,10 +104,19 @@ function judgeWebhook(message: SignedMessage, source: Source | undefined, deps: 
   return { ok: true, source };
 }
 
-/** Judge an API key against one read of the source it names. */
+/**
+ * Judge an API key against one read of the source it names: always {@link MAX_API_KEYS} constant-time
+ * comparisons, the missing ones against a dummy hash, so the time taken tells neither whether the source
+ * exists, nor how many keys it has, nor which one matched.
+ */
 function judgeApiKey(key: string, source: Source | undefined): Outcome {
-  const matches =
-    apiKeyMatches(key, source?.apiKeyHash ?? DUMMY_KEY_HASH) && source?.apiKeyHash !== undefined;
+  let matches = false;
+  for (let i = 0; i < MAX_API_KEYS; i += 1) {
+    const hash = source?.apiKeyHashes[i];
+    // The comparison runs first, whatever came before: no short circuit skips it.
+    const matched = apiKeyMatches(key, hash ?? DUMMY_KEY_HASH) && hash !== undefined;
+    matches = matched || matches;
+  }
   // A key that matches no source's key names no source we know: the same answer as a made-up source id.
   if (!source || !matches) return { ok: false, code: 'unknown_source' };
   if (source.status !== 'active') return { ok: false, code: 'revoked_source' };
@@ -125,12 +135,13 @@ const mayBeNewer = (outcome: Outcome) =>
  * 2. Find the source the credentials name (the `?source=` of a webhook, the id inside an API key) in the
  *    one-minute cache.
  * 3. Check the credential against it: the signature against each of its secrets (a dummy secret when the source
- *    is unknown, so both cases take the same time), or the key's SHA-256 against the stored hash in constant
- *    time. Codes: `stale_timestamp`, `invalid_signature`, `unknown_source`; a valid credential of a revoked
- *    source: `revoked_source`.
+ *    is unknown, so both cases take the same time), or the key's SHA-256 against the stored hashes in constant
+ *    time (two comparisons always: one key, or two during a rotation, padded with a dummy). Codes:
+ *    `stale_timestamp`, `invalid_signature`, `unknown_source`; a valid credential of a revoked source:
+ *    `revoked_source`.
  * 4. When the source is unknown or the credential does not match, check once more against a fresh read (at
  *    most one per second per source; one `GetItem`, secrets reopened only if the source changed), so a
- *    source or secret created a moment ago works at once, while a revocation waits for the cache (at most a
+ *    source, secret or key created a moment ago works at once, while a revocation waits for the cache (at most a
  *    minute).
  */
 export async function authenticateRequest(

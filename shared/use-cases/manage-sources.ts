@@ -1,15 +1,14 @@
 /**
- * Managing sources (`npm run sources`, and the twin's `local` source): create, list, rotate, retire a
- * secret, revoke. Secrets and keys are generated here, shown to the caller once, and stored only sealed
- * (webhook secrets, which intake must read back) or hashed (API keys, which intake only compares).
+ * Managing sources (`npm run sources`, and the twin's `local` source): create, list, rotate a secret or an
+ * API key, retire the older one, revoke. Secrets and keys are generated here, shown to the caller
+ * once, and stored only sealed (webhook secrets, which intake must read back) or hashed (API keys, which
+ * intake only compares).
  */
 import { randomBytes } from 'node:crypto';
 import {
   API_KEY_RANDOM_BYTES,
   apiKeyOf,
-  apiKeyPrefixOf,
   DEFAULT_RATE_LIMIT,
-  hashApiKey,
   isWebhookSecret,
   type OpenSecret,
   type RateLimit,
@@ -19,13 +18,15 @@ import {
   type SourceRecord,
   type SourceSummary,
   sourceIdOfApiKey,
+  storedApiKeyOf,
   summaryOf,
   validRateLimit,
   validSourceId,
   WEBHOOK_SECRET_BYTES,
   webhookSecretOf,
+  withAddedApiKey,
   withAddedSecret,
-  withApiKey,
+  withoutOlderApiKey,
   withoutOlderSecret,
 } from '../domain/sources.ts';
 import { NotFoundError, SourceRuleError } from '../errors.ts';
@@ -72,7 +73,7 @@ async function sealSecret(sourceId: string, secret: string, deps: ManageSourcesD
   };
 }
 
-async function mustGet(sourceId: string, deps: ManageSourcesDeps): Promise<SourceRecord> {
+async function mustGet(sourceId: string, deps: Pick<ManageSourcesDeps, 'store'>): Promise<SourceRecord> {
   const record = await deps.store.get(sourceId);
   if (!record) throw new NotFoundError(`Source ${sourceId}`);
   return record;
@@ -129,7 +130,7 @@ async function newRecord(
     createdAt: deps.clock.now().toISOString(),
     rateLimit,
     webhookSecrets: [await sealSecret(sourceId, webhookSecret, deps)],
-    ...(apiKey ? { apiKeyHash: hashApiKey(apiKey), apiKeyPrefix: apiKeyPrefixOf(apiKey) } : {}),
+    apiKeys: apiKey ? [storedApiKeyOf(apiKey, deps.clock.now())] : [],
     version: 1,
   };
   return { record, webhookSecret, apiKey };
@@ -154,8 +155,8 @@ export async function createSource(
 
 /**
  * Make a source exist with exactly these credentials (the twin's `local` source at every start, from its
- * environment or data directory): created if absent, otherwise its secrets, key, name and rate limit replaced
- * and its status active again. Its creation time stays.
+ * environment or data directory): created if absent, otherwise its secrets, keys, name and rate limit replaced
+ * (a second key or secret from a rotation is dropped) and its status active again. Its creation time stays.
  */
 export async function ensureSource(
   input: CreateSourceInput & { readonly webhookSecret: string },
@@ -208,18 +209,31 @@ export async function retireSecret(
 }
 
 /**
- * Issue a new API key, replacing the old one (a source has at most one key; the old one stops working
- * within intake's one-minute cache). Output: the key, to be shown once.
+ * Rotate the API key: issue a new one beside the current one (or a source's first). Both work until
+ * `retireApiKey` removes the older, so the integrator can switch without a moment where neither works.
+ * Refused while two exist. Output: the key, to be shown once, and its prefix.
  */
 export async function rotateApiKey(
   sourceId: string,
   deps: ManageSourcesDeps,
-): Promise<{ readonly source: SourceSummary; readonly apiKey: string }> {
+): Promise<{ readonly source: SourceSummary; readonly apiKey: string; readonly prefix: string }> {
   const record = await mustGet(sourceId, deps);
   const apiKey = apiKeyOf(sourceId, (deps.random ?? randomBytes)(API_KEY_RANDOM_BYTES));
-  const updated = withApiKey(record, apiKey);
+  const stored = storedApiKeyOf(apiKey, deps.clock.now());
+  const updated = withAddedApiKey(record, stored);
   await deps.store.update(updated, record.version);
-  return { source: summaryOf(updated), apiKey };
+  return { source: summaryOf(updated), apiKey, prefix: stored.prefix };
+}
+
+/** End an API key rotation: the older of the two keys stops working (within intake's one-minute cache). */
+export async function retireApiKey(
+  sourceId: string,
+  deps: ManageSourcesDeps,
+): Promise<{ readonly source: SourceSummary; readonly retiredPrefix: string }> {
+  const record = await mustGet(sourceId, deps);
+  const { record: updated, retired } = withoutOlderApiKey(record);
+  await deps.store.update(updated, record.version);
+  return { source: summaryOf(updated), retiredPrefix: retired.prefix };
 }
 
 /** Revoke a source for good: intake answers its requests `401 revoked_source` within a minute. */
@@ -256,7 +270,7 @@ export async function openSource(
     status: record.status,
     rateLimit: record.rateLimit,
     webhookSecrets,
-    ...(record.apiKeyHash ? { apiKeyHash: record.apiKeyHash } : {}),
+    apiKeyHashes: record.apiKeys.map((key) => key.hash),
     version: record.version,
   };
 }

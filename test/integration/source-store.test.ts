@@ -5,11 +5,11 @@
  * means the fake no longer tells the truth about the adapter.
  */
 import { randomUUID } from 'node:crypto';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbRateCounters, rateKeys } from '#shared/adapters/rate-limiter.ts';
 import { DynamoDbSourceStore, sourceKeys } from '#shared/adapters/source-store.ts';
-import { DEFAULT_RATE_LIMIT, type SourceRecord } from '#shared/domain/sources.ts';
+import { DEFAULT_RATE_LIMIT, type SourceRecord, type StoredSourceRecord } from '#shared/domain/sources.ts';
 import { ConcurrencyError, SourceExistsError } from '#shared/errors.ts';
 import type { RateCounters } from '#shared/use-cases/limit-rate.ts';
 import type { SourceStore } from '#shared/use-cases/manage-sources.ts';
@@ -33,8 +33,7 @@ const record = (sourceId: string, overrides: Partial<SourceRecord> = {}): Source
   createdAt: '2026-03-10T14:00:00.000Z',
   rateLimit: DEFAULT_RATE_LIMIT,
   webhookSecrets: [{ id: 'sec_1', createdAt: '2026-03-10T14:00:00.000Z', ciphertext: 'AQID' }],
-  apiKeyHash: 'a'.repeat(64),
-  apiKeyPrefix: `rbk_${sourceId}_AbCd`,
+  apiKeys: [{ prefix: `rbk_${sourceId}_AbCd`, hash: 'a'.repeat(64), createdAt: '2026-03-10T14:00:00.000Z' }],
   version: 1,
   ...overrides,
 });
@@ -42,12 +41,30 @@ const record = (sourceId: string, overrides: Partial<SourceRecord> = {}): Source
 interface Subject {
   readonly sources: SourceStore;
   readonly counters: RateCounters;
+  /** Store an item as it is, bypassing the store: one written by an older version. */
+  readonly seed: (stored: StoredSourceRecord) => Promise<void>;
+  /** The item at rest, without the store's reading of it (and without the table's bookkeeping keys). */
+  readonly raw: (sourceId: string) => Promise<Record<string, unknown> | undefined>;
 }
+
+/** A source item as written before sources had two API keys: one key, as `apiKeyHash` and `apiKeyPrefix`. */
+const singleKeyItem = (sourceId: string): StoredSourceRecord => {
+  const { apiKeys: _, ...rest } = record(sourceId);
+  return { ...rest, apiKeyHash: 'b'.repeat(64), apiKeyPrefix: `rbk_${sourceId}_Old1` };
+};
 
 const implementations: [name: string, create: () => Promise<Subject>][] = [
   [
     'in-memory fakes',
-    async () => ({ sources: new InMemorySourceStore(), counters: new InMemoryRateCounters() }),
+    async () => {
+      const sources = new InMemorySourceStore();
+      return {
+        sources,
+        counters: new InMemoryRateCounters(),
+        seed: async (stored) => sources.seed(stored),
+        raw: async (sourceId) => sources.raw().find((r) => r.sourceId === sourceId),
+      };
+    },
   ],
   [
     'DynamoDB adapters on DynamoDB Local',
@@ -57,6 +74,28 @@ const implementations: [name: string, create: () => Promise<Subject>][] = [
       return {
         sources: new DynamoDbSourceStore(documentClient, table),
         counters: new DynamoDbRateCounters(documentClient, table),
+        seed: async (stored) => {
+          await documentClient.send(
+            new PutCommand({
+              TableName: table,
+              Item: {
+                ...sourceKeys.source(stored.sourceId),
+                type: 'source',
+                gsi1pk: sourceKeys.listPartition,
+                gsi1sk: stored.sourceId,
+                ...stored,
+              },
+            }),
+          );
+        },
+        raw: async (sourceId) => {
+          const res = await documentClient.send(
+            new GetCommand({ TableName: table, Key: sourceKeys.source(sourceId), ConsistentRead: true }),
+          );
+          if (!res.Item) return undefined;
+          const { pk: _pk, sk: _sk, type: _type, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...item } = res.Item;
+          return item;
+        },
       };
     },
   ],
@@ -105,6 +144,46 @@ describe.each(implementations)('%s', (_name, create) => {
       // Assess
       await expect(stale).rejects.toBeInstanceOf(ConcurrencyError);
       expect(await subject.sources.get('acme')).toEqual(rotating);
+    });
+
+    it('round-trips a source with two API keys, oldest first, and one with none', async () => {
+      // Prepare
+      const twoKeys = record('acme', {
+        apiKeys: [
+          ...record('acme').apiKeys,
+          { prefix: 'rbk_acme_EfGh', hash: 'c'.repeat(64), createdAt: '2026-04-01T00:00:00.000Z' },
+        ],
+      });
+
+      // Act
+      await subject.sources.create(twoKeys);
+      await subject.sources.create(record('globex', { apiKeys: [] }));
+
+      // Assess
+      expect(await subject.sources.get('acme')).toEqual(twoKeys);
+      expect((await subject.sources.get('globex'))?.apiKeys).toEqual([]);
+      expect((await subject.sources.list()).map((s) => s.apiKeys.length)).toEqual([2, 0]);
+    });
+
+    it('reads an item of the old single-key shape as a one-key list, and writes the new shape on update', async () => {
+      // Prepare
+      await subject.seed(singleKeyItem('acme'));
+
+      // Act
+      const read = await subject.sources.get('acme');
+      const [listed] = await subject.sources.list();
+      await subject.sources.update({ ...(read as SourceRecord), version: 2 }, 1);
+
+      // Assess
+      const migrated = record('acme', {
+        apiKeys: [{ prefix: 'rbk_acme_Old1', hash: 'b'.repeat(64), createdAt: '2026-03-10T14:00:00.000Z' }],
+      });
+      expect(read).toEqual(migrated);
+      expect(listed).toEqual(migrated);
+      const raw = await subject.raw('acme');
+      expect(raw).toEqual({ ...migrated, version: 2 });
+      expect(raw).not.toHaveProperty('apiKeyHash');
+      expect(raw).not.toHaveProperty('apiKeyPrefix');
     });
 
     it('refuses to update a source that does not exist', async () => {

@@ -11,12 +11,17 @@ import {
   retryAfterSeconds,
   revoked,
   type SourceRecord,
+  type StoredSourceRecord,
   sourceIdOfApiKey,
+  sourceRecordOf,
+  storedApiKeyOf,
   validRateLimit,
   validSourceId,
   webhookEventId,
   webhookSecretOf,
+  withAddedApiKey,
   withAddedSecret,
+  withoutOlderApiKey,
   withoutOlderSecret,
 } from '#shared/domain/sources.ts';
 import { SourceRuleError } from '#shared/errors.ts';
@@ -28,9 +33,12 @@ const record: SourceRecord = {
   createdAt: '2026-03-10T14:00:00.000Z',
   rateLimit: DEFAULT_RATE_LIMIT,
   webhookSecrets: [{ id: 'sec_1', createdAt: '2026-03-10T14:00:00.000Z', ciphertext: 'c1' }],
+  apiKeys: [],
   version: 1,
 };
 const second = { id: 'sec_2', createdAt: '2026-04-01T09:00:00.000Z', ciphertext: 'c2' };
+const keyA = storedApiKeyOf(`rbk_acme_AAAA${'a'.repeat(28)}`, new Date('2026-03-10T14:00:00.000Z'));
+const keyB = storedApiKeyOf(`rbk_acme_BBBB${'b'.repeat(28)}`, new Date('2026-04-01T09:00:00.000Z'));
 
 describe('API keys', () => {
   it('name their source and carry 32 base64url characters of randomness', () => {
@@ -123,6 +131,91 @@ describe('rotation', () => {
     const gone = revoked(record, new Date('2026-05-01T00:00:00Z'));
     expect(gone).toMatchObject({ status: 'revoked', revokedAt: '2026-05-01T00:00:00.000Z', version: 2 });
     expect(() => withAddedSecret(gone, second)).toThrow(/revoked/);
+  });
+});
+
+describe('API key rotation', () => {
+  it('stores a key as its hash and prefix, stamped with the time', () => {
+    const key = `rbk_acme_AAAA${'a'.repeat(28)}`;
+    expect(keyA).toEqual({
+      prefix: 'rbk_acme_AAAA',
+      hash: hashApiKey(key),
+      createdAt: '2026-03-10T14:00:00.000Z',
+    });
+  });
+
+  it('adds a second key beside the first and refuses a third, telling to retire first', () => {
+    // Act
+    const rotating = withAddedApiKey(withAddedApiKey(record, keyA), keyB);
+
+    // Assess
+    expect(rotating.apiKeys.map((k) => k.prefix)).toEqual(['rbk_acme_AAAA', 'rbk_acme_BBBB']);
+    expect(rotating.version).toBe(3);
+    expect(() => withAddedApiKey(rotating, keyA)).toThrow(SourceRuleError);
+    expect(() => withAddedApiKey(rotating, keyA)).toThrow(
+      'Source acme already has 2 API keys: retire the older one first (retire-key)',
+    );
+  });
+
+  it('retires the older of two keys and never a lone key', () => {
+    // Prepare
+    const rotating = withAddedApiKey(withAddedApiKey(record, keyA), keyB);
+
+    // Act
+    const { record: retired, retired: old } = withoutOlderApiKey(rotating);
+
+    // Assess
+    expect(old.prefix).toBe('rbk_acme_AAAA');
+    expect(retired.apiKeys).toEqual([keyB]);
+    expect(retired.version).toBe(rotating.version + 1);
+    expect(() => withoutOlderApiKey(retired)).toThrow(/one API key only: rotate first/);
+    expect(() => withoutOlderApiKey(record)).toThrow(/no API key: rotate first/);
+  });
+
+  it('is refused on a revoked source', () => {
+    const gone = revoked(withAddedApiKey(record, keyA), new Date('2026-05-01T00:00:00Z'));
+    expect(() => withAddedApiKey(gone, keyB)).toThrow(/revoked/);
+    expect(() => withoutOlderApiKey(gone)).toThrow(/revoked/);
+  });
+});
+
+describe('stored records of the old single-key shape', () => {
+  const legacy: StoredSourceRecord = {
+    ...record,
+    apiKeys: undefined,
+    apiKeyHash: keyA.hash,
+    apiKeyPrefix: keyA.prefix,
+    version: 7,
+  };
+
+  it('read as a one-key list dated at the source creation, without the old attributes', () => {
+    // Act
+    const current = sourceRecordOf(legacy);
+
+    // Assess
+    expect(current).toEqual({
+      ...record,
+      apiKeys: [{ prefix: 'rbk_acme_AAAA', hash: keyA.hash, createdAt: record.createdAt }],
+      version: 7,
+    });
+    expect(Object.keys(current)).not.toContain('apiKeyHash');
+    expect(Object.keys(current)).not.toContain('apiKeyPrefix');
+  });
+
+  it('read as no key when they had none, and a current record reads as itself', () => {
+    const { apiKeys: _none, ...withoutKeys } = record;
+    expect(sourceRecordOf(withoutKeys).apiKeys).toEqual([]);
+    const current = withAddedApiKey(record, keyB);
+    expect(sourceRecordOf(current)).toEqual(current);
+  });
+
+  it('rotate from the migrated key like any other', () => {
+    // Act
+    const rotating = withAddedApiKey(sourceRecordOf(legacy), keyB);
+
+    // Assess
+    expect(rotating.apiKeys.map((k) => k.hash)).toEqual([keyA.hash, keyB.hash]);
+    expect(withoutOlderApiKey(rotating).record.apiKeys).toEqual([keyB]);
   });
 });
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ensureLocalSource } from '../../../infra/local/local-source.ts';
 import { hashApiKey } from '../../../shared/domain/sources.ts';
 import { SourceRuleError } from '../../../shared/errors.ts';
-import { revokeSource } from '../../../shared/use-cases/manage-sources.ts';
+import { openSource, revokeSource, rotateApiKey } from '../../../shared/use-cases/manage-sources.ts';
 import { FakeSecretBox, InMemorySourceStore } from '../sources/support.ts';
 
 const KEY = `rbk_local_${'k'.repeat(32)}`;
@@ -46,7 +46,7 @@ describe('the local source', () => {
     });
     await expect(stat(join(dir, 'local-source.json'))).rejects.toMatchObject({ code: 'ENOENT' });
     const [record] = store.raw();
-    expect(record?.apiKeyHash).toBe(hashApiKey(KEY));
+    expect(record?.apiKeys?.map((k) => k.hash)).toEqual([hashApiKey(KEY)]);
     expect(JSON.stringify(record)).not.toContain(KEY);
     expect(await box.open(record?.webhookSecrets[0]?.ciphertext ?? '', { sourceId: 'local' })).toBe(SECRET);
   });
@@ -101,6 +101,20 @@ describe('the local source', () => {
     // Assess
     expect(source.status).toBe('active');
     expect(source.rateLimit).toEqual({ perSecond: 10_000, burst: 100_000 });
+  });
+
+  it('has exactly the given key again at the next start after a key rotation left it two', async () => {
+    // Prepare
+    const file = join(dir, 'local-source.json');
+    await ensureLocalSource({ file, apiKey: KEY, webhookSecret: SECRET, deps: deps() });
+    await rotateApiKey('local', deps());
+
+    // Act
+    const { source } = await ensureLocalSource({ file, apiKey: KEY, webhookSecret: SECRET, deps: deps() });
+
+    // Assess
+    expect(source.apiKeys.map((k) => k.prefix)).toEqual([`rbk_local_${'k'.repeat(4)}`]);
+    expect((await openSource('local', deps()))?.apiKeyHashes).toEqual([hashApiKey(KEY)]);
   });
 
   it('refuses a key of another source or a malformed secret, naming the rule', async () => {

@@ -5,7 +5,7 @@
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { signWebhook } from '#events/client.ts';
-import type { SourceRecord } from '#shared/domain/sources.ts';
+import { type SourceRecord, type StoredSourceRecord, sourceRecordOf } from '#shared/domain/sources.ts';
 import { ConcurrencyError, SourceExistsError } from '#shared/errors.ts';
 import type { Clock } from '#shared/ports.ts';
 import type { RateCounters } from '#shared/use-cases/limit-rate.ts';
@@ -13,14 +13,15 @@ import type { SecretBox, SourceStore } from '#shared/use-cases/manage-sources.ts
 
 const copy = <T>(value: T): T => structuredClone(value);
 
+/** Reads items through `sourceRecordOf` as the adapter does, so an item in an older shape comes back current. */
 export class InMemorySourceStore implements SourceStore {
-  private readonly records = new Map<string, SourceRecord>();
+  private readonly records = new Map<string, StoredSourceRecord>();
   public reads = 0;
 
   public async get(sourceId: string): Promise<SourceRecord | undefined> {
     this.reads += 1;
     const record = this.records.get(sourceId);
-    return record && copy(record);
+    return record && sourceRecordOf(copy(record));
   }
 
   public async create(record: SourceRecord): Promise<void> {
@@ -35,12 +36,19 @@ export class InMemorySourceStore implements SourceStore {
   }
 
   public async list(): Promise<readonly SourceRecord[]> {
-    return [...this.records.values()].sort((a, b) => (a.sourceId < b.sourceId ? -1 : 1)).map(copy);
+    return [...this.records.values()]
+      .sort((a, b) => (a.sourceId < b.sourceId ? -1 : 1))
+      .map((record) => sourceRecordOf(copy(record)));
   }
 
   /** Every stored record, as a test inspects what is at rest. */
-  public raw(): SourceRecord[] {
+  public raw(): StoredSourceRecord[] {
     return [...this.records.values()].map(copy);
+  }
+
+  /** Store an item as it is, in whatever shape: one written by an older version, say. */
+  public seed(record: StoredSourceRecord): void {
+    this.records.set(record.sourceId, copy(record));
   }
 }
 

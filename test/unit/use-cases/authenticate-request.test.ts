@@ -14,7 +14,9 @@ import {
   createSource,
   type ManageSourcesDeps,
   openSource,
+  retireApiKey,
   revokeSource,
+  rotateApiKey,
   rotateSecret,
 } from '#shared/use-cases/manage-sources.ts';
 import { SettableClock } from '../../support/fakes.ts';
@@ -223,6 +225,30 @@ describe('authenticateRequest', () => {
       await createSource({ sourceId: 'hooks-only', name: 'Hooks only' }, manage);
       const key = `rbk_hooks-only_${'a'.repeat(32)}`;
       expect(await failureOf(authenticateRequest(bearer(key), BODY, deps))).toBe('unknown_source');
+    });
+
+    it('accepts a key issued after the source was cached at once, beside the old one, until the old is retired', async () => {
+      // Prepare
+      await authenticateRequest(bearer(apiKey), BODY, deps);
+      const { apiKey: newKey } = await rotateApiKey('acme', manage);
+      realClock.advance(1_000);
+
+      // Act
+      const withNew = await authenticateRequest(bearer(newKey), BODY, deps);
+      const withOld = await authenticateRequest(bearer(apiKey), BODY, deps);
+      await retireApiKey('acme', manage);
+      const oldWhileCached = await authenticateRequest(bearer(apiKey), BODY, deps);
+      realClock.advance(60_000);
+      const oldLater = await failureOf(authenticateRequest(bearer(apiKey), BODY, deps));
+      const newLater = await authenticateRequest(bearer(newKey), BODY, deps);
+
+      // Assess
+      expect(withNew.source.apiKeyHashes).toHaveLength(2);
+      expect(withOld.source.sourceId).toBe('acme');
+      // A retired key, like a retired secret, works until the cached read is a minute old.
+      expect(oldWhileCached.source.sourceId).toBe('acme');
+      expect(oldLater).toBe('unknown_source');
+      expect(newLater.source.apiKeyHashes).toHaveLength(1);
     });
 
     it('answers revoked_source to the right key of a revoked source', async () => {

@@ -1,12 +1,22 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { apiKeyMatches, isWebhookSecret, sourceIdOfApiKey } from '#shared/domain/sources.ts';
-import { NotFoundError, SourceExistsError, SourceRuleError } from '#shared/errors.ts';
+import { CachedSourceDirectory } from '#shared/adapters/source-directory.ts';
+import { StandardWebhooksVerifier } from '#shared/adapters/webhook-verifier.ts';
+import {
+  apiKeyMatches,
+  hashApiKey,
+  isWebhookSecret,
+  type SourceRecord,
+  sourceIdOfApiKey,
+} from '#shared/domain/sources.ts';
+import { AuthenticationError, NotFoundError, SourceExistsError, SourceRuleError } from '#shared/errors.ts';
+import { authenticateRequest } from '#shared/use-cases/authenticate-request.ts';
 import {
   createSource,
   ensureSource,
   listSources,
   type ManageSourcesDeps,
   openSource,
+  retireApiKey,
   retireSecret,
   revokeSource,
   rotateApiKey,
@@ -39,7 +49,8 @@ describe('managing sources', () => {
       const [stored] = store.raw();
       expect(JSON.stringify(stored)).not.toContain(issued.webhookSecret);
       expect(JSON.stringify(stored)).not.toContain(issued.apiKey);
-      expect(apiKeyMatches(issued.apiKey ?? '', stored?.apiKeyHash ?? '')).toBe(true);
+      expect(stored?.apiKeys).toHaveLength(1);
+      expect(apiKeyMatches(issued.apiKey ?? '', stored?.apiKeys?.[0]?.hash ?? '')).toBe(true);
       expect(stored).toMatchObject({
         sourceId: 'acme',
         name: 'Acme Careers',
@@ -48,7 +59,10 @@ describe('managing sources', () => {
         rateLimit: { perSecond: 50, burst: 100 },
         version: 1,
       });
-      expect(stored?.apiKeyPrefix).toBe(issued.apiKey?.slice(0, 'rbk_acme_'.length + 4));
+      expect(stored?.apiKeys?.[0]).toMatchObject({
+        prefix: issued.apiKey?.slice(0, 'rbk_acme_'.length + 4),
+        createdAt: '2026-03-10T14:00:00.000Z',
+      });
     });
 
     it('seals each secret to its source, so a ciphertext copied to another source does not open', async () => {
@@ -64,7 +78,7 @@ describe('managing sources', () => {
     it('issues no API key unless asked', async () => {
       const issued = await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
       expect(issued.apiKey).toBeUndefined();
-      expect(store.raw()[0]?.apiKeyHash).toBeUndefined();
+      expect(store.raw()[0]?.apiKeys).toEqual([]);
     });
 
     it('refuses an id that is taken, a bad id, a blank name and a bad rate limit', async () => {
@@ -120,21 +134,113 @@ describe('managing sources', () => {
       await expect(rotateSecret('acme', deps)).rejects.toBeInstanceOf(SourceRuleError);
     });
 
-    it('replaces the API key: the new one matches, the old one no longer does', async () => {
-      // Prepare
-      const created = await createSource({ sourceId: 'acme', name: 'Acme', apiKey: true }, deps);
-
-      // Act
-      const { apiKey } = await rotateApiKey('acme', deps);
-
-      // Assess
-      const hash = store.raw()[0]?.apiKeyHash ?? '';
-      expect(apiKeyMatches(apiKey, hash)).toBe(true);
-      expect(apiKeyMatches(created.apiKey ?? '', hash)).toBe(false);
-    });
-
     it('says which source is missing', async () => {
       await expect(rotateSecret('nobody', deps)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(rotateApiKey('nobody', deps)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(retireApiKey('nobody', deps)).rejects.toBeInstanceOf(NotFoundError);
+    });
+  });
+
+  describe('API key rotation, as intake sees it', () => {
+    /** Intake's authentication over a fresh cache (an `AuthenticationError` is its 401): what a request gets now. */
+    const authenticate = (key: string) =>
+      authenticateRequest({ kind: 'apiKey', key }, Buffer.from('{}'), {
+        sources: new CachedSourceDirectory((id, previous) => openSource(id, deps, previous), clock),
+        verifier: new StandardWebhooksVerifier(),
+      });
+    const outcomeOf = (key: string) =>
+      authenticate(key).then(
+        (result) => `ok ${result.source.sourceId}`,
+        (error: unknown) => (error instanceof AuthenticationError ? `401 ${error.code}` : String(error)),
+      );
+
+    it('accepts both the old and the new key during the overlap', async () => {
+      // Prepare
+      const created = await createSource({ sourceId: 'acme', name: 'Acme', apiKey: true }, deps);
+      clock.advance(60_000);
+
+      // Act
+      const rotated = await rotateApiKey('acme', deps);
+
+      // Assess
+      expect(rotated.apiKey).not.toBe(created.apiKey);
+      expect(rotated.prefix).toBe(rotated.apiKey.slice(0, 'rbk_acme_'.length + 4));
+      expect(rotated.source.apiKeys.map((k) => k.createdAt)).toEqual([
+        '2026-03-10T14:00:00.000Z',
+        '2026-03-10T14:01:00.000Z',
+      ]);
+      expect(await outcomeOf(created.apiKey ?? '')).toBe('ok acme');
+      expect(await outcomeOf(rotated.apiKey)).toBe('ok acme');
+    });
+
+    it('after retire-key accepts only the newer key, and answers 401 to the older', async () => {
+      // Prepare
+      const created = await createSource({ sourceId: 'acme', name: 'Acme', apiKey: true }, deps);
+      const rotated = await rotateApiKey('acme', deps);
+
+      // Act
+      const retired = await retireApiKey('acme', deps);
+
+      // Assess
+      expect(retired.retiredPrefix).toBe(created.source.apiKeys[0]?.prefix);
+      expect(retired.source.apiKeys.map((k) => k.prefix)).toEqual([rotated.prefix]);
+      expect(await outcomeOf(created.apiKey ?? '')).toBe('401 unknown_source');
+      expect(await outcomeOf(rotated.apiKey)).toBe('ok acme');
+    });
+
+    it('refuses a rotation while two keys exist, telling to retire the older first', async () => {
+      // Prepare
+      await createSource({ sourceId: 'acme', name: 'Acme', apiKey: true }, deps);
+      await rotateApiKey('acme', deps);
+
+      // Act
+      const third = rotateApiKey('acme', deps);
+
+      // Assess
+      await expect(third).rejects.toBeInstanceOf(SourceRuleError);
+      await expect(third).rejects.toThrow(
+        /already has 2 API keys: retire the older one first \(retire-key\)/,
+      );
+      expect(store.raw()[0]?.apiKeys).toHaveLength(2);
+    });
+
+    it('refuses to retire a lone key, which would leave the integrator without one', async () => {
+      await createSource({ sourceId: 'acme', name: 'Acme', apiKey: true }, deps);
+      await expect(retireApiKey('acme', deps)).rejects.toThrow(/one API key only/);
+      expect(store.raw()[0]?.apiKeys).toHaveLength(1);
+    });
+
+    it('issues a first key to a source that had none, which then authenticates', async () => {
+      // Prepare
+      await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
+
+      // Act
+      const { apiKey, source } = await rotateApiKey('acme', deps);
+
+      // Assess
+      expect(source.apiKeys).toHaveLength(1);
+      expect(await outcomeOf(apiKey)).toBe('ok acme');
+    });
+
+    it('takes a stored record of the old single-key shape: its key works, and the next update writes the new shape', async () => {
+      // Prepare
+      const oldKey = `rbk_acme_${'O'.repeat(32)}`;
+      await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
+      const { apiKeys: _, ...current } = store.raw()[0] as SourceRecord;
+      store.seed({ ...current, apiKeyHash: hashApiKey(oldKey), apiKeyPrefix: 'rbk_acme_OOOO' });
+
+      // Act
+      const before = await outcomeOf(oldKey);
+      const rotated = await rotateApiKey('acme', deps);
+
+      // Assess
+      expect(before).toBe('ok acme');
+      const [stored] = store.raw();
+      expect(stored?.apiKeys?.map((k) => k.prefix)).toEqual(['rbk_acme_OOOO', rotated.prefix]);
+      expect(stored).not.toHaveProperty('apiKeyHash');
+      expect(stored).not.toHaveProperty('apiKeyPrefix');
+      expect(await outcomeOf(oldKey)).toBe('ok acme');
+      expect(await outcomeOf(rotated.apiKey)).toBe('ok acme');
     });
   });
 
@@ -168,7 +274,8 @@ describe('managing sources', () => {
     expect(text).not.toContain(acme.apiKey);
     expect(text).not.toContain('ciphertext');
     expect(text).not.toContain('apiKeyHash');
-    expect(listed[0]?.apiKeyPrefix).toMatch(/^rbk_acme_.{4}$/);
+    expect(text).not.toContain('hash');
+    expect(listed[0]?.apiKeys.map((k) => k.prefix)).toEqual([expect.stringMatching(/^rbk_acme_.{4}$/)]);
   });
 
   it("ensureSource creates the twin's source, then replaces its credentials and keeps its creation time", async () => {
@@ -190,7 +297,7 @@ describe('managing sources', () => {
     const opened = await openSource('local', deps);
     expect(opened?.status).toBe('active');
     expect(opened?.webhookSecrets.map((s) => s.secret)).toEqual([secretB]);
-    expect(apiKeyMatches(keyB, opened?.apiKeyHash ?? '')).toBe(true);
+    expect(opened?.apiKeyHashes).toEqual([hashApiKey(keyB)]);
     expect(second.createdAt).toBe(first.createdAt);
   });
 });
