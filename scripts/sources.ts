@@ -5,7 +5,7 @@
  * `http://127.0.0.1:${PORT:-3000}`, local credentials); against a deployed stage with `--stage dev|prod`
  * (table and KMS key from the stateful stack's outputs, ordinary AWS credentials). `create` and `rotate`
  * print the new secret or key once: nothing can show it again. Intake reads a source through a one-minute
- * cache, so a retired secret or key or a revocation takes effect within a minute.
+ * cache, so a retired secret or key, a new rate limit or a revocation takes effect within a minute.
  */
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -29,6 +29,7 @@ import {
   revokeSource,
   rotateApiKey,
   rotateSecret,
+  setRateLimit,
 } from '../shared/use-cases/manage-sources.ts';
 
 const USAGE = `Usage: npm run sources -- <command> [options]
@@ -41,6 +42,8 @@ Commands:
   rotate <sourceId> --api-key    add a second API key (or a first); both work until retire-key
   retire-secret <sourceId>       remove the older of two webhook secrets (stops verifying within a minute)
   retire-key <sourceId>          remove the older of two API keys (stops working within a minute)
+  rate-limit <sourceId> --per-second N --burst N
+                                 change the rate limit; intake applies it within a minute
   revoke <sourceId>              refuse the source's requests from now on (401 revoked_source)
   send <sourceId> (--secret whsec_… | --key rbk_…) [--file event.json]
                                  post an event signed with the typed client (default: a fixture)
@@ -261,6 +264,16 @@ async function run(commandLine: CommandLine): Promise<unknown> {
         `Retired API key ${retired.retiredPrefix}…; it stops working within a minute.\n${describeSource(retired.source)}`,
       );
       return retired;
+    }
+    case 'rate-limit': {
+      const sourceId = sourceIdArgument(commandLine);
+      const perSecond = wholeNumber('per-second', options['per-second']);
+      const burst = wholeNumber('burst', options.burst);
+      if (perSecond === undefined || burst === undefined)
+        throw new UsageError('rate-limit needs --per-second N and --burst N');
+      const source = await setRateLimit(sourceId, { perSecond, burst }, deps);
+      say(`Rate limit changed; intake applies it within a minute.\n${describeSource(source)}`);
+      return source;
     }
     case 'revoke': {
       const source = await revokeSource(sourceIdArgument(commandLine), deps);

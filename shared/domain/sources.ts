@@ -285,6 +285,12 @@ export function withoutOlderApiKey(record: SourceRecord): { record: SourceRecord
   return { record: { ...record, apiKeys: rest, version: record.version + 1 }, retired: older };
 }
 
+/** A new rate limit, checked by {@link validRateLimit}. */
+export function withRateLimit(record: SourceRecord, limit: RateLimit): SourceRecord {
+  mustBeActive(record);
+  return { ...record, rateLimit: validRateLimit(limit), version: record.version + 1 };
+}
+
 /**
  * Revoke for good. The credentials stay on the item, so a holder of a valid one is told `revoked_source`
  * while anyone else still gets `invalid_signature` or `unknown_source`.

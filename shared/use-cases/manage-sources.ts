@@ -1,8 +1,8 @@
 /**
  * Managing sources (`npm run sources`, and the twin's `local` source): create, list, rotate a secret or an
- * API key, retire the older one, revoke. Secrets and keys are generated here, shown to the caller
- * once, and stored only sealed (webhook secrets, which intake must read back) or hashed (API keys, which
- * intake only compares).
+ * API key, retire the older one, change the rate limit, revoke. Secrets and keys are generated here, shown
+ * to the caller once, and stored only sealed (webhook secrets, which intake must read back) or hashed (API
+ * keys, which intake only compares).
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -28,6 +28,7 @@ import {
   withAddedSecret,
   withoutOlderApiKey,
   withoutOlderSecret,
+  withRateLimit,
 } from '../domain/sources.ts';
 import { NotFoundError, SourceRuleError } from '../errors.ts';
 import type { Clock } from '../ports.ts';
@@ -234,6 +235,21 @@ export async function retireApiKey(
   const { record: updated, retired } = withoutOlderApiKey(record);
   await deps.store.update(updated, record.version);
   return { source: summaryOf(updated), retiredPrefix: retired.prefix };
+}
+
+/**
+ * Change a source's rate limit (checked as at create: `validRateLimit`). Intake applies it once its cached
+ * read of the source is a minute old.
+ */
+export async function setRateLimit(
+  sourceId: string,
+  rateLimit: RateLimit,
+  deps: Pick<ManageSourcesDeps, 'store'>,
+): Promise<SourceSummary> {
+  const record = await mustGet(sourceId, deps);
+  const updated = withRateLimit(record, rateLimit);
+  await deps.store.update(updated, record.version);
+  return summaryOf(updated);
 }
 
 /** Revoke a source for good: intake answers its requests `401 revoked_source` within a minute. */

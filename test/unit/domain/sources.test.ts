@@ -23,6 +23,7 @@ import {
   withAddedSecret,
   withoutOlderApiKey,
   withoutOlderSecret,
+  withRateLimit,
 } from '#shared/domain/sources.ts';
 import { SourceRuleError } from '#shared/errors.ts';
 
@@ -225,6 +226,16 @@ describe('rate limits', () => {
     expect(() => validRateLimit({ perSecond: 0, burst: 10 })).toThrow(SourceRuleError);
     expect(() => validRateLimit({ perSecond: 10, burst: 5 })).toThrow(SourceRuleError);
     expect(() => validRateLimit({ perSecond: 1.5, burst: 5 })).toThrow(SourceRuleError);
+  });
+
+  it('change on an active source, checked like a new one, and not on a revoked one', () => {
+    // Act
+    const changed = withRateLimit(record, { perSecond: 5, burst: 10 });
+
+    // Assess
+    expect(changed).toMatchObject({ rateLimit: { perSecond: 5, burst: 10 }, version: 2 });
+    expect(() => withRateLimit(record, { perSecond: 10, burst: 5 })).toThrow(/burst must be/);
+    expect(() => withRateLimit(revoked(record, new Date()), { perSecond: 5, burst: 10 })).toThrow(/revoked/);
   });
 
   it('give the default 50/s with bursts of 100 a 2-second window of 100 requests, aligned on the epoch', () => {

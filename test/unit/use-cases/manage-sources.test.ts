@@ -21,6 +21,7 @@ import {
   revokeSource,
   rotateApiKey,
   rotateSecret,
+  setRateLimit,
 } from '#shared/use-cases/manage-sources.ts';
 import { SettableClock } from '../../support/fakes.ts';
 import { FakeSecretBox, InMemorySourceStore } from '../sources/support.ts';
@@ -241,6 +242,50 @@ describe('managing sources', () => {
       expect(stored).not.toHaveProperty('apiKeyPrefix');
       expect(await outcomeOf(oldKey)).toBe('ok acme');
       expect(await outcomeOf(rotated.apiKey)).toBe('ok acme');
+    });
+  });
+
+  describe('setRateLimit', () => {
+    it('changes the rate limit, and the next openSource sees it', async () => {
+      // Prepare
+      await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
+      const before = await openSource('acme', deps);
+
+      // Act
+      const summary = await setRateLimit('acme', { perSecond: 5, burst: 10 }, deps);
+
+      // Assess
+      expect(before?.rateLimit).toEqual({ perSecond: 50, burst: 100 });
+      expect(summary.rateLimit).toEqual({ perSecond: 5, burst: 10 });
+      const after = await openSource('acme', deps, before);
+      expect(after?.rateLimit).toEqual({ perSecond: 5, burst: 10 });
+      expect(after?.version).toBe(2);
+    });
+
+    it('refuses bad values with a message naming the problem, and keeps the old limit', async () => {
+      // Prepare
+      await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
+
+      // Act / Assess
+      await expect(setRateLimit('acme', { perSecond: 0, burst: 10 }, deps)).rejects.toThrow(
+        'perSecond must be a whole number from 1 to 10000',
+      );
+      await expect(setRateLimit('acme', { perSecond: 20, burst: 10 }, deps)).rejects.toThrow(
+        'burst must be a whole number, at least perSecond and at most 100000',
+      );
+      await expect(setRateLimit('acme', { perSecond: 2.5, burst: 10 }, deps)).rejects.toBeInstanceOf(
+        SourceRuleError,
+      );
+      expect(store.raw()[0]).toMatchObject({ rateLimit: { perSecond: 50, burst: 100 }, version: 1 });
+    });
+
+    it('refuses a revoked or missing source', async () => {
+      await createSource({ sourceId: 'acme', name: 'Acme' }, deps);
+      await revokeSource('acme', deps);
+      await expect(setRateLimit('acme', { perSecond: 5, burst: 10 }, deps)).rejects.toThrow(/revoked/);
+      await expect(setRateLimit('nobody', { perSecond: 5, burst: 10 }, deps)).rejects.toBeInstanceOf(
+        NotFoundError,
+      );
     });
   });
 
