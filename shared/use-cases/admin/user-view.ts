@@ -23,7 +23,7 @@ type StoredEvent = UserRecords['events'][number];
  */
 export async function findUser(
   email: string,
-  deps: Pick<AdminDeps, 'admin' | 'inspector'>,
+  deps: Pick<AdminDeps, 'admin' | 'inspector' | 'clock'>,
 ): Promise<UserView | undefined> {
   return findUserById(userIdFor(email), deps, email);
 }
@@ -34,7 +34,7 @@ export async function findUser(
  */
 export async function findUserById(
   userId: string,
-  deps: Pick<AdminDeps, 'admin' | 'inspector'>,
+  deps: Pick<AdminDeps, 'admin' | 'inspector' | 'clock'>,
   email = '',
 ): Promise<UserView | undefined> {
   const records = await deps.admin.readUser(userId);
@@ -70,13 +70,23 @@ export async function findUserById(
 }
 
 /**
+ * How far ahead of now the timer of an overdue reminder may fire and still count as present: a timer set for a
+ * time already past fires at the next whole minute instead (re-sync, a released send, a redrive), and the
+ * Scheduler may take a minute more.
+ */
+const OVERDUE_TIMER_SLACK_MS = 2 * 60_000;
+
+/**
  * The live state of each pending reminder's timer: a held one expects none; otherwise one `GetSchedule` per
- * timer name (the reminders of a send slot share it), compared to the reminder's due time to the minute.
+ * timer name (the reminders of a send slot share it), compared to the reminder's due time to the minute. An
+ * overdue reminder's timer is present when it fires between its due time and two minutes from now: timers
+ * for a moment already past are set for the next whole minute, under the slot's name.
  */
 function timerChecks(
   userId: string,
-  deps: Pick<AdminDeps, 'inspector'>,
+  deps: Pick<AdminDeps, 'inspector' | 'clock'>,
 ): (r: Reminder) => Promise<TimerCheck> {
+  const now = deps.clock.now().getTime();
   const looks = new Map<string, ReturnType<AdminDeps['inspector']['inspect']>>();
   return async (r) => {
     const scheduleName = timerNameOf(userId, r);
@@ -88,9 +98,18 @@ function timerChecks(
     }
     const found = await look;
     if (!found.exists) return { state: 'missing', scheduleName };
-    if (sameMinute(found.at, r.dueAt)) return { state: 'present', scheduleName, at: found.at };
+    if (sameMinute(found.at, r.dueAt) || catchingUp(found.at, r.dueAt, now)) {
+      return { state: 'present', scheduleName, at: found.at };
+    }
     return { state: 'different', scheduleName, at: found.at, expected: r.dueAt };
   };
+}
+
+/** An overdue reminder's timer set for the next whole minute (or so) instead of its past due time. */
+function catchingUp(at: string, dueAt: string, now: number): boolean {
+  const due = Date.parse(dueAt);
+  const fires = Date.parse(at);
+  return due < now && fires >= Math.floor(due / 60_000) * 60_000 && fires <= now + OVERDUE_TIMER_SLACK_MS;
 }
 
 function sameMinute(a: string, b: string): boolean {

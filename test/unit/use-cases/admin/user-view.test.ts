@@ -85,6 +85,19 @@ describe('timer checks', () => {
     expect((await w.service.findUser(SAM))?.pending[0]?.timerCheck.state).toBe('present');
   });
 
+  it('counts an overdue reminder as present while its timer fires within two minutes of now, not later', async () => {
+    const [a] = pending as [Reminder];
+    const now = Date.parse(a.dueAt) + 3 * 3_600_000; // three hours overdue (a released send, a re-sync)
+    w.p.clock.set(new Date(now));
+    const name = timerNameOf(userId, a);
+    w.inspector.overrides.set(name, new Date(now + 60_000).toISOString());
+    expect((await w.service.findUser(SAM))?.pending[0]?.timerCheck.state).toBe('present');
+    w.inspector.overrides.set(name, new Date(now + 10 * 60_000).toISOString());
+    expect((await w.service.findUser(SAM))?.pending[0]?.timerCheck.state).toBe('different');
+    w.inspector.overrides.set(name, new Date(Date.parse(a.dueAt) - 3_600_000).toISOString());
+    expect((await w.service.findUser(SAM))?.pending[0]?.timerCheck.state).toBe('different');
+  });
+
   it('expects no timer for a reminder held for consent, and does not look', async () => {
     await unconfirmedApplied(w);
     w.inspector.looks.length = 0;
