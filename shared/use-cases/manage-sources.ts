@@ -124,14 +124,16 @@ async function newRecord(
   const rateLimit = validRateLimit(input.rateLimit ?? DEFAULT_RATE_LIMIT);
   const webhookSecret = webhookSecretFor(input.webhookSecret, deps);
   const apiKey = apiKeyFor(sourceId, input.apiKey, deps);
+  // One instant for the source and its first key: the clock moves while the secret is sealed.
+  const now = deps.clock.now();
   const record: SourceRecord = {
     sourceId,
     name,
     status: 'active',
-    createdAt: deps.clock.now().toISOString(),
+    createdAt: now.toISOString(),
     rateLimit,
     webhookSecrets: [await sealSecret(sourceId, webhookSecret, deps)],
-    apiKeys: apiKey ? [storedApiKeyOf(apiKey, deps.clock.now())] : [],
+    apiKeys: apiKey ? [storedApiKeyOf(apiKey, now)] : [],
     version: 1,
   };
   return { record, webhookSecret, apiKey };
