@@ -3,10 +3,19 @@
  * stand-in for Cognito), the audit table in DynamoDB Local and the twin's dead letters. The admin code is the
  * same as on AWS; only this configuration differs (docs/local-twin.md, "Admin sign-in").
  */
+import { ADMIN_CALLBACK_PATH } from '../../shared/web/admin/session.ts';
 import { LOCAL_NAMES } from './wiring.ts';
 
 /** The app client id the local issuer puts in its tokens' `aud`, as Cognito puts the app client's id. */
 export const LOCAL_ADMIN_CLIENT_ID = 'rebound-admin-local';
+
+/**
+ * The app client's callback URLs for the admin view at `api` (its `ADMIN_BASE_URL`), as the Cognito app
+ * client registers them: the local issuer refuses a sign-in for any other `redirect_uri`.
+ */
+export function localAdminCallbackUrls(api: string): string[] {
+  return [`${api}${ADMIN_CALLBACK_PATH}`];
+}
 
 export function adminEnvironment(opts: {
   /** The twin's API: the admin view's base URL, where the sign-in page and dead letters are served. */

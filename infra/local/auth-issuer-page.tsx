@@ -46,7 +46,7 @@ export function SignInPage(props: {
   );
 }
 
-/** A sign-in request the twin cannot serve (wrong client, no redirect URI): says which parameter. */
+/** A sign-in request the twin cannot serve (wrong client, an unregistered redirect URI): says which parameter. */
 export function SignInRequestProblemPage(props: { readonly problems: readonly string[] }) {
   return (
     <Layout title="Error: This sign-in request is not valid">

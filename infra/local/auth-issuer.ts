@@ -10,18 +10,28 @@
  *   (`GET /_local/auth/sign-in` on the twin's API, the configured authorize URL) lists them; its form goes
  *   on to this server's `/authorize` with `login_hint` naming the account, and the code that comes back
  *   remembers who it was issued to.
+ * - As Cognito does, sign-in serves only the app client's registered callback URLs (`callbackUrls`, compared
+ *   exactly): the sign-in page refuses any other `redirect_uri`, and a direct `/authorize` with one never
+ *   redirects to it (it goes to the issuer's own `/error?error=redirect_mismatch`, as Cognito's does).
  * - As Cognito does, the token endpoint takes an authorization code once, within five minutes, only from
  *   the client and redirect URI it was issued for, and only with the PKCE verifier when a challenge was
  *   sent. Other grants are refused: the admin view signs in with codes only.
  * - `POST /_local/auth/token` mints an ID token for any email and groups directly (tests, scripts), also
  *   an already expired one.
  *
- * The signing key is generated at each start: a twin restart signs everyone out, as a new user pool would.
+ * The RSA signing key lives in `keyFile` (the twin's `<data dir>/auth-issuer-key.json`, mode 0600): made on
+ * the first start and re-used after, so a twin restart keeps operators signed in until their ID token
+ * expires (their session cookie holds the token, verified against the JWKS on every request). A file that
+ * cannot be read or holds no usable key is replaced by a new key, with one warning: that signs everyone out,
+ * as a new user pool would. Without `keyFile` (tests), each start has a new key.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
 import {
   Events,
+  JWKStore,
   type MutableRedirectUri,
   type MutableResponse,
   type MutableToken,
@@ -43,6 +53,8 @@ export const LOCAL_ACCOUNTS: readonly LocalAccount[] = [
 /** Paths on the twin's API. */
 export const AUTH_SIGN_IN_PATH = '/_local/auth/sign-in';
 export const AUTH_TOKEN_PATH = '/_local/auth/token';
+/** The issuer's own error page, where Cognito sends an authorize request for an unregistered callback. */
+const ERROR_PATH = '/error';
 
 /** Cognito's authorization codes are valid for five minutes. */
 const CODE_LIFETIME_MS = 5 * 60 * 1000;
@@ -78,6 +90,8 @@ export interface AuthIssuer {
   readonly authorizeUrl: string;
   /** The one app client (`ADMIN_CLIENT_ID`): `aud` of ID tokens. */
   readonly clientId: string;
+  /** The app client's callback URLs: the only `redirect_uri` values sign-in accepts. */
+  readonly callbackUrls: readonly string[];
   readonly accounts: readonly LocalAccount[];
   /** A signed ID token for anyone, as the code flow would issue it. */
   mintToken(input: MintTokenInput): Promise<string>;
@@ -127,7 +141,7 @@ function shape(payload: Record<string, unknown>, claims: Record<string, unknown>
 /** The authorize request's OAuth parameters and what is wrong with them (empty when nothing is). */
 function readSignInRequest(
   source: URLSearchParams,
-  clientId: string,
+  client: Pick<AuthIssuer, 'clientId' | 'callbackUrls'>,
 ): { params: Record<string, string>; problems: string[] } {
   const params: Record<string, string> = {};
   for (const name of OAUTH_PARAMS) {
@@ -135,13 +149,11 @@ function readSignInRequest(
     if (value !== null) params[name] = value;
   }
   const problems: string[] = [];
-  if (params.client_id !== clientId) problems.push('client_id: not the admin view’s app client');
+  if (params.client_id !== client.clientId) problems.push('client_id: not the admin view’s app client');
   if (params.response_type !== 'code') problems.push('response_type: must be "code"');
-  if (
-    !URL.canParse(params.redirect_uri ?? '') ||
-    !/^https?:$/.test(new URL(params.redirect_uri ?? '').protocol)
-  ) {
-    problems.push('redirect_uri: must be an http(s) URL');
+  if (params.redirect_uri === undefined) problems.push('redirect_uri: missing');
+  else if (!client.callbackUrls.includes(params.redirect_uri)) {
+    problems.push('redirect_uri: not a registered callback URL');
   }
   if (params.code_challenge !== undefined && params.code_challenge_method !== 'S256') {
     problems.push('code_challenge_method: must be "S256"');
@@ -149,16 +161,106 @@ function readSignInRequest(
   return { params, problems };
 }
 
+/** The signing key as `keyFile` holds it: the RS256 private JWK that the mock's `keys.generate` returns. */
+const StoredKeySchema = z.object({
+  kty: z.literal('RSA'),
+  alg: z.literal('RS256'),
+  kid: z.string().min(1).max(256),
+  n: z.base64url().min(1),
+  e: z.base64url().min(1),
+  d: z.base64url().min(1),
+  p: z.base64url().min(1),
+  q: z.base64url().min(1),
+  dp: z.base64url().min(1),
+  dq: z.base64url().min(1),
+  qi: z.base64url().min(1),
+});
+type StoredKey = z.infer<typeof StoredKeySchema>;
+
+type KeyFileContent =
+  | { readonly status: 'missing' }
+  | { readonly status: 'unusable'; readonly reason: string }
+  | { readonly status: 'usable'; readonly key: StoredKey };
+
+/** What `file` holds: a key the mock's keystore accepts (it imports it as a private key), or why not. */
+async function readKeyFile(file: string): Promise<KeyFileContent> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    return code === 'ENOENT' ? { status: 'missing' } : { status: 'unusable', reason: code ?? message };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { status: 'unusable', reason: 'not JSON' };
+  }
+  const parsed = StoredKeySchema.safeParse(json);
+  if (!parsed.success) return { status: 'unusable', reason: 'not an RS256 private key' };
+  try {
+    await new JWKStore().add(parsed.data);
+  } catch (error) {
+    return { status: 'unusable', reason: error instanceof Error ? error.message : String(error) };
+  }
+  return { status: 'usable', key: parsed.data };
+}
+
+/**
+ * The signing key of `file`, or a new one written there when it has none: created on the first start,
+ * replaced (with one `warn` line) when it cannot be read or holds no usable key.
+ */
+async function signingKey(file: string, warn: (line: string) => void): Promise<Record<string, unknown>> {
+  const stored = await readKeyFile(file);
+  if (stored.status === 'usable') return stored.key;
+  if (stored.status === 'unusable') {
+    warn(`[auth] ${file}: ${stored.reason}; replaced by a new signing key (everyone signs in again)`);
+  }
+  const key = await new JWKStore().generate('RS256');
+  await mkdir(dirname(file), { recursive: true });
+  // Written beside it, then renamed over it: no start ever reads half a key, and the file is 0600 even
+  // where the one it replaces was not.
+  const temporary = `${file}.${randomUUID()}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(key)}\n`, { mode: 0o600, flag: 'wx' });
+  await rename(temporary, file);
+  return key;
+}
+
+const CallbackUrlsSchema = z
+  .array(z.url({ protocol: /^https?$/ }))
+  .min(1, 'the app client needs a callback URL');
+
+/**
+ * Start the issuer on `port` (0: any free one). Its tokens are signed with the key of `keyFile` when given
+ * (made on the first start), otherwise with a key new at each start.
+ */
 export async function startAuthIssuer(options: {
   readonly port: number;
   /** @default 127.0.0.1 */
   readonly host?: string;
   readonly clientId: string;
+  /** The app client's callback URLs (absolute http(s)), as Cognito's app client registers them. */
+  readonly callbackUrls: readonly string[];
+  /** Where the signing key persists across starts (mode 0600). @default none: a new key at each start */
+  readonly keyFile?: string;
+  /** Where the one line about a replaced key file goes. @default console.warn */
+  readonly warn?: (line: string) => void;
 }): Promise<AuthIssuer> {
   const host = options.host ?? '127.0.0.1';
   const { clientId } = options;
+  const callbackUrls = CallbackUrlsSchema.parse(options.callbackUrls);
   const server = new OAuth2Server();
-  await server.issuer.keys.generate('RS256');
+  if (options.keyFile === undefined) await server.issuer.keys.generate('RS256');
+  else await server.issuer.keys.add(await signingKey(options.keyFile, options.warn ?? console.warn));
+  server.service.addRoute('GET', ERROR_PATH, (req, res) => {
+    const problem =
+      req.query.error === 'redirect_mismatch'
+        ? 'redirect_uri is not a registered callback URL'
+        : 'bad request';
+    res.writeHead(400, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    res.end(`Sign-in refused: ${problem}. Start again from the admin view.\n`);
+  });
   await server.start(options.port, host);
   // The mock would name 127.0.0.1 "localhost"; keep the twin's one spelling of its own addresses.
   const issuerUrl = `http://${host.includes(':') ? `[${host}]` : host}:${server.address().port}`;
@@ -172,6 +274,16 @@ export async function startAuthIssuer(options: {
 
   server.service.on(Events.BeforeAuthorizeRedirect, (redirect: MutableRedirectUri, req: IncomingMessage) => {
     const query = new URL(req.url ?? '/', issuerUrl).searchParams;
+    const redirectUri = query.get('redirect_uri') ?? '';
+    if (!callbackUrls.includes(redirectUri)) {
+      // Never to an unregistered URI, with or without a code: to the issuer's own error page, as Cognito.
+      const error = new URLSearchParams({
+        error: 'redirect_mismatch',
+        client_id: query.get('client_id') ?? '',
+      });
+      redirect.url.href = `${issuerUrl}${ERROR_PATH}?${error}`;
+      return;
+    }
     const code = redirect.url.searchParams.get('code');
     if (code === null) return; // the mock refused the request already (unsupported response_type)
     const refuse = (error: string) => {
@@ -186,7 +298,7 @@ export async function startAuthIssuer(options: {
     codes.set(code, {
       account,
       clientId,
-      redirectUri: query.get('redirect_uri') ?? '',
+      redirectUri,
       pkce: query.has('code_challenge'),
       expiresAt: now + CODE_LIFETIME_MS,
     });
@@ -243,6 +355,7 @@ export async function startAuthIssuer(options: {
     tokenUrl: `${issuerUrl}/token`,
     authorizeUrl,
     clientId,
+    callbackUrls,
     accounts: LOCAL_ACCOUNTS,
     mintToken: (input) =>
       server.issuer.buildToken({
@@ -250,7 +363,7 @@ export async function startAuthIssuer(options: {
         scopesOrTransform: (_header, payload) => shape(payload, idTokenClaims(input, clientId)),
       }),
     signInPage: async (query, formAction = AUTH_SIGN_IN_PATH) => {
-      const { params, problems } = readSignInRequest(query, clientId);
+      const { params, problems } = readSignInRequest(query, { clientId, callbackUrls });
       if (problems.length > 0) return { status: 400, html: await renderSignInRequestProblemPage(problems) };
       return {
         status: 200,
@@ -291,9 +404,6 @@ function pageHeaders(formTargets: readonly string[]): Record<string, string> {
   };
 }
 
-const originOf = (url: string | undefined): string[] =>
-  url !== undefined && URL.canParse(url) ? [new URL(url).origin] : [];
-
 function sendHtml(res: ServerResponse, status: number, html: string, formTargets: readonly string[] = []) {
   res.writeHead(status, pageHeaders(formTargets)).end(html);
 }
@@ -309,9 +419,10 @@ export function authRoutes(issuer: AuthIssuer): Routes {
   return {
     [`GET ${AUTH_SIGN_IN_PATH}`]: async (_req, res, url) => {
       const { status, html } = await issuer.signInPage(url.searchParams);
+      // The registered callbacks' origins only: a request for another never gets a form that could go there.
       sendHtml(res, status, html, [
         new URL(issuer.authorizeUrl).origin,
-        ...originOf(url.searchParams.get('redirect_uri') ?? undefined),
+        ...new Set(issuer.callbackUrls.map((callback) => new URL(callback).origin)),
       ]);
     },
     [`POST ${AUTH_SIGN_IN_PATH}`]: async (req, res) => {
@@ -319,7 +430,7 @@ export function authRoutes(issuer: AuthIssuer): Routes {
       if (body === 'too_large')
         return sendHtml(res, 413, await renderSignInRequestProblemPage(['the form is too large']));
       const form = new URLSearchParams(body.toString('utf8'));
-      const { params, problems } = readSignInRequest(form, issuer.clientId);
+      const { params, problems } = readSignInRequest(form, issuer);
       const account = issuer.accounts.find((a) => a.email === form.get('login_hint'));
       if (!account) problems.push('login_hint: choose one of the accounts');
       if (problems.length > 0) return sendHtml(res, 400, await renderSignInRequestProblemPage(problems));

@@ -2,15 +2,19 @@
  * The twin's OpenID Connect issuer, over HTTP: its sign-in page and form, the mock's `/authorize`, the token
  * endpoint with PKCE, and the ID tokens it issues, verified by the admin view's own authenticator
  * (aws-jwt-verify against the issuer's JWKS). One flow runs in Chromium through the admin session's routes,
- * with axe on the sign-in page. The issuer and a small server for the twin-side routes start per file.
+ * with axe on the sign-in page. The issuer and a small server for the twin-side routes start per file; the
+ * signing key's persistence starts issuers of its own over temporary data directories.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminToken, OPERATOR, VIEWER } from '../../harness/admin-auth.ts';
 import { type AuthIssuer, authRoutes, startAuthIssuer } from '../../infra/local/auth-issuer.ts';
-import { type Served, serve } from '../../infra/local/support/http.ts';
+import { type Routes, type Served, serve } from '../../infra/local/support/http.ts';
 import { JwtAdminAuthenticator } from '../../shared/adapters/admin-auth.ts';
 import { AdminAuthenticationError } from '../../shared/errors.ts';
 import type { AdminEnv } from '../../shared/web/admin/port.ts';
@@ -23,6 +27,8 @@ const CLIENT_ID = 'rebound-admin-local';
 let issuer: AuthIssuer;
 let twin: Served;
 let base: string;
+/** The app client's registered callbacks: the admin view's, and a second one to exchange a code against. */
+let callbacks: [string, string];
 let auth: JwtAdminAuthenticator;
 
 /** The admin session's routes and one guarded page, served next to the issuer's twin-side routes. */
@@ -55,24 +61,23 @@ async function toApp(req: IncomingMessage, res: ServerResponse, url: URL): Promi
 }
 
 beforeAll(async () => {
-  issuer = await startAuthIssuer({ port: 0, clientId: CLIENT_ID });
+  // The server first: its port is in the callback URLs the issuer registers. Its routes are read per request.
+  const routes: Routes = {
+    'GET /admin': toApp,
+    'GET /admin/sign-in': toApp,
+    'GET /admin/auth/callback': toApp,
+    'GET /assets/rebound.css': toApp,
+  };
+  twin = await serve(0, routes, () => undefined);
+  base = `http://127.0.0.1:${twin.port}`;
+  callbacks = [`${base}/admin/auth/callback`, `${base}/second/auth/callback`];
+  issuer = await startAuthIssuer({ port: 0, clientId: CLIENT_ID, callbackUrls: callbacks });
+  Object.assign(routes, authRoutes(issuer));
   auth = new JwtAdminAuthenticator({
     issuer: issuer.issuerUrl,
     jwksUrl: issuer.jwksUrl,
     clientId: CLIENT_ID,
   });
-  twin = await serve(
-    0,
-    {
-      ...authRoutes(issuer),
-      'GET /admin': toApp,
-      'GET /admin/sign-in': toApp,
-      'GET /admin/auth/callback': toApp,
-      'GET /assets/rebound.css': toApp,
-    },
-    () => undefined,
-  );
-  base = `http://127.0.0.1:${twin.port}`;
   app = adminApp();
 });
 
@@ -217,7 +222,8 @@ describe('the twin issuer', () => {
     for (const change of [
       { code_verifier: undefined },
       { code_verifier: pkce().verifier },
-      { redirect_uri: 'http://127.0.0.1:9/admin/auth/callback' },
+      // Registered too, but not the one the code was issued for.
+      { redirect_uri: callbacks[1] },
     ]) {
       const { callback, verifier, redirectUri } = await signIn(OPERATOR.email);
       const form: Record<string, string | undefined> = {
@@ -232,6 +238,7 @@ describe('the twin issuer', () => {
         Object.fromEntries(Object.entries(form).filter((e): e is [string, string] => e[1] !== undefined)),
       );
       expect(res.status, JSON.stringify(change)).toBe(400);
+      expect(await res.json(), JSON.stringify(change)).not.toHaveProperty('id_token');
     }
   });
 
@@ -279,6 +286,152 @@ describe('the twin issuer', () => {
     const back = new URL(res.headers.get('location') ?? '');
     expect(back.searchParams.get('code')).toBeNull();
     expect(back.searchParams.get('error')).toBe('access_denied');
+  });
+
+  it('refuses a sign-in for a redirect_uri that is not a registered callback, and issues nothing', async () => {
+    const { html: good } = await signIn(OPERATOR.email);
+    for (const unregistered of [
+      'http://127.0.0.1:9/admin/auth/callback',
+      `${base}/admin/auth/callback/`,
+      `${base.replace('127.0.0.1', 'localhost')}/admin/auth/callback`,
+    ]) {
+      const query = new URLSearchParams({ ...hiddenFields(good), redirect_uri: unregistered });
+      // The sign-in page: the problem named, and no form to go on with.
+      const page = await fetch(`${base}/_local/auth/sign-in?${query}`);
+      const html = await page.text();
+      expect(page.status, unregistered).toBe(400);
+      expect(html).toContain('redirect_uri: not a registered callback URL');
+      expect(html).not.toContain('<form');
+      expect(page.headers.get('content-security-policy')).not.toContain('127.0.0.1:9');
+      // Its form, posted anyway with the redirect_uri swapped: refused, no redirect to the issuer.
+      const posted = await fetch(`${base}/_local/auth/sign-in`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...Object.fromEntries(query), login_hint: OPERATOR.email }),
+        redirect: 'manual',
+      });
+      expect(posted.status, unregistered).toBe(400);
+      expect(posted.headers.get('location')).toBeNull();
+      expect(await posted.text()).toContain('redirect_uri: not a registered callback URL');
+      // The issuer's /authorize straight away: no code, and never a redirect to that URI.
+      const authorize = new URL(issuer.authorizeUrl);
+      authorize.search = new URLSearchParams({
+        ...Object.fromEntries(query),
+        login_hint: OPERATOR.email,
+      }).toString();
+      const direct = await fetch(authorize, { redirect: 'manual' });
+      expect(direct.status).toBe(302);
+      const location = new URL(direct.headers.get('location') ?? '');
+      expect(`${location.origin}${location.pathname}`).toBe(`${issuer.issuerUrl}/error`);
+      expect(location.searchParams.get('error')).toBe('redirect_mismatch');
+      expect(location.searchParams.get('code')).toBeNull();
+      const error = await fetch(location);
+      expect(error.status).toBe(400);
+      expect(await error.text()).toContain('redirect_uri is not a registered callback URL');
+    }
+  });
+});
+
+describe('the signing key', () => {
+  let dirs: string[] = [];
+  const started: AuthIssuer[] = [];
+
+  afterAll(async () => {
+    for (const running of started) await running.stop().catch(() => undefined);
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+    dirs = [];
+  });
+
+  const dataDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'rebound-auth-issuer-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  /** An issuer over `dir`, as the twin starts it (the key file in its data directory). */
+  async function startOver(dir: string, options: { port?: number; warn?: (line: string) => void } = {}) {
+    const running = await startAuthIssuer({
+      port: options.port ?? 0,
+      clientId: CLIENT_ID,
+      callbackUrls: callbacks,
+      keyFile: join(dir, 'auth-issuer-key.json'),
+      warn: options.warn ?? ((line) => expect.fail(`unexpected warning: ${line}`)),
+    });
+    started.push(running);
+    return running;
+  }
+
+  /** A new authenticator each time, as the admin function has after a twin restart: no JWKS cached. */
+  const authenticatorFor = (running: AuthIssuer) =>
+    new JwtAdminAuthenticator({ issuer: running.issuerUrl, jwksUrl: running.jwksUrl, clientId: CLIENT_ID });
+
+  const jwks = async (running: AuthIssuer) =>
+    ((await (await fetch(running.jwksUrl)).json()) as { keys: { kid: string; n: string }[] }).keys;
+
+  it('survives a restart over the same data directory: a token issued before still verifies after', async () => {
+    const dir = await dataDir();
+    const first = await startOver(dir);
+    const token = await first.mintToken(OPERATOR);
+    expect(await authenticatorFor(first).verify(token)).toEqual({
+      email: 'operator@local',
+      roles: ['operator'],
+    });
+    const before = await jwks(first);
+    await first.stop();
+    started.splice(started.indexOf(first), 1);
+
+    const second = await startOver(dir, { port: Number(new URL(first.issuerUrl).port) });
+    expect(second.issuerUrl).toBe(first.issuerUrl);
+    expect(await jwks(second)).toEqual(before);
+    expect(await authenticatorFor(second).verify(token)).toEqual({
+      email: 'operator@local',
+      roles: ['operator'],
+    });
+    // Readable by its owner only: it signs tokens for any account.
+    expect((await stat(join(dir, 'auth-issuer-key.json'))).mode & 0o777).toBe(0o600);
+  });
+
+  it('is a different key in a fresh data directory, whose JWKS does not verify the other’s tokens', async () => {
+    const one = await startOver(await dataDir());
+    const other = await startOver(await dataDir());
+    const [oneKey] = await jwks(one);
+    const [otherKey] = await jwks(other);
+    expect(otherKey?.kid).not.toBe(oneKey?.kid);
+    expect(otherKey?.n).not.toBe(oneKey?.n);
+    // The other's token, checked against this JWKS (its issuer named, so only the key can fail it).
+    const foreign = await other.mintToken(OPERATOR);
+    const againstOne = new JwtAdminAuthenticator({
+      issuer: other.issuerUrl,
+      jwksUrl: one.jwksUrl,
+      clientId: CLIENT_ID,
+    });
+    expect(await reason(againstOne.verify(foreign))).toBe('invalid');
+  });
+
+  it('replaces a corrupt key file with a new key, warning once, and keeps the new one after', async () => {
+    const publicOnly = JSON.stringify((await jwks(issuer))[0]);
+    for (const corrupt of ['', '{"kty":"RSA', '{"kty":"RSA","alg":"RS256"}', publicOnly]) {
+      const dir = await dataDir();
+      const file = join(dir, 'auth-issuer-key.json');
+      await writeFile(file, corrupt, { mode: 0o644 });
+      const warnings: string[] = [];
+      const running = await startOver(dir, { warn: (line) => warnings.push(line) });
+      expect(warnings, corrupt).toHaveLength(1);
+      expect(warnings[0]).toContain(file);
+      expect(warnings[0]).toContain('new signing key');
+      const stored = JSON.parse(await readFile(file, 'utf8')) as { kid: string; kty: string; d?: string };
+      expect(stored).toMatchObject({ kty: 'RSA', d: expect.any(String) });
+      expect((await jwks(running)).map((k) => k.kid)).toEqual([stored.kid]);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      const token = await running.mintToken(VIEWER);
+      expect(await authenticatorFor(running).verify(token)).toEqual({
+        email: 'viewer@local',
+        roles: ['viewer'],
+      });
+      // The next start reads it back without a word.
+      const again = await startOver(dir);
+      expect((await jwks(again)).map((k) => k.kid)).toEqual([stored.kid]);
+    }
   });
 });
 
