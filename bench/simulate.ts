@@ -21,7 +21,10 @@
  * Options: --users (10) --weeks (4) --seed (1) --concurrency (8) --drain-weeks (9) --log-level (INFO)
  * --cpu-prof (profile the twin with V8's sampling profiler, as `node --cpu-prof` would, through a preload
  * since Node 20 refuses `--cpu-prof` in NODE_OPTIONS; the `.cpuprofile` lands in
- * `.bench/simulate-cpuprofile/<run>/` and the report summarises it) --keep (keep the twin's data directory).
+ * `.bench/simulate-cpuprofile/<run>/` and the report summarises it) --keep (keep the twin's data directory,
+ * tables included) --dynamodb memory|disk (default memory: DynamoDB Local keeps the tables in memory, which
+ * costs it less CPU per call; the run's data is thrown away at the end anyway. `disk` runs it as `npm start`
+ * does; `--keep` implies it).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -102,6 +105,7 @@ const { values: args } = parseArgs({
     'log-level': { type: 'string', default: 'INFO' },
     'cpu-prof': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    dynamodb: { type: 'string', default: 'memory' },
   },
   strict: true,
 });
@@ -114,6 +118,14 @@ const int = (name: string, raw: string | undefined, min: number, max: number): n
   }
   return n;
 };
+const choice = <T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T => {
+  const found = allowed.find((a) => a === raw);
+  if (found === undefined) {
+    console.error(`--${name} must be one of ${allowed.join(', ')}`);
+    process.exit(2);
+  }
+  return found;
+};
 const CONFIG = {
   users: int('users', args.users, 1, 100_000),
   weeks: int('weeks', args.weeks, 1, 104),
@@ -123,6 +135,9 @@ const CONFIG = {
   logLevel: (args['log-level'] ?? 'INFO').toUpperCase(),
   cpuProf: args['cpu-prof'] ?? false,
   keep: args.keep ?? false,
+  // Kept data must include the tables, so `--keep` runs DynamoDB Local on disk.
+  dynamoDbInMemory:
+    !(args.keep ?? false) && choice('dynamodb', args.dynamodb, ['memory', 'disk']) === 'memory',
 };
 
 // ---- HTTP to the twin (keep-alive; no timeout on clock moves, which may run for minutes) -----------------
@@ -456,7 +471,11 @@ function readProfiles(dir: string): CpuProfile[] {
 async function main(): Promise<number> {
   const started = performance.now();
   dataDir = await mkdtemp(join(tmpdir(), 'rebound-simulate-'));
-  const env: Record<string, string> = { REBOUND_QUIET: '1', LOG_LEVEL: CONFIG.logLevel };
+  const env: Record<string, string> = {
+    REBOUND_QUIET: '1',
+    LOG_LEVEL: CONFIG.logLevel,
+    REBOUND_DYNAMODB_IN_MEMORY: CONFIG.dynamoDbInMemory ? '1' : '0',
+  };
   if (CONFIG.cpuProf) {
     mkdirSync(PROFILE_DIR, { recursive: true });
     // Node 20 refuses --cpu-prof in NODE_OPTIONS; a preload starts the same profiler instead.
@@ -466,7 +485,7 @@ async function main(): Promise<number> {
     env.CPU_PROFILE_INTERVAL_US = String(CPU_PROF_INTERVAL_US);
   }
   console.log(
-    `Starting the twin (data ${dataDir}${CONFIG.cpuProf ? `, CPU profile to ${PROFILE_DIR}` : ''})...`,
+    `Starting the twin (data ${dataDir}, DynamoDB Local ${CONFIG.dynamoDbInMemory ? 'in memory' : 'on disk'}${CONFIG.cpuProf ? `, CPU profile to ${PROFILE_DIR}` : ''})...`,
   );
   twin = await startTwinProcess({ dataDir, env });
   const { api } = twin;
@@ -640,6 +659,7 @@ async function main(): Promise<number> {
       concurrency: CONFIG.concurrency,
       drainWeeks: CONFIG.drainWeeks,
       logLevel: CONFIG.logLevel,
+      dynamodb: CONFIG.dynamoDbInMemory ? 'memory' : 'disk',
     },
     workload: {
       ...workload.stats,

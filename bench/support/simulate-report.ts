@@ -335,6 +335,8 @@ export interface SimulationReport {
     readonly concurrency: number;
     readonly drainWeeks: number;
     readonly logLevel: string;
+    /** Where DynamoDB Local kept the tables (`--dynamodb`). */
+    readonly dynamodb: 'memory' | 'disk';
   };
   readonly workload: {
     readonly events: number;
@@ -433,7 +435,7 @@ export function renderReport(r: SimulationReport): string {
   out.push(
     `Rebound simulation: ${r.config.users} users × ${r.config.weeks} weeks, seed ${r.config.seed} ` +
       `(virtual ${r.workload.start.slice(0, 10)} → ${r.workload.end.slice(0, 10)}, ` +
-      `drain ${r.config.drainWeeks} weeks, LOG_LEVEL=${r.config.logLevel})`,
+      `drain ${r.config.drainWeeks} weeks, LOG_LEVEL=${r.config.logLevel}, DynamoDB Local ${r.config.dynamodb === 'memory' ? 'in memory' : 'on disk'})`,
   );
   const types = Object.entries(r.workload.byType)
     .map(([t, c]) => `${t} ${c}`)

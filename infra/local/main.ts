@@ -26,6 +26,11 @@ const EnvSchema = z
     REBOUND_QUIET: flag,
     /** Print the emulators' own diagnostics. */
     REBOUND_TWIN_DEBUG: flag,
+    /**
+     * Keep DynamoDB Local's tables in memory: faster, but gone when the twin stops (the rest of the data
+     * directory stays). For throwaway runs such as `npm run simulate`.
+     */
+    REBOUND_DYNAMODB_IN_MEMORY: flag,
     /** The functions' log level; `LOG_LEVEL` is the documented short form. Default WARN. */
     POWERTOOLS_LOG_LEVEL: logLevel,
     LOG_LEVEL: logLevel,
@@ -62,6 +67,7 @@ try {
     dataDir,
     quiet: env.data.REBOUND_QUIET,
     debug: env.data.REBOUND_TWIN_DEBUG,
+    dynamoDbInMemory: env.data.REBOUND_DYNAMODB_IN_MEMORY,
     logLevel: env.data.POWERTOOLS_LOG_LEVEL ?? env.data.LOG_LEVEL ?? 'WARN',
     localSource: {
       apiKey: env.data.REBOUND_LOCAL_API_KEY,

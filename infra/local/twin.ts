@@ -25,7 +25,7 @@ import { loadConfig } from '../../shared/config.ts';
 import type { RateLimit } from '../../shared/domain/sources.ts';
 import { PLANNER_STREAM_FILTER } from '../../shared/table-definition.ts';
 import { RECONCILER_RATE_MINUTES } from '../../shared/wiring.ts';
-import { adminEnvironment, LOCAL_ADMIN_CLIENT_ID } from './admin.ts';
+import { adminEnvironment, LOCAL_ADMIN_CLIENT_ID, localAdminCallbackUrls } from './admin.ts';
 import { authRoutes, startAuthIssuer } from './auth-issuer.ts';
 import { localControls, type TwinUrls } from './controls.ts';
 import { StreamDeadLetters, streamBatchInfo, twinRedrive } from './dead-letter-redrive.ts';
@@ -68,6 +68,11 @@ export interface TwinOptions {
   readonly quiet?: boolean;
   /** Print the emulators' own diagnostics. @default false */
   readonly debug?: boolean;
+  /**
+   * Keep DynamoDB Local's tables in memory (`-inMemory`): less CPU per call, nothing survives a stop.
+   * @default false
+   */
+  readonly dynamoDbInMemory?: boolean;
   /** The functions' Powertools log level. @default 'WARN' */
   readonly logLevel?: string;
   /**
@@ -102,7 +107,11 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
 
   const started: { close(): Promise<void> }[] = [];
   try {
-    const dynamo = await startDynamoDbLocal({ dataDir: join(dataDir, 'dynamodb'), port: ports.dynamodb });
+    const dynamo = await startDynamoDbLocal({
+      dataDir: join(dataDir, 'dynamodb'),
+      port: ports.dynamodb,
+      inMemory: options.dynamoDbInMemory ?? false,
+    });
     started.push({ close: () => dynamo.stop() });
     const ses = await startSes({
       port: ports.ses,
@@ -121,7 +130,12 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     });
     started.push(kms);
     // The admin view's sign-in: an OpenID Connect issuer standing in for Cognito.
-    const issuer = await startAuthIssuer({ port: ports.auth, clientId: LOCAL_ADMIN_CLIENT_ID });
+    const issuer = await startAuthIssuer({
+      port: ports.auth,
+      clientId: LOCAL_ADMIN_CLIENT_ID,
+      callbackUrls: localAdminCallbackUrls(`http://127.0.0.1:${ports.api}`),
+      keyFile: join(dataDir, 'auth-issuer-key.json'),
+    });
     started.push({ close: () => issuer.stop() });
     const schedulerUrl = `http://127.0.0.1:${ports.scheduler}`;
     // The handlers' way to each emulator: metered, and faulted on request.

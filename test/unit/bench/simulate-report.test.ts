@@ -259,7 +259,15 @@ describe('the meter', () => {
 
 describe('renderReport', () => {
   const base: SimulationReport = {
-    config: { users: 2, weeks: 1, seed: 1, concurrency: 4, drainWeeks: 9, logLevel: 'INFO' },
+    config: {
+      users: 2,
+      weeks: 1,
+      seed: 1,
+      concurrency: 4,
+      drainWeeks: 9,
+      logLevel: 'INFO',
+      dynamodb: 'memory',
+    },
     workload: {
       events: 5,
       byType: { 'application.submitted': 5 },
@@ -301,6 +309,12 @@ describe('renderReport', () => {
     expect(text).toMatch(/lost reminders\s+0/);
     expect(text).toContain('1 min 01 s');
     expect(text.trimEnd().endsWith('OK')).toBe(true);
+  });
+
+  it('says in its first line where DynamoDB Local kept the tables', () => {
+    expect(renderReport(base).split('\n')[0]).toContain('DynamoDB Local in memory');
+    const onDisk = renderReport({ ...base, config: { ...base.config, dynamodb: 'disk' } });
+    expect(onDisk.split('\n')[0]).toContain('DynamoDB Local on disk');
   });
 
   it('prints calls per reminder when the meter answers', () => {
