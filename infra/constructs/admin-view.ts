@@ -230,9 +230,11 @@ export class AdminView extends Construct {
         logoutUrls: [`${baseUrl}${ADMIN_PATHS.signedOut}`],
       },
       supportedIdentityProviders: [UserPoolClientIdentityProvider.COGNITO],
-      // The session cookie holds the ID token: an hour, then the managed login again.
-      idTokenValidity: Duration.hours(1),
-      accessTokenValidity: Duration.hours(1),
+      // The session cookie holds the ID token, verified by signature only: 15 minutes bounds how long a
+      // disabled operator keeps a session already open. Then the managed login again, which lets a signed-in,
+      // still enabled operator straight back through while its own session lasts.
+      idTokenValidity: Duration.minutes(15),
+      accessTokenValidity: Duration.minutes(15),
       refreshTokenValidity: Duration.hours(8),
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,

@@ -4,7 +4,7 @@
  * the admin function verifies its tokens on exactly the path it uses on AWS (`JwtAdminAuthenticator`):
  *
  * - ID tokens look like Cognito's: `iss` = this issuer, `aud` = the app client, `token_use: "id"`, `email`,
- *   `cognito:groups`, `cognito:username`, `sub`, `exp` (one hour, real time). Access tokens carry
+ *   `cognito:groups`, `cognito:username`, `sub`, `exp` (15 minutes, real time, as the stack's app client). Access tokens carry
  *   `token_use: "access"`, `client_id` and no `aud`, as Cognito's do, so they cannot pass for ID tokens.
  * - Two accounts: `operator@local` (group `operator`) and `viewer@local` (group `viewer`). The sign-in page
  *   (`GET /_local/auth/sign-in` on the twin's API, the configured authorize URL) lists them; its form goes
@@ -58,7 +58,8 @@ const ERROR_PATH = '/error';
 
 /** Cognito's authorization codes are valid for five minutes. */
 const CODE_LIFETIME_MS = 5 * 60 * 1000;
-const ID_TOKEN_SECONDS = 3600;
+/** The stack's app client issues ID tokens for 15 minutes (`infra/constructs/admin-view.ts`). */
+const ID_TOKEN_SECONDS = 900;
 const SIGN_IN_MAX_BODY_BYTES = 8192;
 /** The OAuth parameters the sign-in page passes on to `/authorize`; anything else is dropped. */
 const OAUTH_PARAMS = [
@@ -75,7 +76,7 @@ const OAUTH_PARAMS = [
 export interface MintTokenInput {
   readonly email: string;
   readonly groups: readonly string[];
-  /** Negative for a token that expired that long ago. @default 3600 */
+  /** Negative for a token that expired that long ago. @default 900 */
   readonly expiresInSeconds?: number;
 }
 
@@ -311,6 +312,8 @@ export async function startAuthIssuer(options: {
       const issued = typeof code === 'string' ? codes.get(code) : undefined;
       if (!issued) return; // refused in BeforeResponse
       const { payload } = token;
+      // The mock's tokens last an hour; the stack's app client issues them for 15 minutes.
+      if (typeof payload.iat === 'number') payload.exp = payload.iat + ID_TOKEN_SECONDS;
       if ('scope' in payload) {
         shape(payload, {
           sub: subjectOf(issued.account.email),
@@ -346,6 +349,10 @@ export async function startAuthIssuer(options: {
       if (body.redirect_uri !== issued.redirectUri) return refuse('invalid_grant', 'redirect_uri differs');
       if (issued.pkce && typeof body.code_verifier !== 'string')
         return refuse('invalid_grant', 'code_verifier required');
+      const tokens = response.body;
+      if (typeof tokens === 'object' && tokens !== null && 'expires_in' in tokens) {
+        (tokens as Record<string, unknown>).expires_in = ID_TOKEN_SECONDS;
+      }
     },
   );
 

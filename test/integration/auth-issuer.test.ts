@@ -178,7 +178,7 @@ describe('the twin issuer', () => {
       redirect_uri: redirectUri,
       code_verifier: verifier,
     });
-    const body = (await res.json()) as { id_token: string; access_token: string };
+    const body = (await res.json()) as { id_token: string; access_token: string; expires_in: number };
     expect(res.status).toBe(200);
     expect(await auth.verify(body.id_token)).toEqual({ email: 'operator@local', roles: ['operator'] });
     const claims = JSON.parse(Buffer.from(body.id_token.split('.')[1] ?? '', 'base64url').toString('utf8'));
@@ -190,7 +190,8 @@ describe('the twin issuer', () => {
       'cognito:groups': ['operator'],
       sub: expect.stringMatching(/^[0-9a-f-]{36}$/),
     });
-    expect(claims.exp - claims.iat).toBe(3600);
+    expect(claims.exp - claims.iat).toBe(900);
+    expect(body.expires_in).toBe(900);
     // The access token is no ID token: Cognito's shape, and refused by the admin view.
     expect(await reason(auth.verify(body.access_token))).toBe('invalid');
 

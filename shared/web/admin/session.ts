@@ -6,7 +6,7 @@
  *
  * Why it is built this way:
  * - The cookie holds the ID token itself and every request verifies it (signature, issuer, audience, expiry):
- *   no server-side session store, and a session ends when its token does (Cognito's default: one hour).
+ *   no server-side session store, and a session ends when its token does (15 minutes, the stack's app client).
  * - The state, the PKCE verifier and where to go next ride in a short-lived HttpOnly login cookie scoped to
  *   `/admin/auth`, so the callback can check the state and prove it started the flow.
  * - `next` is only ever a path under `/admin`: an absolute URL would make sign-in an open redirect.

@@ -233,9 +233,9 @@ describe('the admin view (CDK)', () => {
       expect(clientProps().LogoutURLs).toEqual([onApi('/admin/signed-out')]);
     });
 
-    it('issues ID tokens for one hour and hides whether a user exists', () => {
+    it('issues ID tokens for 15 minutes (a disabled operator keeps no longer) and hides whether a user exists', () => {
       expect(clientProps()).toMatchObject({
-        IdTokenValidity: 60,
+        IdTokenValidity: 15,
         TokenValidityUnits: expect.objectContaining({ IdToken: 'minutes' }),
         PreventUserExistenceErrors: 'ENABLED',
       });
