@@ -34,6 +34,8 @@ export interface TwinHealth {
 export interface MeterReading {
   readonly awsCalls: Readonly<Record<string, OperationCount>>;
   readonly invocations: Readonly<Record<string, InvocationCount>>;
+  /** The DynamoDB read and write units the handlers' calls consumed (base table and indexes). */
+  readonly dynamodb: { readonly readUnits: number; readonly writeUnits: number };
 }
 
 export class TwinClient {

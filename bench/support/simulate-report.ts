@@ -627,7 +627,10 @@ export function renderReport(r: SimulationReport): string {
   }
   if (r.reconcilerMonthlyUsd !== undefined) {
     out.push(
-      `  plus, fixed: the reconciler every 5 minutes ≈ ${usd(r.reconcilerMonthlyUsd)} a month of Lambda (its queries not included)`,
+      `  plus, fixed: the reconciler every 5 minutes ≈ ${usd(r.reconcilerMonthlyUsd)} a month of Lambda` +
+        (r.meter.available && r.meter.dynamoUnits.source === 'meter'
+          ? ' (its queries are in the DynamoDB line above)'
+          : ' (its queries not included)'),
     );
   }
   if (r.profile) out.push(`\nWhere the twin's CPU went (node --cpu-prof)\n${r.profile}`);

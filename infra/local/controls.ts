@@ -11,6 +11,7 @@ import type { Clock, RedriveResult } from '../../shared/ports.ts';
 import {
   type AwsCallMeter,
   applyFaultsControl,
+  type ConsumedCapacityMeter,
   clearFaultsControl,
   type FaultRegistry,
   type InvocationMeter,
@@ -81,7 +82,11 @@ export interface ControlsDeps {
   /** What the AWS proxies in front of the emulators inject (`/_local/faults`). */
   readonly faults: FaultRegistry;
   /** The handlers' AWS calls, as the proxies count them, and the functions' invocations (`/_local/meter`). */
-  readonly meters: { readonly awsCalls: AwsCallMeter; readonly invocations: InvocationMeter };
+  readonly meters: {
+    readonly awsCalls: AwsCallMeter;
+    readonly invocations: InvocationMeter;
+    readonly consumedCapacity: ConsumedCapacityMeter;
+  };
   readonly log: (line: string) => void;
 }
 
@@ -172,14 +177,22 @@ export function localControls(deps: ControlsDeps): Routes {
       const cleared = meterSnapshot(deps.meters);
       deps.meters.awsCalls.reset();
       deps.meters.invocations.reset();
+      deps.meters.consumedCapacity.reset();
       sendJson(res, 200, cleared);
     },
   };
 }
 
-/** `GET /_local/meter`: calls by `Service.Operation` (`calls`, `forwarded`, `faulted`) and invocations. */
+/**
+ * `GET /_local/meter`: calls by `Service.Operation` (`calls`, `forwarded`, `faulted`), invocations, and the
+ * DynamoDB read and write units the handlers' calls consumed.
+ */
 export function meterSnapshot(meters: ControlsDeps['meters']) {
-  return { awsCalls: meters.awsCalls.snapshot(), invocations: meters.invocations.snapshot() };
+  return {
+    awsCalls: meters.awsCalls.snapshot(),
+    invocations: meters.invocations.snapshot(),
+    dynamodb: meters.consumedCapacity.snapshot(),
+  };
 }
 
 /** The body parsed by `schema`, or `undefined` once a 400 (or 413) has been sent. */

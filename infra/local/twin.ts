@@ -34,9 +34,11 @@ import { ensureAuditTable, ensureTable } from './dynamodb/table.ts';
 import {
   AwsCallMeter,
   type AwsService,
+  ConsumedCapacityMeter,
   FaultRegistry,
   InvocationMeter,
   mayWriteTable,
+  meterConsumedCapacity,
   routeAroundProxy,
   startAwsProxy,
 } from './faults/index.ts';
@@ -140,7 +142,11 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const schedulerUrl = `http://127.0.0.1:${ports.scheduler}`;
     // The handlers' way to each emulator: metered, and faulted on request.
     const faults = new FaultRegistry();
-    const meters = { awsCalls: new AwsCallMeter(), invocations: new InvocationMeter() };
+    const meters = {
+      awsCalls: new AwsCallMeter(),
+      invocations: new InvocationMeter(),
+      consumedCapacity: new ConsumedCapacityMeter(),
+    };
     // The handlers' table writes acknowledged so far: the world skips draining a stream nothing was written to.
     let tableWrites = 0;
     const onSettled = (operation: string) => {
@@ -205,6 +211,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     ] as const) {
       routeAroundProxy(client, { service, upstream, faults, meter: meters.awsCalls, onSettled });
     }
+    meterConsumedCapacity(getDocumentClient(), meters.consumedCapacity);
 
     const targets = new Map<string, (input: unknown) => Promise<unknown>>([
       [LOCAL_NAMES.senderArn, sender],

@@ -175,6 +175,28 @@ describe('the reminder pipeline on the local twin', () => {
     }
   });
 
+  it('meters the DynamoDB units intake and the planner consumed for one event, transactions at double', async () => {
+    // Prepare
+    const { email, t0 } = await startScenario();
+    await api.resetMeter();
+
+    // Act
+    expect((await api.postEvent(fixture('application.submitted', { email, occurredAt: t0 }))).status).toBe(
+      202,
+    );
+    await api.advanceTo(new Date(t0.getTime() + 60_000)); // settles: the planner has run
+
+    // Assess
+    const { awsCalls, dynamodb } = await api.meter();
+    const calls = (op: string) => awsCalls[`DynamoDB.${op}`]?.forwarded ?? 0;
+    expect(calls('TransactWriteItems')).toBeGreaterThanOrEqual(1);
+    // Every write costs at least a unit, an item written in a transaction at least two.
+    expect(dynamodb.writeUnits).toBeGreaterThanOrEqual(
+      calls('PutItem') + calls('UpdateItem') + 2 * calls('TransactWriteItems'),
+    );
+    expect(dynamodb.readUnits).toBeGreaterThan(0);
+  });
+
   it('sends one email when a timer fires twice', async () => {
     // Prepare
     const { email, t0 } = await startScenario();

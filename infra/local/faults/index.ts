@@ -10,8 +10,11 @@ export { type DirectRouteOptions, routeAroundProxy, type SdkClientLike } from '.
 export {
   AwsCallMeter,
   type CallOutcome,
+  ConsumedCapacityMeter,
+  type ConsumedUnits,
   type InvocationCount,
   InvocationMeter,
+  meterConsumedCapacity,
   type OperationCount,
 } from './meter.ts';
 export { type AwsProxy, type AwsProxyOptions, startAwsProxy } from './proxy.ts';

@@ -4,6 +4,8 @@
  * invocations with their duration, for Lambda's request and GB-second prices.
  */
 
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
 export type CallOutcome = 'forwarded' | 'faulted';
 
 export interface OperationCount {
@@ -85,4 +87,78 @@ export class InvocationMeter {
   public reset(): void {
     this.counts.clear();
   }
+}
+
+/** DynamoDB operations that read; every other data-plane operation writes. */
+const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+/** The operations that take `ReturnConsumedCapacity`: the data plane, not table management. */
+const DATA_PLANE_OPERATIONS = new Set([
+  ...READ_OPERATIONS,
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+]);
+
+export interface ConsumedUnits {
+  readonly readUnits: number;
+  readonly writeUnits: number;
+}
+
+/**
+ * The read and write units DynamoDB Local says the handlers' calls consumed (base table and indexes together,
+ * `ReturnConsumedCapacity: TOTAL`), so the simulate prices DynamoDB from capacity rather than a count of calls.
+ * A call the proxy faulted never reaches DynamoDB Local and consumes nothing, as a throttled call costs nothing
+ * on AWS.
+ */
+export class ConsumedCapacityMeter {
+  private read = 0;
+  private write = 0;
+
+  public add(operation: string, units: number): void {
+    if (READ_OPERATIONS.has(operation)) this.read += units;
+    else this.write += units;
+  }
+
+  public snapshot(): ConsumedUnits {
+    return { readUnits: round(this.read), writeUnits: round(this.write) };
+  }
+
+  public reset(): void {
+    this.read = 0;
+    this.write = 0;
+  }
+}
+
+/** Units come in halves (eventually consistent reads): keep the sums free of float dust. */
+const round = (n: number): number => Math.round(n * 1000) / 1000;
+
+interface Capacity {
+  readonly CapacityUnits?: number;
+}
+
+/**
+ * Ask DynamoDB Local, for every data-plane call of `client`, what it consumed, and add it to `meter`. Only the
+ * twin's copy of the handlers' client gets this: the field changes nothing the handlers read (they ignore
+ * `ConsumedCapacity` in the answer), and on AWS the functions do not ask for it.
+ */
+export function meterConsumedCapacity(client: DynamoDBDocumentClient, meter: ConsumedCapacityMeter): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = String(context.commandName ?? '').replace(/Command$/, '');
+      if (!DATA_PLANE_OPERATIONS.has(operation)) return next(args);
+      const input = args.input as { ReturnConsumedCapacity?: string };
+      input.ReturnConsumedCapacity ??= 'TOTAL';
+      const result = await next(args);
+      const consumed = (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
+      const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+      meter.add(
+        operation,
+        list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0),
+      );
+      return result;
+    },
+    { step: 'initialize', name: 'twinConsumedCapacityMeter' },
+  );
 }

@@ -317,6 +317,29 @@ describe('renderReport', () => {
     expect(onDisk.split('\n')[0]).toContain('DynamoDB Local on disk');
   });
 
+  it("counts the reconciler's queries in the DynamoDB line when the meter reports consumed capacity", () => {
+    const meter = {
+      available: true as const,
+      calls: callsPerReminder({ 'DynamoDB.Query': 3 }, 1),
+      callsScope: 'every function',
+      invocations: { reconciler: { count: 2, durationMs: 8 } },
+      logBytes: undefined,
+    };
+    const metered = renderReport({
+      ...base,
+      reconcilerMonthlyUsd: 0.002,
+      meter: { ...meter, dynamoUnits: { readUnits: 1, writeUnits: 2, source: 'meter' } },
+    });
+    expect(metered).toContain('(consumed capacity, metered)');
+    expect(metered).toContain('(its queries are in the DynamoDB line above)');
+    const approximated = renderReport({
+      ...base,
+      reconcilerMonthlyUsd: 0.002,
+      meter: { ...meter, dynamoUnits: { readUnits: 1, writeUnits: 2, source: 'approximation' } },
+    });
+    expect(approximated).toContain('(its queries not included)');
+  });
+
   it('prints calls per reminder when the meter answers', () => {
     const text = renderReport({
       ...base,

@@ -6,7 +6,12 @@ import {
   localControls,
   type TwinUrls,
 } from '../../../infra/local/controls.ts';
-import { AwsCallMeter, FaultRegistry, InvocationMeter } from '../../../infra/local/faults/index.ts';
+import {
+  AwsCallMeter,
+  ConsumedCapacityMeter,
+  FaultRegistry,
+  InvocationMeter,
+} from '../../../infra/local/faults/index.ts';
 import type { EmulatedSchedule } from '../../../infra/local/scheduler-emulator.ts';
 import { type Served, serve } from '../../../infra/local/support/http.ts';
 
@@ -57,7 +62,11 @@ async function controls(now: string, overrides: Partial<ControlsDeps> = {}) {
     streamDeadLetters: async () => [],
     urls: () => URLS,
     faults: new FaultRegistry(),
-    meters: { awsCalls: new AwsCallMeter(), invocations: new InvocationMeter(() => 0) },
+    meters: {
+      awsCalls: new AwsCallMeter(),
+      invocations: new InvocationMeter(() => 0),
+      consumedCapacity: new ConsumedCapacityMeter(),
+    },
     log: () => undefined,
     ...overrides,
   };
@@ -258,16 +267,19 @@ describe('/_local/faults', () => {
 });
 
 describe('/_local/meter', () => {
-  it('shows the calls by operation and the invocations by function, and DELETE answers them and resets', async () => {
+  it('shows the calls by operation, the invocations by function and the DynamoDB units consumed, and DELETE answers them and resets', async () => {
     // Prepare
     const twin = await controls('2027-01-04T10:00:00Z');
-    const { awsCalls, invocations } = twin.deps.meters;
+    const { awsCalls, invocations, consumedCapacity } = twin.deps.meters;
     awsCalls.record('DynamoDB.Query', 'forwarded');
+    consumedCapacity.add('Query', 0.5);
+    consumedCapacity.add('TransactWriteItems', 6);
     awsCalls.record('DynamoDB.Query', 'faulted');
     await invocations.wrap('sender', async () => undefined)();
     const expected = {
       awsCalls: { 'DynamoDB.Query': { calls: 2, forwarded: 1, faulted: 1 } },
       invocations: { sender: { count: 1, errors: 0, totalMs: 0 } },
+      dynamodb: { readUnits: 0.5, writeUnits: 6 },
     };
 
     // Act
@@ -278,6 +290,10 @@ describe('/_local/meter', () => {
     // Assess
     expect(shown).toEqual({ status: 200, body: expected });
     expect(reset).toEqual({ status: 200, body: expected });
-    expect(after.body).toEqual({ awsCalls: {}, invocations: {} });
+    expect(after.body).toEqual({
+      awsCalls: {},
+      invocations: {},
+      dynamodb: { readUnits: 0, writeUnits: 0 },
+    });
   });
 });

@@ -13,7 +13,12 @@ import {
   StreamDeadLetters,
   twinRedrive,
 } from '../../../infra/local/dead-letter-redrive.ts';
-import { AwsCallMeter, FaultRegistry, InvocationMeter } from '../../../infra/local/faults/index.ts';
+import {
+  AwsCallMeter,
+  ConsumedCapacityMeter,
+  FaultRegistry,
+  InvocationMeter,
+} from '../../../infra/local/faults/index.ts';
 import type { DeadLetter } from '../../../infra/local/scheduler-emulator.ts';
 import { type Served, serve } from '../../../infra/local/support/http.ts';
 import type { ReplayOutcome, StreamBatch } from '../../../shared/adapters/stream-replay.ts';
@@ -177,7 +182,11 @@ describe('POST /_local/dead-letters/redrive', () => {
       redriveDeadLetters: redrive,
       urls: () => undefined,
       faults: new FaultRegistry(),
-      meters: { awsCalls: new AwsCallMeter(), invocations: new InvocationMeter(() => 0) },
+      meters: {
+        awsCalls: new AwsCallMeter(),
+        invocations: new InvocationMeter(() => 0),
+        consumedCapacity: new ConsumedCapacityMeter(),
+      },
       log: () => undefined,
     };
     served = await serve(0, localControls(deps), () => undefined);
