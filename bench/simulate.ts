@@ -24,7 +24,9 @@
  * `.bench/simulate-cpuprofile/<run>/` and the report summarises it) --keep (keep the twin's data directory,
  * tables included) --dynamodb memory|disk (default memory: DynamoDB Local keeps the tables in memory, which
  * costs it less CPU per call; the run's data is thrown away at the end anyway. `disk` runs it as `npm start`
- * does; `--keep` implies it).
+ * does; `--keep` implies it) --units consumed|approximate (default consumed: the twin meters the DynamoDB
+ * units DynamoDB Local says each handler call consumed, which costs it CPU, about a tenth more in one 300-user
+ * run; `approximate` prices 1 unit per call and 2 per transaction, a lower bound, for timing runs).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -106,6 +108,7 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     dynamodb: { type: 'string', default: 'memory' },
+    units: { type: 'string', default: 'consumed' },
   },
   strict: true,
 });
@@ -138,6 +141,8 @@ const CONFIG = {
   // Kept data must include the tables, so `--keep` runs DynamoDB Local on disk.
   dynamoDbInMemory:
     !(args.keep ?? false) && choice('dynamodb', args.dynamodb, ['memory', 'disk']) === 'memory',
+  // DynamoDB Local spends CPU working out each call's capacity: `--units approximate` for timing runs.
+  meterCapacity: choice('units', args.units, ['consumed', 'approximate']) === 'consumed',
 };
 
 // ---- HTTP to the twin (keep-alive; no timeout on clock moves, which may run for minutes) -----------------
@@ -475,6 +480,7 @@ async function main(): Promise<number> {
     REBOUND_QUIET: '1',
     LOG_LEVEL: CONFIG.logLevel,
     REBOUND_DYNAMODB_IN_MEMORY: CONFIG.dynamoDbInMemory ? '1' : '0',
+    REBOUND_METER_CAPACITY: CONFIG.meterCapacity ? '1' : '0',
   };
   if (CONFIG.cpuProf) {
     mkdirSync(PROFILE_DIR, { recursive: true });

@@ -35,7 +35,7 @@ export interface MeterReading {
   readonly awsCalls: Readonly<Record<string, OperationCount>>;
   readonly invocations: Readonly<Record<string, InvocationCount>>;
   /** The DynamoDB read and write units the handlers' calls consumed (base table and indexes). */
-  readonly dynamodb: { readonly readUnits: number; readonly writeUnits: number };
+  readonly dynamodb?: { readonly readUnits: number; readonly writeUnits: number };
 }
 
 export class TwinClient {

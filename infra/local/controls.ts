@@ -85,7 +85,8 @@ export interface ControlsDeps {
   readonly meters: {
     readonly awsCalls: AwsCallMeter;
     readonly invocations: InvocationMeter;
-    readonly consumedCapacity: ConsumedCapacityMeter;
+    /** Present when the twin meters DynamoDB capacity (`REBOUND_METER_CAPACITY`). */
+    readonly consumedCapacity?: ConsumedCapacityMeter | undefined;
   };
   readonly log: (line: string) => void;
 }
@@ -177,7 +178,7 @@ export function localControls(deps: ControlsDeps): Routes {
       const cleared = meterSnapshot(deps.meters);
       deps.meters.awsCalls.reset();
       deps.meters.invocations.reset();
-      deps.meters.consumedCapacity.reset();
+      deps.meters.consumedCapacity?.reset();
       sendJson(res, 200, cleared);
     },
   };
@@ -185,13 +186,13 @@ export function localControls(deps: ControlsDeps): Routes {
 
 /**
  * `GET /_local/meter`: calls by `Service.Operation` (`calls`, `forwarded`, `faulted`), invocations, and the
- * DynamoDB read and write units the handlers' calls consumed.
+ * DynamoDB read and write units the handlers' calls consumed (only when the twin meters them).
  */
 export function meterSnapshot(meters: ControlsDeps['meters']) {
   return {
     awsCalls: meters.awsCalls.snapshot(),
     invocations: meters.invocations.snapshot(),
-    dynamodb: meters.consumedCapacity.snapshot(),
+    ...(meters.consumedCapacity ? { dynamodb: meters.consumedCapacity.snapshot() } : {}),
   };
 }
 

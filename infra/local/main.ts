@@ -31,6 +31,11 @@ const EnvSchema = z
      * directory stays). For throwaway runs such as `npm run simulate`.
      */
     REBOUND_DYNAMODB_IN_MEMORY: flag,
+    /**
+     * Meter the DynamoDB units the handlers' calls consume (`GET /_local/meter`): DynamoDB Local then works out
+     * each call's capacity, which costs it CPU. For `npm run simulate`.
+     */
+    REBOUND_METER_CAPACITY: flag,
     /** The functions' log level; `LOG_LEVEL` is the documented short form. Default WARN. */
     POWERTOOLS_LOG_LEVEL: logLevel,
     LOG_LEVEL: logLevel,
@@ -68,6 +73,7 @@ try {
     quiet: env.data.REBOUND_QUIET,
     debug: env.data.REBOUND_TWIN_DEBUG,
     dynamoDbInMemory: env.data.REBOUND_DYNAMODB_IN_MEMORY,
+    meterCapacity: env.data.REBOUND_METER_CAPACITY,
     logLevel: env.data.POWERTOOLS_LOG_LEVEL ?? env.data.LOG_LEVEL ?? 'WARN',
     localSource: {
       apiKey: env.data.REBOUND_LOCAL_API_KEY,

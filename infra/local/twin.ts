@@ -75,6 +75,11 @@ export interface TwinOptions {
    * @default false
    */
   readonly dynamoDbInMemory?: boolean;
+  /**
+   * Meter the DynamoDB units the handlers' calls consume (`ReturnConsumedCapacity`, `GET /_local/meter`).
+   * Off by default: DynamoDB Local spends CPU working each call's capacity out. @default false
+   */
+  readonly meterCapacity?: boolean;
   /** The functions' Powertools log level. @default 'WARN' */
   readonly logLevel?: string;
   /**
@@ -145,7 +150,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     const meters = {
       awsCalls: new AwsCallMeter(),
       invocations: new InvocationMeter(),
-      consumedCapacity: new ConsumedCapacityMeter(),
+      consumedCapacity: options.meterCapacity ? new ConsumedCapacityMeter() : undefined,
     };
     // The handlers' table writes acknowledged so far: the world skips draining a stream nothing was written to.
     let tableWrites = 0;
@@ -211,7 +216,7 @@ export async function startTwin(options: TwinOptions): Promise<Twin> {
     ] as const) {
       routeAroundProxy(client, { service, upstream, faults, meter: meters.awsCalls, onSettled });
     }
-    meterConsumedCapacity(getDocumentClient(), meters.consumedCapacity);
+    if (meters.consumedCapacity) meterConsumedCapacity(getDocumentClient(), meters.consumedCapacity);
 
     const targets = new Map<string, (input: unknown) => Promise<unknown>>([
       [LOCAL_NAMES.senderArn, sender],

@@ -272,8 +272,8 @@ describe('/_local/meter', () => {
     const twin = await controls('2027-01-04T10:00:00Z');
     const { awsCalls, invocations, consumedCapacity } = twin.deps.meters;
     awsCalls.record('DynamoDB.Query', 'forwarded');
-    consumedCapacity.add('Query', 0.5);
-    consumedCapacity.add('TransactWriteItems', 6);
+    consumedCapacity?.add('Query', 0.5);
+    consumedCapacity?.add('TransactWriteItems', 6);
     awsCalls.record('DynamoDB.Query', 'faulted');
     await invocations.wrap('sender', async () => undefined)();
     const expected = {
@@ -295,5 +295,13 @@ describe('/_local/meter', () => {
       invocations: {},
       dynamodb: { readUnits: 0, writeUnits: 0 },
     });
+  });
+
+  it('shows no DynamoDB units when the twin does not meter capacity', async () => {
+    const twin = await controls('2027-01-04T10:00:00Z', {
+      meters: { awsCalls: new AwsCallMeter(), invocations: new InvocationMeter(() => 0) },
+    });
+    const shown = await twin.call('GET', '/_local/meter');
+    expect(shown).toEqual({ status: 200, body: { awsCalls: {}, invocations: {} } });
   });
 });
