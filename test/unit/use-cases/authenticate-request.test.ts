@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { signWebhook } from '#events/client.ts';
 import { CachedSourceDirectory } from '#shared/adapters/source-directory.ts';
 import { StandardWebhooksVerifier } from '#shared/adapters/webhook-verifier.ts';
@@ -21,6 +21,19 @@ import {
 } from '#shared/use-cases/manage-sources.ts';
 import { SettableClock } from '../../support/fakes.ts';
 import { FakeSecretBox, InMemorySourceStore } from '../sources/support.ts';
+
+// Every API key comparison, counted (the real one runs): the count is a stand-in for the time intake takes.
+const keyComparisons = vi.hoisted(() => ({ count: 0 }));
+vi.mock('#shared/domain/sources.ts', async (importOriginal) => {
+  const real = await importOriginal<typeof import('#shared/domain/sources.ts')>();
+  return {
+    ...real,
+    apiKeyMatches: (key: string, expectedHash: string) => {
+      keyComparisons.count += 1;
+      return real.apiKeyMatches(key, expectedHash);
+    },
+  };
+});
 
 const BODY = Buffer.from('{"type":"offer.accepted","user":{"email":"sam@example.com"}}');
 
@@ -249,6 +262,35 @@ describe('authenticateRequest', () => {
       expect(oldWhileCached.source.sourceId).toBe('acme');
       expect(oldLater).toBe('unknown_source');
       expect(newLater.source.apiKeyHashes).toHaveLength(1);
+    });
+
+    it('compares every key against exactly two hashes, whether the source exists, has one key or two, or it matches', async () => {
+      // Prepare
+      const comparisonsFor = async (key: string) => {
+        keyComparisons.count = 0;
+        await authenticateRequest(bearer(key), BODY, deps).catch(() => undefined);
+        return keyComparisons.count;
+      };
+      const madeUp = `rbk_nobody_${'a'.repeat(32)}`;
+      const wrong = `${apiKey.slice(0, -1)}${apiKey.endsWith('A') ? 'B' : 'A'}`;
+
+      // Act
+      const oneKey = [
+        await comparisonsFor(apiKey),
+        await comparisonsFor(wrong),
+        await comparisonsFor(madeUp),
+      ];
+      const { apiKey: newKey } = await rotateApiKey('acme', manage);
+      realClock.advance(60_000);
+      const twoKeys = [
+        await comparisonsFor(apiKey),
+        await comparisonsFor(newKey),
+        await comparisonsFor(wrong),
+      ];
+
+      // Assess
+      expect(oneKey).toEqual([2, 2, 2]);
+      expect(twoKeys).toEqual([2, 2, 2]);
     });
 
     it('answers revoked_source to the right key of a revoked source', async () => {
