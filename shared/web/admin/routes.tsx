@@ -51,7 +51,7 @@ import { kindLabel, qs, utc } from './pages/frame.tsx';
 import { HealthPage } from './pages/health.tsx';
 import { type ProblemKind, ProblemPage } from './pages/result.tsx';
 import { type UpcomingFilters, UpcomingPage } from './pages/upcoming.tsx';
-import { UserPage } from './pages/user.tsx';
+import { confirmHref, UserPage } from './pages/user.tsx';
 import type { AdminEnv, AdminService, AdminSession } from './port.ts';
 
 export interface AdminAppOptions {
@@ -428,6 +428,7 @@ export function createAdminApp(service: AdminService, session: AdminSession, opt
       formAction: `/admin/actions/${actionPath(action)}`,
       hidden: { email: p.email, dueAt: instantFrom(p.dueAt), weeks: p.weeks },
       idempotencyKey: randomUUID(),
+      returnTo: confirmHref(p),
       backHref: backHref({ email: p.email, action: 'user.resync' }),
       errors,
     };

@@ -103,6 +103,26 @@ const sameString = (a: string, b: string): boolean => {
 /** GET, HEAD and OPTIONS change nothing; everything else must prove it comes from our own pages. */
 const changesState = (method: string): boolean => !['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase());
 
+/** The form field naming the page to come back to when a POST finds the session gone. */
+export const RETURN_TO_FIELD = 'returnTo';
+
+const pathOf = (url: string): string => {
+  const { pathname, search } = new URL(url);
+  return safeNext(`${pathname}${search}`);
+};
+
+/**
+ * Where a form POST that found no session should land after signing in again. Not its own path: an action
+ * has no page to GET (its sign-in would end on a 404). The page the form was on, when the form names it in
+ * `returnTo` (the confirm page does, so the operator sees the same question again, with a fresh key); else
+ * the admin's home.
+ */
+async function returnToOf(c: Context): Promise<string> {
+  const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
+  const named = (form as Record<string, unknown>)[RETURN_TO_FIELD];
+  return safeNext(typeof named === 'string' ? named : undefined);
+}
+
 type SignInProblem = 'state' | 'refused' | 'token' | 'unavailable';
 
 const PROBLEM_TEXT: Record<SignInProblem, string> = {
@@ -278,9 +298,8 @@ export function createAdminSession(
   const page: MiddlewareHandler<AdminEnv> = async (c, next) => {
     if (changesState(c.req.method) && !fromOurOrigin(c)) return c.html(crossOriginPage(), 403);
     const token = getCookie(c, sessionCookie);
-    const toSignIn = () => {
-      const url = new URL(c.req.url);
-      const back = safeNext(`${url.pathname}${url.search}`);
+    const toSignIn = async () => {
+      const back = changesState(c.req.method) ? await returnToOf(c) : pathOf(c.req.url);
       return c.redirect(`${ADMIN_SIGN_IN_PATH}?next=${encodeURIComponent(back)}`, 303);
     };
     if (!token) return toSignIn();

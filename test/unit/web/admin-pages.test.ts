@@ -255,6 +255,13 @@ describe('the admin pages', () => {
     expect(key(first)).toMatch(/^[\w-]{16,}$/);
     expect(key(first)).not.toBe(key(second));
     expect(first.match(/method="post"/g)).toHaveLength(2); // the action and sign-out
+    // Where the form comes back to if the session expired meanwhile: this same question, asked again.
+    const returnTo = first.match(/name="returnTo" value="([^"]+)"/)?.[1]?.replaceAll('&amp;', '&') ?? '';
+    expect(returnTo).toMatch(/^\/admin\/confirm\?action=reminder\.reschedule&/);
+    const again = await (await operator(returnTo)).text();
+    expect(again).toContain('Move this reminder?');
+    expect(again).toContain(`action="/admin/actions/reminders/${USER_ID}/${REMINDER_ID}/reschedule"`);
+    expect(again).toContain('name="dueAt" value="2027-01-12T08:30:00Z"');
     expect(service.acted).toEqual([]);
   });
 

@@ -346,6 +346,43 @@ describe('the page guard', () => {
     expect(seen).toEqual([]);
   });
 
+  it('sends a form POST that finds no session to sign in and back to the page the form names, not to the action', async () => {
+    // Prepare
+    const { app, seen } = setup();
+    const confirm = '/admin/confirm?action=reminder.cancel&userId=u_1&reminderId=r_1';
+    const post = (cookie: string | undefined, form: Record<string, string>) =>
+      app.request('/admin/reminders/cancel', {
+        method: 'POST',
+        headers: {
+          origin: BASE,
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(cookie ? { cookie } : {}),
+        },
+        body: new URLSearchParams(form).toString(),
+      });
+    const expired = `rebound_admin=${idToken({ email: 'a@b.org', expiresIn: -10 })}`;
+
+    // Act
+    const responses = [
+      await post(undefined, { key: 'k-12345678', returnTo: confirm }),
+      await post(expired, { key: 'k-12345678', returnTo: confirm }),
+      await post(undefined, { key: 'k-12345678' }),
+      await post(undefined, { returnTo: 'https://evil.example/admin' }),
+      await post(undefined, { returnTo: '/links/stop' }),
+    ];
+
+    // Assess
+    expect(responses.map((r) => r.status)).toEqual([303, 303, 303, 303, 303]);
+    expect(responses.map((r) => r.headers.get('location'))).toEqual([
+      `/admin/sign-in?next=${encodeURIComponent(confirm)}`,
+      `/admin/sign-in?next=${encodeURIComponent(confirm)}`,
+      '/admin/sign-in?next=%2Fadmin',
+      '/admin/sign-in?next=%2Fadmin',
+      '/admin/sign-in?next=%2Fadmin',
+    ]);
+    expect(seen).toEqual([]);
+  });
+
   it('lets a valid session in with its principal', async () => {
     const { app } = setup();
     const token = idToken({ email: 'viewer@example.org', groups: ['viewer'] });

@@ -7,6 +7,7 @@
 import type { Child } from 'hono/jsx';
 import type { AdminPrincipal } from '../../../../events/admin-api.ts';
 import { Button, type ButtonVariant, ErrorSummary, type FieldError, TextField } from '../../components.tsx';
+import { RETURN_TO_FIELD } from '../session.ts';
 import { AdminPage } from './frame.tsx';
 
 export function ConfirmPage(props: {
@@ -19,6 +20,8 @@ export function ConfirmPage(props: {
   readonly formAction: string;
   readonly hidden: Readonly<Record<string, string | undefined>>;
   readonly idempotencyKey: string;
+  /** This page's own URL: where a POST that finds the session expired comes back to after sign-in. */
+  readonly returnTo: string;
   readonly button: string;
   readonly variant?: ButtonVariant;
   readonly backHref: string;
@@ -34,6 +37,7 @@ export function ConfirmPage(props: {
       <div class="panel panel--warn">{props.children}</div>
       <form method="post" action={props.formAction}>
         <input type="hidden" name="key" value={props.idempotencyKey} />
+        <input type="hidden" name={RETURN_TO_FIELD} value={props.returnTo} />
         {Object.entries(props.hidden).map(([name, value]) =>
           value === undefined ? null : <input type="hidden" name={name} value={value} />,
         )}
