@@ -400,6 +400,35 @@ describe('the admin view in a browser', { timeout: 90_000 }, () => {
     expect(await tableSnapshot(twin.urls.dynamodb)).toBe(before);
   });
 
+  it('brings an operator whose session expired on the confirm page back to the same question after sign-in', async () => {
+    // Prepare
+    const { email } = await seedUser(api, { label: 'expired-confirm', company: 'Kesto Oy' });
+    const [target] = await operator.pending(email);
+    const expired = await adminToken(twin.api, { ...OPERATOR, expiresInSeconds: -60 });
+
+    await inBrowser(await operatorToken(), async ({ page, context }) => {
+      await findUser(page, email);
+      await pendingRow(page, 1)
+        .getByRole('link', { name: /^Cancel Follow-up/ })
+        .click();
+      await expectHeading(page, 'Cancel this reminder?');
+      await context.addCookies([{ name: ADMIN_SESSION_COOKIE, value: expired, url: twin.api }]);
+
+      // Act: the session is gone when the button is pressed
+      await page.getByRole('button', { name: 'Yes, cancel it' }).click();
+      await expectHeading(page, 'Sign in to the admin view');
+      const pendingWhileSignedOut = await operator.pending(email);
+      await page.getByRole('button', { name: /^Sign in as operator@local/ }).click();
+
+      // Assess: the same question again, nothing done until it is answered
+      await expectHeading(page, 'Cancel this reminder?');
+      expect(pendingWhileSignedOut.map((r) => r.reminderId)).toContain(target?.reminderId);
+      await page.getByRole('button', { name: 'Yes, cancel it' }).click();
+      await page.getByRole('status').waitFor({ timeout: 10_000 });
+      expect(await banner(page)).toBe('Cancelled follow_up #1 for Kesto Oy.');
+    });
+  });
+
   it('refuses a forged token and an expired one with 401, and sends such a cookie to sign in', async () => {
     // Prepare
     const real = await operatorToken();

@@ -105,6 +105,8 @@ const changesState = (method: string): boolean => !['GET', 'HEAD', 'OPTIONS'].in
 
 /** The form field naming the page to come back to when a POST finds the session gone. */
 export const RETURN_TO_FIELD = 'returnTo';
+/** A confirm form is a few hundred bytes; a bigger body (or one of unknown length) is not read unauthenticated. */
+const RETURN_TO_MAX_BODY_BYTES = 16 * 1024;
 
 const pathOf = (url: string): string => {
   const { pathname, search } = new URL(url);
@@ -118,6 +120,12 @@ const pathOf = (url: string): string => {
  * the admin's home.
  */
 async function returnToOf(c: Context): Promise<string> {
+  // Read before anyone is authenticated: only a small form, as the confirm page sends, is worth reading.
+  const type = c.req.header('content-type') ?? '';
+  const length = Number(c.req.header('content-length'));
+  if (!type.startsWith('application/x-www-form-urlencoded') || !(length <= RETURN_TO_MAX_BODY_BYTES)) {
+    return ADMIN_HOME;
+  }
   const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
   const named = (form as Record<string, unknown>)[RETURN_TO_FIELD];
   return safeNext(typeof named === 'string' ? named : undefined);

@@ -350,16 +350,19 @@ describe('the page guard', () => {
     // Prepare
     const { app, seen } = setup();
     const confirm = '/admin/confirm?action=reminder.cancel&userId=u_1&reminderId=r_1';
-    const post = (cookie: string | undefined, form: Record<string, string>) =>
-      app.request('/admin/reminders/cancel', {
+    const post = (cookie: string | undefined, form: Record<string, string>, length?: number) => {
+      const body = new URLSearchParams(form).toString();
+      return app.request('/admin/reminders/cancel', {
         method: 'POST',
         headers: {
           origin: BASE,
           'content-type': 'application/x-www-form-urlencoded',
+          'content-length': String(length ?? Buffer.byteLength(body)),
           ...(cookie ? { cookie } : {}),
         },
-        body: new URLSearchParams(form).toString(),
+        body,
       });
+    };
     const expired = `rebound_admin=${idToken({ email: 'a@b.org', expiresIn: -10 })}`;
 
     // Act
@@ -369,13 +372,16 @@ describe('the page guard', () => {
       await post(undefined, { key: 'k-12345678' }),
       await post(undefined, { returnTo: 'https://evil.example/admin' }),
       await post(undefined, { returnTo: '/links/stop' }),
+      // A body bigger than a confirm form is not read before sign-in.
+      await post(undefined, { returnTo: confirm, pad: 'x'.repeat(20_000) }),
     ];
 
     // Assess
-    expect(responses.map((r) => r.status)).toEqual([303, 303, 303, 303, 303]);
+    expect(responses.map((r) => r.status)).toEqual([303, 303, 303, 303, 303, 303]);
     expect(responses.map((r) => r.headers.get('location'))).toEqual([
       `/admin/sign-in?next=${encodeURIComponent(confirm)}`,
       `/admin/sign-in?next=${encodeURIComponent(confirm)}`,
+      '/admin/sign-in?next=%2Fadmin',
       '/admin/sign-in?next=%2Fadmin',
       '/admin/sign-in?next=%2Fadmin',
       '/admin/sign-in?next=%2Fadmin',
