@@ -27,6 +27,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { localClientConfig, startDynamoDbLocal } from '../infra/local/dynamodb/launcher.ts';
 import { ensureTable } from '../infra/local/dynamodb/table.ts';
+import { consumedUnitsOf, isReadOperation } from '../infra/local/faults/meter.ts';
 import { CLIENT_OPTIONS } from '../shared/adapters/aws-clients.ts';
 import { DynamoDbReminderStore, keys } from '../shared/adapters/dynamodb-store.ts';
 import { userIdFor } from '../shared/domain/ids.ts';
@@ -89,12 +90,6 @@ const meters: Record<Phase, PhaseMeter> = {
 };
 let phase: Phase = 'ingest';
 
-const READ_OPERATIONS = new Set(['GetItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
-
-interface Capacity {
-  readonly CapacityUnits?: number;
-}
-
 function count(operation: string): void {
   const calls = meters[phase].calls;
   calls[operation] = (calls[operation] ?? 0) + 1;
@@ -109,12 +104,8 @@ function meterClient(client: DynamoDBClient): void {
       input.ReturnConsumedCapacity = 'TOTAL';
       count(`DynamoDB.${operation}`);
       const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
-      const units = (Array.isArray(consumed) ? consumed : consumed ? [consumed] : []).reduce(
-        (sum, c) => sum + (c.CapacityUnits ?? 0),
-        0,
-      );
-      if (READ_OPERATIONS.has(operation)) meters[phase].readUnits += units;
+      const units = consumedUnitsOf(result.output);
+      if (isReadOperation(operation)) meters[phase].readUnits += units;
       else meters[phase].writeUnits += units;
       return result;
     },

@@ -91,6 +91,23 @@ export class InvocationMeter {
 
 /** DynamoDB operations that read; every other data-plane operation writes. */
 const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+
+/** Whether a DynamoDB operation (`Query`, `PutItem`, …) consumes read units rather than write units. */
+export const isReadOperation = (operation: string): boolean => READ_OPERATIONS.has(operation);
+
+interface Capacity {
+  readonly CapacityUnits?: number;
+}
+
+/**
+ * The units a DynamoDB answer says its call consumed (`ConsumedCapacity`, one entry or one per table), 0 when
+ * it says nothing. A call that failed (a condition not met) answers no capacity here, though AWS bills it.
+ */
+export function consumedUnitsOf(output: unknown): number {
+  const consumed = (output as { ConsumedCapacity?: Capacity | Capacity[] } | undefined)?.ConsumedCapacity;
+  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+  return list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
+}
 /** The operations that take `ReturnConsumedCapacity`: the data plane, not table management. */
 const DATA_PLANE_OPERATIONS = new Set([
   ...READ_OPERATIONS,
@@ -117,7 +134,7 @@ export class ConsumedCapacityMeter {
   private write = 0;
 
   public add(operation: string, units: number): void {
-    if (READ_OPERATIONS.has(operation)) this.read += units;
+    if (isReadOperation(operation)) this.read += units;
     else this.write += units;
   }
 
@@ -134,10 +151,6 @@ export class ConsumedCapacityMeter {
 /** Units come in halves (eventually consistent reads): keep the sums free of float dust. */
 const round = (n: number): number => Math.round(n * 1000) / 1000;
 
-interface Capacity {
-  readonly CapacityUnits?: number;
-}
-
 /**
  * Ask DynamoDB Local, for every data-plane call of `client`, what it consumed, and add it to `meter`. Only the
  * twin's copy of the handlers' client gets this: the field changes nothing the handlers read (they ignore
@@ -151,12 +164,7 @@ export function meterConsumedCapacity(client: DynamoDBDocumentClient, meter: Con
       const input = args.input as { ReturnConsumedCapacity?: string };
       input.ReturnConsumedCapacity ??= 'TOTAL';
       const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: Capacity | Capacity[] }).ConsumedCapacity;
-      const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
-      meter.add(
-        operation,
-        list.reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0),
-      );
+      meter.add(operation, consumedUnitsOf(result.output));
       return result;
     },
     { step: 'initialize', name: 'twinConsumedCapacityMeter' },
